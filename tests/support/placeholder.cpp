@@ -1,0 +1,1 @@
+// test_support needs at least one source until the helpers land.
