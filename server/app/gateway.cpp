@@ -1,0 +1,74 @@
+#include "server/app/gateway.hpp"
+
+#include "server/common/log.hpp"
+#include "server/ops/health_routes.hpp"
+#include "server/upstream/tls_context.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+namespace gw {
+
+namespace {
+std::size_t worker_count(int configured) {
+  if (configured > 0) return static_cast<std::size_t>(configured);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+Gateway::Gateway(Config config)
+    : config_(std::move(config)),
+      workers_(worker_count(config_.threads)),
+      auth_(config_.auth.keys) {
+  std::string error;
+  auto target = parse_upstream_target(config_.upstream.base_url, error);
+  if (!target) throw std::runtime_error("upstream.base_url: " + error);
+  if (target->tls) tls_ = make_upstream_tls_context(config_.upstream.ca_file);
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    upstreams_.push_back(std::make_unique<UpstreamClient>(workers_.context(i).get_executor(),
+                                                          config_.upstream, *target, tls_.get()));
+  }
+  passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, auth_, config_.upstream.api_key);
+  passthrough_->add_to(router_);
+  add_health_routes(router_, [this] { return !server_->draining(); });
+  server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);
+}
+
+Gateway::~Gateway() {
+  if (!stopped_) shutdown(std::chrono::milliseconds(0));
+}
+
+void Gateway::start() {
+  server_->listen(config_.listen.host, config_.listen.port);
+  server_->start();
+  workers_.start();
+  log::info("listening", {{"address", config_.listen.host + ":" + std::to_string(port())},
+                          {"upstream", config_.upstream.base_url},
+                          {"workers", std::to_string(workers_.size())},
+                          {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"}});
+}
+
+void Gateway::shutdown(std::chrono::milliseconds grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->begin_drain();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (server_->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (auto left = server_->open_connections()) {
+    log::warn("grace period over; closing connections", {{"open", std::to_string(left)}});
+    server_->close_all();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  workers_.stop();
+  workers_.join();
+  // Sockets belong to the workers' contexts, and suspended coroutines reference the
+  // upstream clients: close sockets first, then destroy the contexts (and the coroutines
+  // with them) while the clients are still alive.
+  for (auto& u : upstreams_) u->close();
+  server_->release();
+  workers_.destroy();
+}
+
+}  // namespace gw

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "server/app/io_workers.hpp"
+#include "server/config/config.hpp"
+#include "server/http/client_auth.hpp"
+#include "server/http/http_server.hpp"
+#include "server/http/router.hpp"
+#include "server/passthrough/passthrough_routes.hpp"
+#include "server/upstream/upstream_client.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace gw {
+
+// The composition root: workers, upstream clients, routes and the HTTP server, wired
+// from a Config. main() and the in-process tests both start the gateway through this.
+class Gateway {
+ public:
+  explicit Gateway(Config config);  // throws std::runtime_error on unusable settings
+  ~Gateway();
+
+  void start();  // binds and serves on the worker threads
+  std::uint16_t port() const { return server_->port(); }
+  const Config& config() const { return config_; }
+
+  // Stop accepting, let running requests finish for up to `grace`, then cut the rest and
+  // stop the workers. Blocks; safe to call from any thread but a worker's.
+  void shutdown(std::chrono::milliseconds grace);
+
+ private:
+  Config config_;
+  IoWorkers workers_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<UpstreamClient>> upstreams_;
+  ClientAuth auth_;
+  Router router_;
+  std::unique_ptr<PassthroughRoutes> passthrough_;
+  std::unique_ptr<HttpServer> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace gw

@@ -1,0 +1,118 @@
+#include "server/http/exchange.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace gw {
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+}
+
+Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request,
+                   RequestLog& log, std::size_t worker, std::chrono::milliseconds write_timeout)
+    : stream_(stream),
+      buffer_(buffer),
+      request_(request),
+      log_(log),
+      worker_(worker),
+      write_timeout_(write_timeout) {}
+
+std::string_view Exchange::param(std::string_view name) const {
+  auto it = params_.find(name);
+  return it == params_.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+void Exchange::finish_head(http::fields& head, unsigned status) {
+  if (head.find("request-id") == head.end()) head.set("request-id", log_.request_id);
+  log_.status = status;
+  responded_ = true;
+}
+
+template <class Message>
+asio::awaitable<beast::error_code> Exchange::write_message(Message& message) {
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write(stream_, message, kTuple);
+  stream_.expires_never();
+  if (ec) reusable_ = false;
+  co_return ec;
+}
+
+asio::awaitable<void> Exchange::respond(StringResponse response) {
+  finish_head(response.base(), response.result_int());
+  bool keep = request_.keep_alive() && !close_ && reusable_;
+  response.keep_alive(keep);
+  if (!keep) reusable_ = false;
+  response.prepare_payload();
+  co_await write_message(response);
+}
+
+asio::awaitable<void> Exchange::respond_json(http::status status, std::string body) {
+  StringResponse res{status, request_.version()};
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  co_await respond(std::move(res));
+}
+
+asio::awaitable<void> Exchange::respond_error(const ApiError& error) {
+  log_.error_type = error.type;
+  StringResponse res{error.status, request_.version()};
+  res.set(http::field::content_type, "application/json");
+  res.body() = error_body(error, log_.request_id);
+  co_await respond(std::move(res));
+}
+
+asio::awaitable<beast::error_code> Exchange::begin_stream(http::response<http::empty_body> head) {
+  finish_head(head.base(), head.result_int());
+  streaming_ = true;
+  bool keep = request_.keep_alive() && !close_;
+  head.keep_alive(keep);
+  if (!keep) reusable_ = false;
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write_header(stream_, sr, kTuple);
+  stream_.expires_never();
+  if (ec) reusable_ = false;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> Exchange::write_chunk(std::string_view data) {
+  if (data.empty()) co_return beast::error_code{};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), kTuple);
+  stream_.expires_never();
+  if (ec) reusable_ = false;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> Exchange::end_stream() {
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+  stream_.expires_never();
+  if (ec) reusable_ = false;
+  co_return ec;
+}
+
+asio::awaitable<void> Exchange::client_gone() {
+  // Read the raw socket: plain socket reads honour cancellation slots, so `||` can stop
+  // this wait when the work finishes first.
+  auto [ec, n] = co_await stream_.socket().async_read_some(buffer_.prepare(4096), kTuple);
+  if (!ec) {
+    // A pipelining client sent its next request early: keep it for the connection loop
+    // and wait until cancelled.
+    buffer_.commit(n);
+    asio::steady_timer forever(stream_.get_executor(), asio::steady_timer::time_point::max());
+    co_await forever.async_wait(kTuple);
+    co_return;
+  }
+  if (ec == asio::error::operation_aborted) co_return;
+  client_left_ = true;
+  reusable_ = false;
+  if (gone_hook_) gone_hook_();
+}
+
+}  // namespace gw

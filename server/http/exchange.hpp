@@ -1,0 +1,74 @@
+#pragma once
+
+#include "server/common/api_error.hpp"
+#include "server/http/http_types.hpp"
+#include "server/http/request_log.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace gw {
+
+// One request and the means to answer it, handed to a route handler. Owns nothing: the
+// connection coroutine owns the stream and buffers and outlives the exchange.
+class Exchange {
+ public:
+  Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request, RequestLog& log,
+           std::size_t worker, std::chrono::milliseconds write_timeout);
+
+  Request& request() { return request_; }
+  RequestLog& log() { return log_; }
+  const std::string& request_id() const { return log_.request_id; }
+  std::size_t worker() const { return worker_; }
+  // Path parameters from the route pattern, e.g. "id" for /v1/models/{id}.
+  std::map<std::string, std::string, std::less<>>& params() { return params_; }
+  std::string_view param(std::string_view name) const;
+
+  // Whole responses. A request-id header is added when absent.
+  asio::awaitable<void> respond(StringResponse response);
+  asio::awaitable<void> respond_json(http::status status, std::string body);
+  asio::awaitable<void> respond_error(const ApiError& error);
+
+  // Chunked responses, written as the data arrives.
+  asio::awaitable<beast::error_code> begin_stream(http::response<http::empty_body> head);
+  asio::awaitable<beast::error_code> write_chunk(std::string_view data);
+  asio::awaitable<beast::error_code> end_stream();
+
+  // Completes when the client closes its side (or when cancelled, e.g. by `||`). Run it
+  // beside upstream work so a client that leaves stops that work; `on_client_gone` runs
+  // first, for I/O that cannot be cancelled through a slot.
+  asio::awaitable<void> client_gone();
+  void on_client_gone(std::function<void()> hook) { gone_hook_ = std::move(hook); }
+  bool client_left() const { return client_left_; }
+
+  bool responded() const { return responded_; }
+  bool streaming() const { return streaming_; }
+  // False once a write failed or the response demands the connection be closed.
+  bool reusable() const { return reusable_; }
+  void set_close() { close_ = true; }
+
+ private:
+  template <class Message>
+  asio::awaitable<beast::error_code> write_message(Message& message);
+  void finish_head(http::fields& head, unsigned status);
+
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  Request& request_;
+  RequestLog& log_;
+  std::size_t worker_;
+  std::chrono::milliseconds write_timeout_;
+  std::map<std::string, std::string, std::less<>> params_;
+  std::function<void()> gone_hook_;
+  bool responded_ = false;
+  bool streaming_ = false;
+  bool reusable_ = true;
+  bool close_ = false;
+  bool client_left_ = false;
+};
+
+}  // namespace gw

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "server/app/io_workers.hpp"
+#include "server/config/config.hpp"
+#include "server/http/router.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+
+namespace gw {
+
+// Accepts connections, spreads them over the workers and runs one coroutine per
+// connection: read with limits, route, answer, keep alive. Also knows every open
+// connection so that a drain can close the idle ones and wait for the busy ones.
+class HttpServer {
+ public:
+  HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits);
+
+  // Binds and listens; throws std::system_error with a readable message on failure.
+  void listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const { return port_; }
+  void start();
+
+  // Stop accepting; idle keep-alive connections close now, busy ones after their
+  // current response (which says `Connection: close`).
+  void begin_drain();
+  bool draining() const { return draining_; }
+  std::size_t open_connections() const;
+  // After the grace period: cut whatever is still open.
+  void close_all();
+  // After the workers stopped: drop the acceptor and the connection registry, so that
+  // nothing outlives the workers' contexts.
+  void release();
+
+  struct Connection;  // registry entry, defined in the .cpp
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<Connection> conn, std::size_t worker);
+  asio::awaitable<void> dispatch(Exchange& ex);
+
+  IoWorkers& workers_;
+  const Router& router_;
+  Config::Limits limits_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  mutable std::mutex mutex_;
+  std::list<std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace gw

@@ -1,0 +1,71 @@
+#include "server/passthrough/passthrough_routes.hpp"
+
+#include "server/passthrough/upstream_relay.hpp"
+#include "server/upstream/header_rules.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace gw {
+
+namespace {
+
+// A key limited to some models may only name those. Checked before anything goes
+// upstream; the body itself is never rewritten.
+std::optional<ApiError> check_body(const std::string& body, const ClientKey* key) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec) return invalid_request("The request body is not valid JSON: " + ec.message());
+  if (!value.is_object()) return invalid_request("The request body must be a JSON object");
+  if (key && !key->models.empty()) {
+    const auto* model = value.as_object().if_contains("model");
+    if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
+    std::string_view id = model->as_string();
+    if (std::find(key->models.begin(), key->models.end(), id) == key->models.end()) {
+      return permission_denied("key '" + key->name + "' may not use model " + std::string(id));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
+                                     const ClientAuth& auth, std::string upstream_api_key)
+    : clients_(clients), auth_(auth), api_key_(std::move(upstream_api_key)) {}
+
+void PassthroughRoutes::add_to(Router& router) {
+  router.add(http::verb::post, "/v1/messages", "messages",
+             [this](Exchange& ex) { return forward(ex, true); });
+  router.add(http::verb::post, "/v1/messages/count_tokens", "count_tokens",
+             [this](Exchange& ex) { return forward(ex, true); });
+  router.add(http::verb::get, "/v1/models", "models",
+             [this](Exchange& ex) { return forward(ex, false); });
+  router.add(http::verb::get, "/v1/models/{id}", "model",
+             [this](Exchange& ex) { return forward(ex, false); });
+}
+
+asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
+  auto who = auth_.authenticate(ex.request().base());
+  if (auto* err = std::get_if<ApiError>(&who)) {
+    co_await ex.respond_error(*err);
+    co_return;
+  }
+  const ClientKey* key = std::get<const ClientKey*>(who);
+  ex.log().client_key = key ? key->name : "anonymous";
+  if (json_body) {
+    if (auto err = check_body(ex.request().body(), key)) {
+      co_await ex.respond_error(*err);
+      co_return;
+    }
+  }
+  UpstreamRequest up;
+  up.method = ex.request().method();
+  up.target = std::string(ex.request().target());
+  up.headers = upstream_request_headers(ex.request().base(), api_key_);
+  up.body = std::move(ex.request().body());
+  co_await relay_upstream(ex, *clients_[ex.worker()], up);
+}
+
+}  // namespace gw

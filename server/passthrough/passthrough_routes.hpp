@@ -1,0 +1,30 @@
+#pragma once
+
+#include "server/http/client_auth.hpp"
+#include "server/http/router.hpp"
+#include "server/upstream/upstream_client.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace gw {
+
+// The SDK-compatible routes (API.md section 3): the body goes upstream unchanged, the
+// client's key is replaced by the gateway's, the answer comes back as upstream gave it.
+class PassthroughRoutes {
+ public:
+  // `clients` holds one UpstreamClient per worker, indexed by Exchange::worker().
+  PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients, const ClientAuth& auth,
+                    std::string upstream_api_key);
+
+  void add_to(Router& router);
+
+ private:
+  asio::awaitable<void> forward(Exchange& ex, bool json_body);
+
+  std::vector<std::unique_ptr<UpstreamClient>>& clients_;
+  const ClientAuth& auth_;
+  std::string api_key_;
+};
+
+}  // namespace gw

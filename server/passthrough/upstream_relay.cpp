@@ -1,0 +1,116 @@
+#include "server/passthrough/upstream_relay.hpp"
+
+#include "server/common/log.hpp"
+#include "server/sse/sse_parser.hpp"
+#include "server/sse/sse_writer.hpp"
+#include "server/upstream/header_rules.hpp"
+#include "server/upstream/upstream_errors.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/http/empty_body.hpp>
+
+namespace gw {
+
+namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
+
+// A non-streaming Messages API reply is at most a few MB; this only guards memory.
+constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
+
+asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call) {
+  http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
+  copy_relayed_headers(call.headers(), head.base());
+  if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
+
+  SseParser parser;
+  std::vector<SseEvent> events;
+  std::string piece;
+  std::string batch;
+  bool ended = false;  // message_stop or error seen: the stream is complete as upstream meant
+  boost::system::error_code ec;
+  for (;;) {
+    ec = co_await call.read_some(piece);
+    if (!piece.empty()) {
+      parser.feed(piece, events);
+      // Everything complete in this read goes out in one write: as soon as it arrived,
+      // without a syscall per event.
+      batch.clear();
+      for (auto& e : events) {
+        if (e.event == "message_stop" || e.event == "error") ended = true;
+        batch += e.raw;
+      }
+      events.clear();
+      if (auto wec = co_await ex.write_chunk(batch)) {
+        call.abort();
+        co_return;
+      }
+    }
+    if (ec || parser.overflowed()) break;
+  }
+  if (ec == http::error::end_of_stream) ec = {};
+  if (!ended && !ex.client_left()) {
+    // Upstream failed mid-stream: say so in-band rather than end silently, which a client
+    // could take for a complete answer.
+    std::string why = parser.overflowed() ? "upstream sent an oversized event"
+                      : ec                ? "upstream stream failed: " + ec.message()
+                                          : "upstream stream ended before message_stop";
+    log::warn("upstream stream broken", {{"request_id", ex.request_id()}, {"error", why}});
+    ex.log().error_type = "api_error";
+    co_await ex.write_chunk(sse_event("error", error_body("api_error", why, ex.request_id())));
+    ex.set_close();
+  }
+  if (ec) call.abort();
+  if (!ex.client_left()) co_await ex.end_stream();
+}
+
+asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, const UpstreamRequest& request) {
+  ex.log().upstream_attempts += 1;
+  if (auto ec = co_await call.send(request)) {
+    if (ex.client_left()) co_return;
+    auto err = upstream_transport_error(ec);
+    log::warn("upstream request failed",
+              {{"request_id", ex.request_id()}, {"error", ec.message()}});
+    co_await ex.respond_error(err);
+    co_return;
+  }
+  ex.log().upstream_request_id = std::string(call.headers()["request-id"]);
+  if (call.status() == 401) {
+    log::error(
+        "upstream rejected the gateway's API key: check upstream.api_key",
+        {{"request_id", ex.request_id()}, {"upstream_request_id", ex.log().upstream_request_id}});
+    call.abort();
+    co_await ex.respond_error(upstream_credentials_rejected());
+    co_return;
+  }
+  if (call.status() == 200 && call.event_stream()) {
+    co_await relay_stream(ex, call);
+    co_return;
+  }
+  std::string body;
+  if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
+    if (ex.client_left()) co_return;
+    co_await ex.respond_error(upstream_transport_error(ec));
+    co_return;
+  }
+  StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
+  copy_relayed_headers(call.headers(), res.base());
+  if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
+  res.body() = std::move(body);
+  co_await ex.respond(std::move(res));
+}
+
+}  // namespace
+
+asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
+                                     const UpstreamRequest& request) {
+  UpstreamCall call(client);
+  ex.on_client_gone([&call] { call.abort(); });
+  co_await (relay(ex, call, request) || ex.client_gone());
+  ex.on_client_gone(nullptr);
+  if (ex.client_left()) {
+    log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});
+  }
+}
+
+}  // namespace gw

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "server/http/exchange.hpp"
+#include "server/upstream/upstream_client.hpp"
+
+namespace gw {
+
+// Sends `request` upstream and relays the answer to the client: status, relayed
+// headers and body, a JSON body whole, an event stream event by event as it arrives.
+// A client that leaves aborts the upstream call at once.
+asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
+                                     const UpstreamRequest& request);
+
+}  // namespace gw

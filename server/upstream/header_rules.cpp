@@ -1,0 +1,64 @@
+#include "server/upstream/header_rules.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include <array>
+
+namespace gw {
+
+namespace http = boost::beast::http;
+using boost::beast::iequals;
+
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+bool forwarded_upstream(std::string_view name) {
+  static constexpr std::array<std::string_view, 3> exact = {"content-type", "accept", "user-agent"};
+  for (auto e : exact) {
+    if (iequals(name, e)) return true;
+  }
+  // anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, ... and
+  // the SDKs' x-stainless-* telemetry (retry count, timeouts) which upstream may use.
+  return starts_with_ci(name, "anthropic-") || starts_with_ci(name, "x-stainless-");
+}
+
+bool relayed_downstream(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> exact = {"content-type",
+                                                            "request-id",
+                                                            "retry-after",
+                                                            "retry-after-ms",
+                                                            "x-should-retry",
+                                                            "cache-control",
+                                                            "anthropic-organization-id"};
+  for (auto e : exact) {
+    if (iequals(name, e)) return true;
+  }
+  return starts_with_ci(name, "anthropic-ratelimit-") ||
+         starts_with_ci(name, "anthropic-priority-");
+}
+
+}  // namespace
+
+http::fields upstream_request_headers(const http::fields& client,
+                                      std::string_view upstream_api_key) {
+  http::fields out;
+  for (const auto& f : client) {
+    if (forwarded_upstream(f.name_string())) out.insert(f.name_string(), f.value());
+  }
+  if (out.find("anthropic-version") == out.end()) {
+    out.set("anthropic-version", kDefaultAnthropicVersion);
+  }
+  out.set("x-api-key", upstream_api_key);
+  return out;
+}
+
+void copy_relayed_headers(const http::fields& upstream, http::fields& out) {
+  for (const auto& f : upstream) {
+    if (relayed_downstream(f.name_string())) out.set(f.name_string(), f.value());
+  }
+}
+
+}  // namespace gw

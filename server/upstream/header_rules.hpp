@@ -1,0 +1,24 @@
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+
+#include <string_view>
+
+namespace gw {
+
+// The anthropic-version a request gets when the client sent none. A client's own value
+// is passed through unchanged: newer SDKs send versions we must not second-guess.
+inline constexpr std::string_view kDefaultAnthropicVersion = "2023-06-01";
+
+// Headers sent upstream for a client request: the client's anthropic-*, content
+// negotiation and SDK telemetry headers; never its credentials, cookies or hop-by-hop
+// headers. The gateway's own key goes in x-api-key.
+boost::beast::http::fields upstream_request_headers(const boost::beast::http::fields& client,
+                                                    std::string_view upstream_api_key);
+
+// Response headers relayed from upstream to the client: content type, request-id,
+// rate-limit and retry hints.
+void copy_relayed_headers(const boost::beast::http::fields& upstream,
+                          boost::beast::http::fields& out);
+
+}  // namespace gw

@@ -1,0 +1,149 @@
+#include "server/upstream/upstream_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace gw {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+bool is_stale_connection_error(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
+}  // namespace
+
+UpstreamClient::UpstreamClient(asio::any_io_executor ex, const Config::Upstream& config,
+                               UpstreamTarget target, asio::ssl::context* tls)
+    : ex_(std::move(ex)),
+      config_(config),
+      target_(std::move(target)),
+      tls_(tls),
+      pool_(config.pool_max_idle, config.pool_idle_timeout) {}
+
+UpstreamCall::~UpstreamCall() {
+  if (conn_ && !aborted_ && !client_.closed() && parser_ && parser_->is_done() &&
+      parser_->keep_alive()) {
+    ++conn_->uses;
+    client_.pool().put(std::move(conn_));
+  } else if (conn_) {
+    conn_->close();
+  }
+}
+
+bool UpstreamCall::event_stream() const {
+  auto ct = headers()[http::field::content_type];
+  return ct.substr(0, 17) == "text/event-stream";
+}
+
+void UpstreamCall::abort() {
+  aborted_ = true;
+  if (conn_) conn_->close();
+}
+
+asio::awaitable<error_code> UpstreamCall::send(const UpstreamRequest& request) {
+  bool reused = false;
+  bool sent_nothing = false;
+  auto ec = co_await attempt(request, reused, sent_nothing);
+  // A kept-alive connection that the server closed while idle fails without a byte of
+  // response; the request never reached the API, so one fresh attempt is safe.
+  if (ec && reused && sent_nothing && !aborted_ && is_stale_connection_error(ec)) {
+    ec = co_await attempt(request, reused, sent_nothing);
+  }
+  co_return ec;
+}
+
+asio::awaitable<error_code> UpstreamCall::attempt(const UpstreamRequest& request, bool& reused,
+                                                  bool& sent_nothing) {
+  if (conn_) conn_->close();
+  conn_ = client_.pool().take();
+  reused = conn_ != nullptr;
+  sent_nothing = false;
+  const auto& cfg = client_.config();
+  if (!conn_) {
+    error_code ec;
+    conn_ = co_await UpstreamConnection::open(client_.executor(), client_.target(), client_.tls(),
+                                              cfg.connect_timeout, ec);
+    if (ec) co_return ec;
+    if (aborted_) co_return error_code(asio::error::operation_aborted);
+  }
+
+  http::request<http::string_body> req{request.method, request.target, 11};
+  for (const auto& f : request.headers) req.insert(f.name_string(), f.value());
+  req.set(http::field::host, client_.target().host_header);
+  req.keep_alive(true);
+  req.body() = request.body;
+  req.prepare_payload();
+
+  conn_->tcp().expires_after(cfg.response_timeout);
+  auto wec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+    auto [e, n] = co_await http::async_write(s, req, kTuple);
+    co_return e;
+  });
+  if (wec) {
+    sent_nothing = true;
+    co_return wec;
+  }
+  parser_.emplace();
+  parser_->header_limit(64 * 1024);
+  parser_->body_limit(boost::none);
+  auto hec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+    auto [e, n] = co_await http::async_read_header(s, conn_->buffer, *parser_, kTuple);
+    co_return e;
+  });
+  if (hec) {
+    sent_nothing = !parser_->got_some();
+    co_return hec;
+  }
+  conn_->tcp().expires_never();
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> UpstreamCall::read_some(std::string& out) {
+  out.clear();
+  if (!conn_ || !parser_) co_return error_code(asio::error::not_connected);
+  if (parser_->is_done()) co_return error_code(http::error::end_of_stream);
+  char buf[kReadChunk];
+  auto& body = parser_->get().body();
+  body.data = buf;
+  body.size = sizeof buf;
+  conn_->tcp().expires_after(client_.config().stream_idle_timeout);
+  auto ec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+    auto [e, n] = co_await http::async_read_some(s, conn_->buffer, *parser_, kTuple);
+    co_return e;
+  });
+  if (ec == http::error::need_buffer) ec = {};
+  out.assign(buf, sizeof buf - body.size);
+  body.data = nullptr;
+  body.size = 0;
+  if (!ec) conn_->tcp().expires_never();
+  co_return ec;
+}
+
+asio::awaitable<error_code> UpstreamCall::read_body(std::string& out, std::size_t limit) {
+  out.clear();
+  std::string piece;
+  auto deadline = std::chrono::steady_clock::now() + client_.config().response_timeout;
+  while (!done()) {
+    auto ec = co_await read_some(piece);
+    if (std::chrono::steady_clock::now() > deadline) co_return error_code(beast::error::timeout);
+    if (ec == http::error::end_of_stream && done()) break;
+    if (ec) co_return ec;
+    out += piece;
+    if (out.size() > limit) co_return error_code(http::error::body_limit);
+  }
+  co_return error_code{};
+}
+
+}  // namespace gw

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "server/config/config.hpp"
+#include "server/upstream/connection_pool.hpp"
+#include "server/upstream/upstream_target.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <optional>
+#include <string>
+
+namespace gw {
+
+struct UpstreamRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::post;
+  std::string target;  // path and query, e.g. "/v1/messages"
+  boost::beast::http::fields headers;
+  std::string body;
+};
+
+// The upstream side of one worker: target, TLS context and keep-alive pool. Lives on
+// its worker's thread only.
+class UpstreamClient {
+ public:
+  UpstreamClient(boost::asio::any_io_executor ex, const Config::Upstream& config,
+                 UpstreamTarget target, boost::asio::ssl::context* tls);
+
+  const UpstreamTarget& target() const { return target_; }
+  const Config::Upstream& config() const { return config_; }
+  ConnectionPool& pool() { return pool_; }
+  boost::asio::any_io_executor executor() const { return ex_; }
+  boost::asio::ssl::context* tls() const { return tls_; }
+  // Shutdown: close the idle connections and keep no more.
+  void close() {
+    closed_ = true;
+    pool_.clear();
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  boost::asio::any_io_executor ex_;
+  Config::Upstream config_;
+  UpstreamTarget target_;
+  boost::asio::ssl::context* tls_;
+  ConnectionPool pool_;
+  bool closed_ = false;
+};
+
+// One request/response exchange with upstream. The connection goes back to the pool
+// only when the response was read to its end and both sides keep alive.
+class UpstreamCall {
+ public:
+  explicit UpstreamCall(UpstreamClient& client) : client_(client) {}
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Connects or reuses a pooled connection, writes the request, reads the response
+  // header. A pooled connection that turns out stale is replaced once, transparently.
+  boost::asio::awaitable<boost::system::error_code> send(const UpstreamRequest& request);
+
+  unsigned status() const { return parser_->get().result_int(); }
+  const boost::beast::http::fields& headers() const { return parser_->get().base(); }
+  bool event_stream() const;
+
+  // The whole body, up to `limit` bytes.
+  boost::asio::awaitable<boost::system::error_code> read_body(std::string& out, std::size_t limit);
+  // The next piece of the body into `out` (replacing it). `http::error::end_of_stream`
+  // once the body is complete; `stream_idle_timeout` bounds each wait.
+  boost::asio::awaitable<boost::system::error_code> read_some(std::string& out);
+  bool done() const { return parser_ && parser_->is_done(); }
+
+  // Closes the connection now: a pending read or write fails at once. For a client that
+  // left, and for shutdown.
+  void abort();
+
+ private:
+  boost::asio::awaitable<boost::system::error_code> attempt(const UpstreamRequest& request,
+                                                            bool& reused, bool& sent_nothing);
+
+  UpstreamClient& client_;
+  std::unique_ptr<UpstreamConnection> conn_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  bool aborted_ = false;
+};
+
+}  // namespace gw
