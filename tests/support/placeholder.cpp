@@ -1,1 +1,0 @@
-// test_support needs at least one source until the helpers land.
