@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gw {
+
+using Millis = std::chrono::milliseconds;
+
+// A named client key (API.md section 2). `models` empty means every model is allowed.
+struct ClientKey {
+  std::string name;
+  std::string key;
+  std::vector<std::string> models;
+};
+
+// The typed configuration. Every field is documented in config/gateway.example.yaml;
+// defaults here are the ones a missing field takes.
+struct Config {
+  struct Listen {
+    std::string host = "127.0.0.1";  // IPv4, or IPv6 without brackets
+    std::uint16_t port = 8080;       // 0: pick a free port (tests)
+  } listen;
+
+  int threads = 0;  // I/O threads; 0: one per core
+
+  struct Upstream {
+    std::string base_url = "https://api.anthropic.com";
+    std::string api_key;               // the gateway's own key; never a client's
+    std::string ca_file;               // extra PEM bundle to trust; empty: the system bundle only
+    Millis connect_timeout{5'000};     // TCP connect + TLS handshake
+    Millis response_timeout{600'000};  // from request sent to response headers (and whole
+                                       // body for non-streaming responses)
+    Millis stream_idle_timeout{120'000};  // longest silence inside a streaming body
+    std::size_t pool_max_idle = 64;       // idle keep-alive connections kept per upstream
+    Millis pool_idle_timeout{60'000};     // an idle connection older than this is closed
+  } upstream;
+
+  struct Limits {
+    std::size_t max_body_bytes = 32 * 1024 * 1024;  // larger request bodies get 413
+    std::size_t max_header_bytes = 16 * 1024;       // request line + headers
+    Millis header_timeout{10'000};  // a client must send its whole header within this
+    Millis body_timeout{60'000};    // ... and its body within this
+    Millis idle_timeout{60'000};    // keep-alive connection with no request is closed
+  } limits;
+
+  struct Auth {
+    std::vector<ClientKey> keys;  // empty: anonymous, allowed only on a loopback listener
+  } auth;
+
+  struct Streaming {
+    Millis heartbeat{15'000};  // ": keep-alive" comment during silences
+  } streaming;
+
+  struct Shutdown {
+    Millis grace{30'000};  // running requests and streams may finish within this
+  } shutdown;
+
+  struct Log {
+    std::string level = "info";  // debug, info, warn, error
+    bool access_log = true;      // one JSON line per request on stdout
+  } log;
+
+  struct Models {
+    // Prefix match on the model id: these reject an assistant prefill.
+    std::vector<std::string> no_prefill = {"claude-mythos-preview", "claude-opus-4-7",
+                                           "claude-opus-4-6", "claude-sonnet-4-6"};
+  } models;
+};
+
+}  // namespace gw

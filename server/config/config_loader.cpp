@@ -1,0 +1,125 @@
+#include "server/config/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "server/config/config_error.hpp"
+#include "server/config/config_validate.hpp"
+#include "server/config/map_reader.hpp"
+#include "server/config/value_parsers.hpp"
+
+namespace gw {
+namespace {
+
+// One function per section: a new section is a struct in config.hpp, a function here and
+// one read_section line in read_config.
+
+void read_listen(const std::string& text, const std::string& path, Config::Listen& listen) {
+  const auto parsed = parse_host_port(text);
+  if (!parsed) {
+    throw ConfigError(
+        path, "expected host:port such as 127.0.0.1:8080 or [::1]:8080, got \"" + text + "\"");
+  }
+  listen.host = parsed->host;
+  listen.port = parsed->port;
+}
+
+void read_upstream(MapReader& m, Config::Upstream& u) {
+  m.read_string("base_url", u.base_url);
+  m.read_string("api_key", u.api_key);
+  m.read_string("ca_file", u.ca_file);
+  m.read_duration("connect_timeout", u.connect_timeout);
+  m.read_duration("response_timeout", u.response_timeout);
+  m.read_duration("stream_idle_timeout", u.stream_idle_timeout);
+  m.read_int("pool_max_idle", u.pool_max_idle, 0, 100'000);
+  m.read_duration("pool_idle_timeout", u.pool_idle_timeout);
+}
+
+void read_limits(MapReader& m, Config::Limits& l) {
+  m.read_size("max_body_bytes", l.max_body_bytes);
+  m.read_size("max_header_bytes", l.max_header_bytes);
+  m.read_duration("header_timeout", l.header_timeout);
+  m.read_duration("body_timeout", l.body_timeout);
+  m.read_duration("idle_timeout", l.idle_timeout);
+}
+
+void read_auth(MapReader& m, Config::Auth& a) {
+  std::vector<ClientKey> keys;
+  m.read_map_list("keys", [&](MapReader& item) {
+    ClientKey key;
+    item.read_string("name", key.name);
+    item.read_string("key", key.key);
+    item.read_string_list("models", key.models);
+    keys.push_back(std::move(key));
+  });
+  a.keys = std::move(keys);
+}
+
+Config read_config(const YAML::Node& root, const EnvLookup& env) {
+  Config config;
+  MapReader m(root, "", env);
+  m.read_scalar("listen", [&](const std::string& text, const std::string& path) {
+    read_listen(text, path, config.listen);
+  });
+  m.read_int("threads", config.threads, 0, 256);
+  m.read_section("upstream", [&](MapReader& s) { read_upstream(s, config.upstream); });
+  m.read_section("limits", [&](MapReader& s) { read_limits(s, config.limits); });
+  m.read_section("auth", [&](MapReader& s) { read_auth(s, config.auth); });
+  m.read_section("streaming",
+                 [&](MapReader& s) { s.read_duration("heartbeat", config.streaming.heartbeat); });
+  m.read_section("shutdown",
+                 [&](MapReader& s) { s.read_duration("grace", config.shutdown.grace); });
+  m.read_section("log", [&](MapReader& s) {
+    s.read_string("level", config.log.level);
+    s.read_bool("access_log", config.log.access_log);
+  });
+  m.read_section("models",
+                 [&](MapReader& s) { s.read_string_list("no_prefill", config.models.no_prefill); });
+  m.finish();
+  return config;
+}
+
+YAML::Node parse_yaml(std::string_view yaml) {
+  try {
+    return YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp counts from 0; editors count from 1.
+    throw ConfigError(
+        "line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1),
+        "invalid YAML: " + e.msg);
+  }
+}
+
+}  // namespace
+
+Config load_config_string(std::string_view yaml, const EnvLookup& env) {
+  Config config = read_config(parse_yaml(yaml), env);
+  validate_config(config);
+  return config;
+}
+
+Config load_config_file(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path,
+                      std::string("cannot read the configuration file: ") + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw ConfigError(path, "cannot read the configuration file");
+  }
+  try {
+    return load_config_string(text.str(), env);
+  } catch (const ConfigError& e) {
+    // Field paths stand alone; a line number means little without the file it is in.
+    if (e.path().starts_with("line ")) throw ConfigError(path + ": " + e.path(), e.problem());
+    throw;
+  }
+}
+
+}  // namespace gw

@@ -1,0 +1,142 @@
+#include "server/config/config_validate.hpp"
+
+#include <boost/url.hpp>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "server/config/config_error.hpp"
+#include "server/config/loopback.hpp"
+
+namespace gw {
+namespace {
+
+void validate_base_url(const std::string& text) {
+  const std::string path = "upstream.base_url";
+  const auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) {
+    throw ConfigError(
+        path, "expected an absolute URL such as https://api.anthropic.com, got \"" + text + "\"");
+  }
+  const boost::urls::url_view url = *parsed;
+  const auto scheme = url.scheme_id();
+  if (scheme != boost::urls::scheme::https && scheme != boost::urls::scheme::http) {
+    throw ConfigError(path, "the scheme must be https (or http for a loopback upstream), got \"" +
+                                std::string(url.scheme()) + "\"");
+  }
+  const std::string host = url.host_address();
+  if (host.empty()) throw ConfigError(path, "has no host: \"" + text + "\"");
+  if (scheme == boost::urls::scheme::http && !is_loopback_host(host)) {
+    throw ConfigError(path,
+                      "plain http is allowed only for loopback upstreams (localhost, 127.0.0.1, "
+                      "::1); use https for \"" +
+                          host + "\"");
+  }
+  if (url.has_userinfo()) {
+    throw ConfigError(path, "must not contain credentials; set upstream.api_key instead");
+  }
+  if (!url.encoded_path().empty() && url.encoded_path() != "/") {
+    throw ConfigError(path, "must not have a path (the gateway adds /v1/...), got \"" +
+                                std::string(url.encoded_path()) + "\"");
+  }
+  if (url.has_query()) throw ConfigError(path, "must not have a query");
+  if (url.has_fragment()) throw ConfigError(path, "must not have a fragment");
+}
+
+void require_positive(Millis value, const char* path) {
+  if (value.count() <= 0) throw ConfigError(path, "must be greater than 0");
+}
+
+void validate_auth(const Config& config) {
+  const auto& keys = config.auth.keys;
+  if (keys.empty() && !is_loopback_host(config.listen.host)) {
+    throw ConfigError("auth.keys", "empty while listening on " + config.listen.host +
+                                       ": anonymous clients are allowed only on a loopback "
+                                       "address; add keys or listen on 127.0.0.1");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string at = "auth.keys[" + std::to_string(i) + "]";
+    const ClientKey& key = keys[i];
+    if (key.name.empty()) throw ConfigError(at + ".name", "must not be empty");
+    if (key.key.empty()) throw ConfigError(at + ".key", "must not be empty");
+    if (key.key.size() < 16) {
+      throw ConfigError(at + ".key", "must be at least 16 characters long, got " +
+                                         std::to_string(key.key.size()));
+    }
+    for (std::size_t m = 0; m < key.models.size(); ++m) {
+      if (key.models[m].empty()) {
+        throw ConfigError(at + ".models[" + std::to_string(m) + "]", "must not be empty");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const std::string other = "auth.keys[" + std::to_string(j) + "]";
+      if (keys[j].name == key.name) {
+        throw ConfigError(at + ".name",
+                          "duplicate name \"" + key.name + "\" (also " + other + ".name)");
+      }
+      // The key itself stays out of the message: error output ends up in logs.
+      if (keys[j].key == key.key) {
+        throw ConfigError(at + ".key", "duplicate key (same as " + other + ".key)");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void validate_config(const Config& config) {
+  if (config.threads < 0 || config.threads > 256) {
+    throw ConfigError("threads", "must be from 0 to 256 (0: one per core), got " +
+                                     std::to_string(config.threads));
+  }
+
+  validate_base_url(config.upstream.base_url);
+  if (config.upstream.api_key.empty()) {
+    throw ConfigError("upstream.api_key",
+                      "must not be empty: set ANTHROPIC_API_KEY, or start with scripts/run "
+                      "which falls back to the bundled fake Messages API");
+  }
+  if (!config.upstream.ca_file.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(config.upstream.ca_file, ec)) {
+      throw ConfigError("upstream.ca_file", "no such file: \"" + config.upstream.ca_file + "\"");
+    }
+  }
+
+  const std::pair<Millis, const char*> durations[] = {
+      {config.upstream.connect_timeout, "upstream.connect_timeout"},
+      {config.upstream.response_timeout, "upstream.response_timeout"},
+      {config.upstream.stream_idle_timeout, "upstream.stream_idle_timeout"},
+      {config.upstream.pool_idle_timeout, "upstream.pool_idle_timeout"},
+      {config.limits.header_timeout, "limits.header_timeout"},
+      {config.limits.body_timeout, "limits.body_timeout"},
+      {config.limits.idle_timeout, "limits.idle_timeout"},
+      {config.streaming.heartbeat, "streaming.heartbeat"},
+      {config.shutdown.grace, "shutdown.grace"},
+  };
+  for (const auto& [value, path] : durations) require_positive(value, path);
+
+  if (config.limits.max_body_bytes == 0) {
+    throw ConfigError("limits.max_body_bytes", "must be greater than 0");
+  }
+  if (config.limits.max_header_bytes == 0) {
+    throw ConfigError("limits.max_header_bytes", "must be greater than 0");
+  }
+
+  const std::string& level = config.log.level;
+  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+    throw ConfigError("log.level",
+                      "expected one of debug, info, warn, error, got \"" + level + "\"");
+  }
+
+  for (std::size_t i = 0; i < config.models.no_prefill.size(); ++i) {
+    if (config.models.no_prefill[i].empty()) {
+      throw ConfigError("models.no_prefill[" + std::to_string(i) + "]", "must not be empty");
+    }
+  }
+
+  validate_auth(config);
+}
+
+}  // namespace gw
