@@ -59,15 +59,16 @@ std::int64_t epoch_ms() {
       .count();
 }
 
-void record(ServerState& state, const Request& req) {
+std::uint64_t record(ServerState& state, const Request& req, std::string_view rid) {
   RecordedRequest r;
+  r.response_request_id = std::string(rid);
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
   for (const auto& f : req) r.headers.emplace_back(f.name_string(), f.value());
   r.body = req.body().substr(0, RequestLog::kMaxBodyBytes);
   r.body_truncated = req.body().size() > RequestLog::kMaxBodyBytes;
   r.time_ms = epoch_ms();
-  state.log.record(std::move(r));
+  return state.log.record(std::move(r));
 }
 
 // Beast has no reason phrase for the non-standard 529.
@@ -144,6 +145,7 @@ class Session {
 
   asio::awaitable<After> handle(Request& req) {
     std::string rid = make_id("req_");
+    recorded_.reset();
     RouteMatch m = match_route(req.method(), req.target());
     if (m.route == Route::control) {
       ControlReply r = handle_control(*state_, req.method(), m.path, m.query, req.body(), rid);
@@ -151,7 +153,7 @@ class Session {
     }
 
     state_->stats.on_request();
-    record(*state_, req);
+    recorded_ = record(*state_, req, rid);
     if (m.route == Route::unknown) {
       co_return co_await write_error(req, 404, "not_found_error", "Not Found", rid);
     }
@@ -261,6 +263,7 @@ class Session {
   asio::awaitable<After> write_json(const Request& req, unsigned status, std::string body,
                                     std::string_view rid, const Fault* fault = nullptr) {
     auto res = json_response(req, status, std::move(body), rid, fault);
+    note_response(status, res.body());
     auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
     if (ec) co_return After::drop;
     co_return res.keep_alive() ? After::keep_alive : After::close;
@@ -276,6 +279,7 @@ class Session {
                                          std::string_view rid) {
     auto res = json_response(req, reply.status, reply.body, rid, nullptr);
     res.body().resize(res.body().size() / 2);
+    note_response(reply.status, res.body());
     co_await http::async_write(stream_, res, kTuple);
     co_return After::drop;
   }
@@ -305,8 +309,10 @@ class Session {
                : events.size();
     const auto delay = fault && fault->kind == FaultKind::slow ? fault->delay : opts().delta_delay;
 
+    std::string sent;  // for the request log
     for (std::size_t i = 0; i <= cut && i <= events.size(); ++i) {
       if (i == cut && breaks && fault->kind == FaultKind::drop_mid_stream) {
+        note_response(200, sent);
         state_->stats.on_stream_ended(false);
         co_return After::drop;
       }
@@ -319,6 +325,7 @@ class Session {
       std::string error_event;
       if (i == cut && breaks) error_event = sse_error_event(*fault);
       const std::string& payload = breaks && i == cut ? error_event : events[i];
+      if (recorded_) sent += payload;
       auto [ec, n] =
           co_await asio::async_write(stream_, http::make_chunk(asio::buffer(payload)), kTuple);
       if (ec) {
@@ -328,6 +335,7 @@ class Session {
       }
       if (breaks && i == cut) break;
     }
+    note_response(200, sent);
     auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
     if (ec) {
       count_disconnect();
@@ -343,7 +351,7 @@ class Session {
   asio::awaitable<After> reject_too_large(Request& req) {
     std::string rid = make_id("req_");
     state_->stats.on_request();
-    record(*state_, req);
+    recorded_ = record(*state_, req, rid);
     req.keep_alive(false);
     co_await write_json(req, 413, error_body("request_too_large", default_error_message(413), rid),
                         rid);
@@ -392,6 +400,11 @@ class Session {
     }
   }
 
+  // Before the final write, so a client that saw the answer also sees it logged.
+  void note_response(unsigned status, const std::string& body) {
+    if (recorded_) state_->log.set_response(*recorded_, status, body);
+  }
+
   void count_disconnect() {
     if (!state_->stopping.load()) state_->stats.on_client_disconnect();
   }
@@ -399,6 +412,7 @@ class Session {
   std::shared_ptr<ServerState> state_;
   Stream& stream_;
   beast::flat_buffer buffer_;
+  std::optional<std::uint64_t> recorded_;  // the current request's log entry
 };
 
 // Keeps the connection in the registry for exactly the coroutine's lifetime.

@@ -12,14 +12,31 @@ std::string RecordedRequest::header(std::string_view name) const {
   return {};
 }
 
-void RequestLog::record(RecordedRequest request) {
+std::uint64_t RequestLog::record(RecordedRequest request) {
   if (request.body.size() > kMaxBodyBytes) {
     request.body.resize(kMaxBodyBytes);
     request.body_truncated = true;
   }
   std::lock_guard lock(mutex_);
+  request.sequence = next_sequence_++;
+  std::uint64_t sequence = request.sequence;
   requests_.push_back(std::move(request));
   while (requests_.size() > kMaxRequests) requests_.pop_front();
+  return sequence;
+}
+
+void RequestLog::set_response(std::uint64_t sequence, unsigned status, std::string body) {
+  if (body.size() > kMaxBodyBytes) body.resize(kMaxBodyBytes);
+  std::lock_guard lock(mutex_);
+  // Sequences ascend through the deque, and the one asked for is almost always the last.
+  for (auto it = requests_.rbegin(); it != requests_.rend(); ++it) {
+    if (it->sequence == sequence) {
+      it->response_status = status;
+      it->response_body = std::move(body);
+      return;
+    }
+    if (it->sequence < sequence) return;
+  }
 }
 
 std::vector<RecordedRequest> RequestLog::last(std::size_t limit) const {
@@ -30,7 +47,7 @@ std::vector<RecordedRequest> RequestLog::last(std::size_t limit) const {
 
 void RequestLog::clear() {
   std::lock_guard lock(mutex_);
-  requests_.clear();
+  requests_.clear();  // next_sequence_ keeps counting so stale set_response calls miss
 }
 
 std::string RequestLog::to_json(const std::vector<RecordedRequest>& requests) {
@@ -46,6 +63,9 @@ std::string RequestLog::to_json(const std::vector<RecordedRequest>& requests) {
     o["body"] = r.body;
     o["body_truncated"] = r.body_truncated;
     o["time_ms"] = r.time_ms;
+    o["response_request_id"] = r.response_request_id;
+    o["response_status"] = r.response_status;
+    o["response_body"] = r.response_body;
     list.push_back(std::move(o));
   }
   boost::json::object root;
