@@ -1,0 +1,123 @@
+#include "fake/message_events.hpp"
+
+#include "fake/json_text.hpp"
+#include "fake/token_count.hpp"
+
+#include <algorithm>
+
+namespace gw::fake {
+namespace {
+
+void append_number(std::string& out, std::uint64_t n) {
+  out += std::to_string(n);
+}
+
+// The message object up to and including "content": the part both renderings share.
+void append_message_head(std::string& out, const MessageResult& r) {
+  out += R"({"id":)";
+  append_json_string(out, r.id);
+  out += R"(,"type":"message","role":"assistant","model":)";
+  append_json_string(out, r.model);
+  out += R"(,"content":)";
+}
+
+void append_usage(std::string& out, std::uint64_t input_tokens, std::uint64_t output_tokens) {
+  out += R"({"input_tokens":)";
+  append_number(out, input_tokens);
+  out += R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,)"
+         R"("cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},)"
+         R"("output_tokens":)";
+  append_number(out, output_tokens);
+  out += R"(,"service_tier":"standard","inference_geo":"not_available"})";
+}
+
+void append_stop(std::string& out, const Completion& c) {
+  out += R"("stop_reason":")";
+  out += c.stop_reason;
+  out += R"(","stop_sequence":)";
+  if (c.stop_sequence) {
+    append_json_string(out, *c.stop_sequence);
+  } else {
+    out += "null";
+  }
+}
+
+std::string event(std::string_view name, std::string_view data) {
+  std::string e;
+  e.reserve(name.size() + data.size() + 16);
+  e += "event: ";
+  e += name;
+  e += "\ndata: ";
+  e += data;
+  e += "\n\n";
+  return e;
+}
+
+std::string delta_event(std::string_view text) {
+  std::string data =
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":)";
+  append_json_string(data, text);
+  data += "}}";
+  return event("content_block_delta", data);
+}
+
+}  // namespace
+
+std::string render_message_json(const MessageResult& r) {
+  std::string out;
+  out.reserve(r.completion.text.size() + 512);
+  append_message_head(out, r);
+  out += R"([{"type":"text","text":)";
+  append_json_string(out, r.completion.text);
+  out += "}],";
+  append_stop(out, r.completion);
+  out += R"(,"usage":)";
+  append_usage(out, r.input_tokens, r.completion.output_tokens);
+  out += '}';
+  return out;
+}
+
+std::vector<std::string> render_message_events(const MessageResult& r) {
+  const std::string_view text = r.completion.text;
+  const std::vector<std::size_t> ends = token_ends(text);
+  std::vector<std::string> events;
+  events.reserve(ends.size() / 2 + 8);
+
+  std::string start = R"({"type":"message_start","message":)";
+  append_message_head(start, r);
+  start += R"([],"stop_reason":null,"stop_sequence":null,"usage":)";
+  append_usage(start, r.input_tokens, std::min<std::uint64_t>(1, r.completion.output_tokens));
+  start += "}}";
+  events.push_back(event("message_start", start));
+  events.push_back(event(
+      "content_block_start",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"));
+  events.push_back(event("ping", R"({"type": "ping"})"));
+
+  // Groups of 1, 2, 3, 1, 2, 3... tokens; free whitespace rides with the next token and
+  // trailing whitespace with the last delta, so nothing is lost.
+  std::size_t begin = 0;
+  std::size_t next = 0;
+  for (std::size_t group = 0; next < ends.size(); ++group) {
+    next = std::min(ends.size(), next + 1 + group % 3);
+    const std::size_t end = next == ends.size() ? text.size() : ends[next - 1];
+    events.push_back(delta_event(text.substr(begin, end - begin)));
+    begin = end;
+  }
+  if (ends.empty()) events.push_back(delta_event(text));
+
+  events.push_back(
+      event("content_block_stop", R"({"type":"content_block_stop","index":0           })"));
+  std::string delta = R"({"type":"message_delta","delta":{)";
+  append_stop(delta, r.completion);
+  delta += R"(},"usage":{"input_tokens":)";
+  append_number(delta, r.input_tokens);
+  delta += R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":)";
+  append_number(delta, r.completion.output_tokens);
+  delta += "}}";
+  events.push_back(event("message_delta", delta));
+  events.push_back(event("message_stop", R"({"type":"message_stop"       })"));
+  return events;
+}
+
+}  // namespace gw::fake

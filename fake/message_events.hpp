@@ -1,0 +1,29 @@
+#pragma once
+
+#include "fake/completion.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gw::fake {
+
+struct MessageResult {
+  std::string id;          // "msg_..."
+  std::string_view model;  // resolved model id
+  std::uint64_t input_tokens = 0;
+  Completion completion;
+};
+
+// The non-streaming body (section 4), one text block.
+std::string render_message_json(const MessageResult& result);
+
+// The SSE sequence of sections 5.2/5.3 for the same result: message_start, one text
+// block (start, ping, deltas of 1 to 3 tokens cycling 1, 2, 3, stop), message_delta with
+// cumulative usage, message_stop. The deltas concatenate to completion.text. The JSON of
+// content_block_stop and message_stop is padded with spaces before its final '}', as the
+// live API does, to keep byte-matching parsers honest.
+std::vector<std::string> render_message_events(const MessageResult& result);
+
+}  // namespace gw::fake

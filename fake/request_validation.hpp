@@ -1,0 +1,42 @@
+#pragma once
+
+#include "fake/messages_api.hpp"
+#include "fake/models_catalog.hpp"
+#include "server/common/api_error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace gw::fake {
+
+enum class Endpoint { kCreateMessage, kCountTokens };
+
+// Everything the fake needs from a valid request; the JSON itself is gone by then.
+struct ParsedRequest {
+  const ModelInfo* model = nullptr;  // resolved: aliases already mapped to dated ids
+  std::uint64_t max_tokens = 0;      // kCreateMessage only
+  bool stream = false;
+  std::vector<std::string> stop_sequences;
+  // The token rule (token_count.hpp) applied to system, tools, every message (text,
+  // tool_use name + input JSON, tool_result content, thinking text, text documents) plus
+  // kTokensPerMessage per message and image_tokens() per base64 image.
+  std::uint64_t input_tokens = 0;
+  // Parts of the last message with role "user", joined with one space: text blocks
+  // verbatim, images as "[image WxH]", tool_result content (string or its text and image
+  // blocks) in place. Consecutive user turns are not merged for this purpose.
+  std::string last_user_text;
+  // Concatenated text blocks of a trailing assistant message (a prefill), if any.
+  std::optional<std::string> prefill;
+};
+
+// Parses and validates a /v1/messages (or count_tokens) body the way upstream does
+// (section 3.3 and 7), answering with the first error found, in upstream's dotted-path
+// style. Unknown fields and unknown content block types are ignored, never rejected.
+std::variant<ParsedRequest, ApiError> parse_request(std::string_view body, Endpoint endpoint,
+                                                    const FakeSettings& settings);
+
+}  // namespace gw::fake

@@ -1,0 +1,62 @@
+#include "server/vision/base64.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace gw::vision {
+namespace {
+
+constexpr std::uint8_t kInvalid = 0xFF;
+
+constexpr std::array<std::uint8_t, 256> make_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = kInvalid;
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < alphabet.size(); ++i) {
+    t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+  }
+  return t;
+}
+
+constexpr auto kTable = make_table();
+
+}  // namespace
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=') {
+    padding = (text[text.size() - 2] == '=') ? 2 : 1;
+  }
+  const std::size_t body = text.size() - padding;
+  std::string out;
+  out.resize(text.size() / 4 * 3 - padding);
+
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t o = 0;
+  std::size_t i = 0;
+  // Whole quads first: the hot loop for multi-megabyte images.
+  for (; i + 4 <= body; i += 4) {
+    const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
+                       d = kTable[in[i + 3]];
+    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xC0)) return std::nullopt;
+    const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
+                            (std::uint32_t{c} << 6) | std::uint32_t{d};
+    out[o++] = static_cast<char>(v >> 16);
+    out[o++] = static_cast<char>((v >> 8) & 0xFF);
+    out[o++] = static_cast<char>(v & 0xFF);
+  }
+  if (padding > 0) {
+    const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]];
+    const std::uint8_t c = padding == 1 ? kTable[in[i + 2]] : 0;
+    if ((a | b | c) & 0xC0) return std::nullopt;
+    const std::uint32_t v =
+        (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) | (std::uint32_t{c} << 6);
+    out[o++] = static_cast<char>(v >> 16);
+    if (padding == 1) out[o++] = static_cast<char>((v >> 8) & 0xFF);
+  }
+  return out;
+}
+
+}  // namespace gw::vision
