@@ -16,14 +16,18 @@ void write_access_log(const RequestLog& e) {
   o["method"] = e.method;
   o["route"] = e.route;
   o["status"] = e.status;
-  o["duration_ms"] = duration<double, std::milli>(steady_clock::now() - e.start).count();
   o["client_key"] = e.client_key;
   o["upstream_attempts"] = e.upstream_attempts;
-  o["queue_wait_ms"] = e.queue_wait_ms;
   if (!e.upstream_request_id.empty()) o["upstream_request_id"] = e.upstream_request_id;
   if (!e.error_type.empty()) o["error_type"] = e.error_type;
   std::string line = boost::json::serialize(o);
-  line.push_back('\n');
+  // Boost.JSON prints doubles in exponent form (7.8E-1); log readers expect 0.781.
+  char numbers[96];
+  std::snprintf(numbers, sizeof numbers, ",\"duration_ms\":%.3f,\"queue_wait_ms\":%.3f}\n",
+                duration<double, std::milli>(steady_clock::now() - e.start).count(),
+                e.queue_wait_ms);
+  line.pop_back();  // the closing brace
+  line += numbers;
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   std::fwrite(line.data(), 1, line.size(), stdout);

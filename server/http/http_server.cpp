@@ -19,6 +19,22 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 using tcp = asio::ip::tcp;
 
+// After refusing an upload, read (and drop) what the client is still sending for a
+// moment: closing with unread data makes the kernel send a reset, and the client would
+// see a broken connection instead of our 413.
+asio::awaitable<void> discard_upload(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::milliseconds(500));
+  char sink[16 * 1024];
+  std::size_t total = 0;
+  while (total < 4 * 1024 * 1024) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    total += n;
+  }
+}
+
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -112,7 +128,15 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     stream.expires_after(limits_.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (hec) {
-      if (hec == http::error::header_limit) {
+      if (hec == http::error::body_limit) {
+        // The declared Content-Length is already over the limit.
+        ex.set_close();
+        co_await ex.respond_error(request_too_large("request body exceeds the limit of " +
+                                                    std::to_string(limits_.max_body_bytes) +
+                                                    " bytes"));
+        write_access_log(log);
+        co_await discard_upload(stream);
+      } else if (hec == http::error::header_limit) {
         ex.set_close();
         co_await ex.respond_error(
             {http::status::request_header_fields_too_large, "invalid_request_error",
@@ -136,6 +160,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
           "request body of " + std::to_string(*length) + " bytes exceeds the limit of " +
           std::to_string(limits_.max_body_bytes) + " bytes"));
       write_access_log(log);
+      co_await discard_upload(stream);
       break;
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -154,6 +179,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
                                                       std::to_string(limits_.max_body_bytes) +
                                                       " bytes"));
           write_access_log(log);
+          co_await discard_upload(stream);
         }
         break;  // a timed-out or vanished client gets no answer: nobody is there to read it
       }

@@ -1,1 +1,0 @@
-// removed once the fake lands

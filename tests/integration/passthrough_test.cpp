@@ -1,0 +1,426 @@
+// The pass-through routes end to end in-process: a TLS fake upstream with a test CA, the
+// gateway on port 0, a real HTTP client. What the client gets must be what the fake sent.
+
+#include "support/http_test_client.hpp"
+#include "support/running_fake.hpp"
+#include "support/running_gateway.hpp"
+#include "support/test_ca.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
+
+namespace gw::test {
+namespace {
+
+namespace json = boost::json;
+using fake::Fault;
+using fake::FaultKind;
+
+constexpr std::string_view kMessage =
+    R"({"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hello there"}]})";
+constexpr std::string_view kStream =
+    R"({"model":"claude-sonnet-4-5","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Tell me [[words:40]]"}]})";
+
+bool eventually(const std::function<bool()>& done) {
+  // A hang guard, not a timing assertion.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+json::object parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return v.as_object();
+}
+
+void expect_error(const HttpResult& r, unsigned status, std::string_view type,
+                  std::string_view message_part = {}) {
+  ASSERT_FALSE(r.error) << r.error.message();
+  EXPECT_EQ(r.status, status) << r.body;
+  auto body = parse_object(r.body);
+  ASSERT_TRUE(body.contains("error")) << r.body;
+  EXPECT_EQ(body["type"], "error");
+  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
+  auto rid = r.header("request-id");
+  ASSERT_TRUE(rid.has_value());
+  EXPECT_EQ(rid->rfind("req_", 0), 0u);
+  EXPECT_EQ(body["request_id"], json::value(*rid));
+  if (!message_part.empty()) {
+    EXPECT_NE(std::string(body["error"].at("message").as_string()).find(message_part),
+              std::string::npos)
+        << r.body;
+  }
+}
+
+Fault fault(FaultKind kind) {
+  Fault f;
+  f.kind = kind;
+  return f;
+}
+
+Headers client_headers(std::string key = "client-key-should-not-leak") {
+  return {{"content-type", "application/json"},
+          {"anthropic-version", "2023-06-01"},
+          {"x-api-key", std::move(key)}};
+}
+
+class PassthroughTest : public ::testing::Test {
+ protected:
+  using Tweak = std::function<void(Config&)>;
+  explicit PassthroughTest(const Tweak& tweak = {})
+      : fake_(shared_test_certificates(), fake_options()), gateway_(config(tweak)) {}
+
+  static fake::ServerOptions fake_options() {
+    fake::ServerOptions o;
+    o.api_key = "upstream-key-for-tests";
+    return o;
+  }
+  Config config(const Tweak& tweak) {
+    auto c = gateway_config(fake_, shared_test_certificates().ca_cert_file().string());
+    if (tweak) tweak(c);
+    return c;
+  }
+  std::string url(std::string_view path) const { return gateway_.base_url() + std::string(path); }
+
+  RunningFake fake_;
+  RunningGateway gateway_;
+};
+
+TEST_F(PassthroughTest, JsonResponseIsWhatUpstreamSent) {
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), kMessage);
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto sent = fake_->recorded();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(r.body, sent.back().response_body);
+  EXPECT_EQ(sent.back().body, kMessage);  // the body went upstream unchanged
+  EXPECT_EQ(r.header("content-type").value_or(""), "application/json");
+  // Upstream's request-id and rate-limit headers reach the client.
+  EXPECT_EQ(r.header("request-id"), sent.back().response_request_id);
+  EXPECT_TRUE(r.header("anthropic-ratelimit-requests-limit").has_value());
+  EXPECT_TRUE(r.header("anthropic-ratelimit-tokens-reset").has_value());
+}
+
+TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_TRUE(r.complete);
+  EXPECT_TRUE(r.chunked);
+  EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
+  auto sent = fake_->recorded();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(r.body, sent.back().response_body);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
+}
+
+TEST_F(PassthroughTest, KeysAndVersionHeaders) {
+  auto h = client_headers();
+  h.push_back({"anthropic-beta", "context-1m-2025-08-07"});
+  h.push_back({"cookie", "session=secret"});
+  auto r = http_request("POST", url("/v1/messages"), h, kMessage);
+  ASSERT_EQ(r.status, 200u) << r.body;
+
+  Headers bearer = {{"content-type", "application/json"},
+                    {"authorization", "Bearer client-bearer-should-not-leak"},
+                    {"anthropic-version", "2026-10-21"}};
+  r = http_request("POST", url("/v1/messages"), bearer, kMessage);
+  ASSERT_EQ(r.status, 200u) << r.body;
+
+  Headers no_version = {{"content-type", "application/json"}};
+  r = http_request("POST", url("/v1/messages"), no_version, kMessage);
+  ASSERT_EQ(r.status, 200u) << r.body;
+
+  auto sent = fake_->recorded();
+  ASSERT_EQ(sent.size(), 3u);
+  for (const auto& req : sent) {
+    EXPECT_EQ(req.header("x-api-key"), "upstream-key-for-tests");
+    EXPECT_EQ(req.header("authorization"), "");
+    EXPECT_EQ(req.header("cookie"), "");
+  }
+  EXPECT_EQ(sent[0].header("anthropic-version"), "2023-06-01");
+  EXPECT_EQ(sent[0].header("anthropic-beta"), "context-1m-2025-08-07");
+  EXPECT_EQ(sent[1].header("anthropic-version"), "2026-10-21");  // passed through as sent
+  EXPECT_EQ(sent[2].header("anthropic-version"), "2023-06-01");  // set when absent
+}
+
+TEST_F(PassthroughTest, CountTokensAndModels) {
+  auto r =
+      http_request("POST", url("/v1/messages/count_tokens"), client_headers(),
+                   R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hi"}]})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(parse_object(r.body).contains("input_tokens"));
+
+  r = http_request("GET", url("/v1/models?limit=2"), client_headers());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto page = parse_object(r.body);
+  EXPECT_EQ(page["data"].as_array().size(), 2u);
+  EXPECT_EQ(fake_->recorded().back().target, "/v1/models?limit=2");  // query kept
+
+  r = http_request("GET", url("/v1/models/claude-opus-4-6"), client_headers());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_object(r.body)["id"], "claude-opus-4-6");
+
+  r = http_request("GET", url("/v1/models/claude-nonexistent"), client_headers());
+  expect_error(r, 404, "not_found_error");  // upstream's error, relayed
+}
+
+TEST_F(PassthroughTest, UpstreamErrorsAreRelayedWithRetryHints) {
+  Fault f = fault(FaultKind::status);
+  f.status = 529;
+  f.retry_after = 3;
+  fake_->faults().add(f);
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), kMessage);
+  expect_error(r, 529, "overloaded_error");
+  EXPECT_EQ(r.header("retry-after").value_or(""), "3");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "true");
+}
+
+TEST_F(PassthroughTest, MalformedJsonIsRejectedBeforeUpstream) {
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), R"({"model": )");
+  expect_error(r, 400, "invalid_request_error", "not valid JSON");
+  r = http_request("POST", url("/v1/messages"), client_headers(), R"(["an","array"])");
+  expect_error(r, 400, "invalid_request_error", "JSON object");
+  EXPECT_EQ(fake_->stats().messages, 0u);
+}
+
+TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
+  auto r = http_request("GET", url("/v1/nothing-here"), client_headers());
+  expect_error(r, 404, "not_found_error");
+  r = http_request("GET", url("/v1/messages"), client_headers());
+  expect_error(r, 405, "invalid_request_error");
+  EXPECT_EQ(r.header("allow").value_or(""), "POST");
+  r = http_request("DELETE", url("/v1/models"), client_headers());
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_EQ(r.header("allow").value_or(""), "GET");
+}
+
+TEST_F(PassthroughTest, HealthAndReadiness) {
+  auto r = http_request("GET", url("/healthz"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(parse_object(r.body)["status"], "ok");
+  EXPECT_TRUE(r.header("request-id").has_value());
+  r = http_request("GET", url("/readyz"));
+  EXPECT_EQ(r.status, 200u);
+}
+
+TEST_F(PassthroughTest, UpstreamErrorEventInsideStreamReachesClient) {
+  Fault f = fault(FaultKind::stream_error);
+  f.after_events = 3;
+  fake_->faults().add(f);
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find(
+                "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\""),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body, fake_->recorded().back().response_body);
+}
+
+TEST_F(PassthroughTest, UpstreamDropMidStreamEndsWithErrorEvent) {
+  Fault f = fault(FaultKind::drop_mid_stream);
+  f.after_events = 4;
+  fake_->faults().add(f);
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_TRUE(r.complete);  // the client's stream ends cleanly, with the failure said in-band
+  auto pos = r.body.rfind("event: error\n");
+  ASSERT_NE(pos, std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"type\":\"api_error\"", pos), std::string::npos);
+  EXPECT_EQ(r.body.find("message_stop"), std::string::npos);
+}
+
+TEST_F(PassthroughTest, ClientDisconnectMidStreamCancelsUpstream) {
+  Fault f = fault(FaultKind::slow);
+  f.delay = std::chrono::milliseconds(200);
+  fake_->faults().add(f);
+  int chunks = 0;
+  auto r = http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
+                       [&](std::string_view) { return ++chunks < 2; });
+  EXPECT_GE(chunks, 2);
+  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects >= 1; }))
+      << "the fake never saw the gateway close the upstream request";
+  EXPECT_EQ(fake_->stats().streams_completed, 0u);
+}
+
+TEST_F(PassthroughTest, ClientDisconnectWhileUpstreamHangsCancelsUpstream) {
+  fake_->faults().add(fault(FaultKind::hang));
+  auto pending = std::async(std::launch::async, [&] {
+    ClientOptions o;
+    o.timeout = std::chrono::milliseconds(300);  // the client gives up and closes
+    return http_request("POST", url("/v1/messages"), client_headers(), kMessage, o);
+  });
+  auto r = pending.get();
+  EXPECT_TRUE(r.error);
+  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects >= 1; }));
+}
+
+TEST_F(PassthroughTest, KeepAliveCarriesSeveralRequests) {
+  HttpConnection conn(gateway_.base_url());
+  for (int i = 0; i < 3; ++i) {
+    auto r = conn.request("POST", "/v1/messages", client_headers(), i == 1 ? kStream : kMessage);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_TRUE(r.complete);
+    EXPECT_TRUE(conn.is_open());
+  }
+}
+
+// --- limits -------------------------------------------------------------------------
+
+class LimitsTest : public PassthroughTest {
+ protected:
+  LimitsTest()
+      : PassthroughTest([](Config& c) {
+          c.limits.max_body_bytes = 4096;
+          c.limits.header_timeout = std::chrono::milliseconds(300);
+        }) {}
+};
+
+TEST_F(LimitsTest, OversizedBodyGets413AndNothingGoesUpstream) {
+  std::string big =
+      R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":")" +
+      std::string(8000, 'a') + R"("}]})";
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), big);
+  expect_error(r, 413, "request_too_large");
+  EXPECT_EQ(fake_->stats().messages, 0u);
+}
+
+TEST_F(LimitsTest, SlowHeadersAreCutOff) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_.port()});
+  std::string partial = "POST /v1/messages HTTP/1.1\r\nHost: x\r\n";  // and then nothing
+  boost::asio::write(s, boost::asio::buffer(partial));
+  char buf[256];
+  boost::system::error_code ec;
+  // The gateway closes the connection: the read ends with EOF, not with our data.
+  s.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_EQ(ec, boost::asio::error::eof);
+}
+
+// --- TLS verification ------------------------------------------------------------------
+
+TEST(UpstreamTls, WrongCaIsRefused) {
+  RunningFake fake(shared_test_certificates());
+  RunningGateway gateway(
+      gateway_config(fake, shared_test_certificates().other_ca_cert_file().string()));
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 502, "api_error", "TLS");
+  EXPECT_EQ(fake->stats().messages, 0u);
+}
+
+TEST(UpstreamTls, WrongHostNameIsRefused) {
+  TestCertificates certs({"wrong.example"}, {});
+  RunningFake fake(certs);
+  RunningGateway gateway(gateway_config(fake, certs.ca_cert_file().string()));
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 502, "api_error", "TLS");
+  EXPECT_EQ(fake->stats().messages, 0u);
+}
+
+TEST(Upstream, UnreachableIs502) {
+  RunningFake fake;
+  auto config = gateway_config(fake);
+  config.upstream.base_url = "http://127.0.0.1:1";  // nothing listens there
+  RunningGateway gateway(config);
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 502, "api_error", "unreachable");
+}
+
+TEST(Upstream, RejectedGatewayKeyIs502NotTheClients401) {
+  fake::ServerOptions o;
+  o.api_key = "the-real-upstream-key";
+  RunningFake fake(o);
+  RunningGateway gateway(gateway_config(fake, {}, "a-wrong-upstream-key"));
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 502, "api_error", "gateway upstream credentials rejected");
+}
+
+TEST(Upstream, HangingUpstreamTimesOutAs504) {
+  RunningFake fake;
+  Fault f;
+  f.kind = FaultKind::hang;
+  fake->faults().add(f);
+  auto config = gateway_config(fake);
+  config.upstream.response_timeout = std::chrono::milliseconds(300);
+  RunningGateway gateway(config);
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 504, "timeout_error");
+}
+
+// --- client keys -----------------------------------------------------------------------
+
+TEST(ClientKeys, RequiredWhenConfiguredAndNeverForwarded) {
+  RunningFake fake;
+  auto config = gateway_config(fake);
+  config.auth.keys = {{"billing", "billing-key-0123456789", {}},
+                      {"search", "search-key-0123456789", {"claude-haiku-4-5"}}};
+  RunningGateway gateway(config);
+  auto url = gateway.base_url() + "/v1/messages";
+
+  Headers none = {{"content-type", "application/json"}};
+  expect_error(http_request("POST", url, none, kMessage), 401, "authentication_error");
+  expect_error(http_request("POST", url, client_headers("wrong-key-0123456789"), kMessage), 401,
+               "authentication_error");
+  EXPECT_EQ(fake->stats().messages, 0u);
+
+  EXPECT_EQ(http_request("POST", url, client_headers("billing-key-0123456789"), kMessage).status,
+            200u);
+  Headers bearer = {{"content-type", "application/json"},
+                    {"authorization", "Bearer billing-key-0123456789"}};
+  EXPECT_EQ(http_request("POST", url, bearer, kMessage).status, 200u);
+  // A key limited to other models is refused before upstream.
+  expect_error(http_request("POST", url, client_headers("search-key-0123456789"), kMessage), 403,
+               "permission_error");
+  for (const auto& req : fake->recorded()) {
+    EXPECT_EQ(req.header("x-api-key"), "upstream-key-for-tests");
+    EXPECT_EQ(req.header("authorization"), "");
+  }
+  EXPECT_EQ(fake->stats().messages, 2u);
+}
+
+// --- shutdown ----------------------------------------------------------------------------
+
+TEST(Shutdown, RunningStreamFinishesWithinGrace) {
+  RunningFake fake;
+  Fault f;
+  f.kind = FaultKind::slow;
+  f.delay = std::chrono::milliseconds(20);
+  fake->faults().add(f);
+  auto gateway = std::make_unique<RunningGateway>(gateway_config(fake));
+  auto url = gateway->base_url() + "/v1/messages";
+  std::promise<void> started;
+  auto client = std::async(std::launch::async, [&] {
+    bool first = true;
+    return http_stream("POST", url, client_headers(), kStream, {}, [&](std::string_view) {
+      if (first) started.set_value();
+      first = false;
+      return true;
+    });
+  });
+  started.get_future().wait();
+  gateway.reset();  // drains: stops accepting, lets the stream finish
+  auto r = client.get();
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw::test
