@@ -24,6 +24,7 @@ class Exchange {
   RequestLog& log() { return log_; }
   const std::string& request_id() const { return log_.request_id; }
   std::size_t worker() const { return worker_; }
+  beast::tcp_stream& stream() { return stream_; }
   // Path parameters from the route pattern, e.g. "id" for /v1/models/{id}.
   std::map<std::string, std::string, std::less<>>& params() { return params_; }
   std::string_view param(std::string_view name) const;

@@ -35,6 +35,10 @@ asio::awaitable<void> discard_upload(beast::tcp_stream& stream) {
   }
 }
 
+ApiError body_too_large(std::size_t limit) {
+  return request_too_large("request body exceeds the limit of " + std::to_string(limit) + " bytes");
+}
+
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -128,25 +132,17 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     stream.expires_after(limits_.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (hec) {
-      if (hec == http::error::body_limit) {
-        // The declared Content-Length is already over the limit.
-        ex.set_close();
-        co_await ex.respond_error(request_too_large("request body exceeds the limit of " +
-                                                    std::to_string(limits_.max_body_bytes) +
-                                                    " bytes"));
-        write_access_log(log);
-        co_await discard_upload(stream);
+      if (hec == http::error::body_limit) {  // the declared Content-Length is over the limit
+        co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
       } else if (hec == http::error::header_limit) {
-        ex.set_close();
-        co_await ex.respond_error(
+        co_await refuse(
+            ex,
             {http::status::request_header_fields_too_large, "invalid_request_error",
-             "request headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"});
-        write_access_log(log);
+             "request headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"},
+            false);
       } else if (hec != beast::error::timeout && hec != http::error::end_of_stream &&
                  hec != asio::error::eof && hec != asio::error::connection_reset) {
-        ex.set_close();
-        co_await ex.respond_error(invalid_request("malformed HTTP request: " + hec.message()));
-        write_access_log(log);
+        co_await refuse(ex, invalid_request("malformed HTTP request: " + hec.message()), false);
       }
       break;
     }
@@ -155,12 +151,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
 
     auto length = parser.content_length();
     if (length && *length > limits_.max_body_bytes) {
-      ex.set_close();
-      co_await ex.respond_error(request_too_large(
-          "request body of " + std::to_string(*length) + " bytes exceeds the limit of " +
-          std::to_string(limits_.max_body_bytes) + " bytes"));
-      write_access_log(log);
-      co_await discard_upload(stream);
+      co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
       break;
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -174,12 +165,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
       if (bec) {
         if (bec == http::error::body_limit) {
-          ex.set_close();
-          co_await ex.respond_error(request_too_large("request body exceeds the limit of " +
-                                                      std::to_string(limits_.max_body_bytes) +
-                                                      " bytes"));
-          write_access_log(log);
-          co_await discard_upload(stream);
+          co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
         }
         break;  // a timed-out or vanished client gets no answer: nobody is there to read it
       }
@@ -194,6 +180,13 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
+}
+
+asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error, bool discard_body) {
+  ex.set_close();
+  co_await ex.respond_error(error);
+  write_access_log(ex.log());
+  if (discard_body) co_await discard_upload(ex.stream());
 }
 
 asio::awaitable<void> HttpServer::dispatch(Exchange& ex) {

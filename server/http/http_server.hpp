@@ -42,6 +42,8 @@ class HttpServer {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> conn, std::size_t worker);
   asio::awaitable<void> dispatch(Exchange& ex);
+  // Answers a request that is refused before routing, then the connection closes.
+  asio::awaitable<void> refuse(Exchange& ex, const ApiError& error, bool discard_body);
 
   IoWorkers& workers_;
   const Router& router_;

@@ -1,7 +1,9 @@
 // The fake Messages API over real sockets: wire rules, SSE framing, faults, control
 // endpoints and TLS. Everything runs in-process on port 0.
 
+#include "support/eventually.hpp"
 #include "support/http_test_client.hpp"
+#include "support/json_object.hpp"
 #include "support/running_fake.hpp"
 #include "support/test_ca.hpp"
 
@@ -27,25 +29,6 @@ constexpr std::string_view kStreamMessage =
     R"({"model":"claude-sonnet-4-5","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Hello there"}]})";
 constexpr std::string_view kCountTokens =
     R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hello there"}]})";
-
-// Polls until `done` or a generous deadline; the deadline is a hang guard, not a timing
-// assertion.
-bool eventually(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
 
 std::string str(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : std::string();

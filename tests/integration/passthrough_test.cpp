@@ -1,7 +1,9 @@
 // The pass-through routes end to end in-process: a TLS fake upstream with a test CA, the
 // gateway on port 0, a real HTTP client. What the client gets must be what the fake sent.
 
+#include "support/eventually.hpp"
 #include "support/http_test_client.hpp"
+#include "support/json_object.hpp"
 #include "support/running_fake.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_ca.hpp"
@@ -31,23 +33,6 @@ constexpr std::string_view kMessage =
     R"({"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hello there"}]})";
 constexpr std::string_view kStream =
     R"({"model":"claude-sonnet-4-5","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Tell me [[words:40]]"}]})";
-
-bool eventually(const std::function<bool()>& done) {
-  // A hang guard, not a timing assertion.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
 
 void expect_error(const HttpResult& r, unsigned status, std::string_view type,
                   std::string_view message_part = {}) {
