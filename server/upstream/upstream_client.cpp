@@ -114,17 +114,28 @@ asio::awaitable<error_code> UpstreamCall::read_some(std::string& out) {
   out.clear();
   if (!conn_ || !parser_) co_return error_code(asio::error::not_connected);
   if (parser_->is_done()) co_return error_code(http::error::end_of_stream);
-  char buf[kReadChunk];
+  // The body lands directly in `out` (its capacity is reused from call to call), not in a
+  // buffer inside this coroutine's frame, which would be allocated on every read.
+  out.resize(kReadChunk);
   auto& body = parser_->get().body();
-  body.data = buf;
-  body.size = sizeof buf;
+  body.data = out.data();
+  body.size = out.size();
   conn_->tcp().expires_after(client_.config().stream_idle_timeout);
   auto ec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
     auto [e, n] = co_await http::async_read_some(s, conn_->buffer, *parser_, kTuple);
     co_return e;
   });
   if (ec == http::error::need_buffer) ec = {};
-  out.assign(buf, sizeof buf - body.size);
+  // Beast parses one chunk per read_some; parse the chunks already received too (without
+  // waiting for more bytes), so that events that arrived together leave in one write.
+  while (!ec && !parser_->is_done() && conn_->buffer.size() > 0 && body.size > 0) {
+    error_code pec;
+    auto used = parser_->put(conn_->buffer.data(), pec);
+    conn_->buffer.consume(used);
+    if (pec == http::error::need_more || pec == http::error::need_buffer || used == 0) break;
+    ec = pec;
+  }
+  out.resize(out.size() - body.size);
   body.data = nullptr;
   body.size = 0;
   if (!ec) conn_->tcp().expires_never();

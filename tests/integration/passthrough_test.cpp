@@ -115,6 +115,27 @@ TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
 }
 
+TEST_F(PassthroughTest, SlowStreamReachesClientEventByEventNotBuffered) {
+  Fault f = fault(FaultKind::slow);
+  f.delay = std::chrono::milliseconds(30);
+  fake_->faults().add(f);
+  std::vector<std::string> chunks;
+  auto r = http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
+                       [&](std::string_view c) {
+                         chunks.emplace_back(c);
+                         return true;
+                       });
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_TRUE(r.complete);
+  // Paced upstream events must leave the gateway as they come: one chunk per event, each
+  // chunk whole events.
+  auto events = fake_->recorded().back().response_body;
+  std::size_t count = 0;
+  for (std::size_t p = 0; (p = events.find("\n\n", p)) != std::string::npos; p += 2) ++count;
+  EXPECT_EQ(chunks.size(), count);
+  for (const auto& c : chunks) EXPECT_TRUE(c.size() >= 2 && c.substr(c.size() - 2) == "\n\n") << c;
+}
+
 TEST_F(PassthroughTest, KeysAndVersionHeaders) {
   auto h = client_headers();
   h.push_back({"anthropic-beta", "context-1m-2025-08-07"});
