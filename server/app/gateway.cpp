@@ -28,7 +28,9 @@ Gateway::Gateway(Config config)
     upstreams_.push_back(std::make_unique<UpstreamClient>(workers_.context(i).get_executor(),
                                                           config_.upstream, *target, tls_.get()));
   }
-  passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, auth_, config_.upstream.api_key);
+  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_);
+  passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, auth_,
+                                                     config_.upstream.api_key);
   passthrough_->add_to(router_);
   add_health_routes(router_, [this] { return !server_->draining(); });
   server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);

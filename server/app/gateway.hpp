@@ -7,6 +7,7 @@
 #include "server/http/router.hpp"
 #include "server/passthrough/passthrough_routes.hpp"
 #include "server/upstream/upstream_client.hpp"
+#include "server/upstream/upstream_dispatcher.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -37,6 +38,7 @@ class Gateway {
   std::vector<std::unique_ptr<UpstreamClient>> upstreams_;
   ClientAuth auth_;
   Router router_;
+  std::unique_ptr<UpstreamDispatcher> dispatcher_;
   std::unique_ptr<PassthroughRoutes> passthrough_;
   std::unique_ptr<HttpServer> server_;
   bool stopped_ = false;

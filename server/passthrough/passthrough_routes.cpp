@@ -13,13 +13,21 @@ namespace {
 
 // A key limited to some models may only name those. Checked before anything goes
 // upstream; the body itself is never rewritten.
-std::optional<ApiError> check_body(const std::string& body, const ClientKey* key) {
+std::optional<ApiError> check_body(const std::string& body, const ClientKey* key,
+                                   DispatchInfo& info) {
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec);
   if (ec) return invalid_request("The request body is not valid JSON: " + ec.message());
   if (!value.is_object()) return invalid_request("The request body must be a JSON object");
+  const auto& object = value.as_object();
+  if (const auto* stream = object.if_contains("stream"); stream && stream->is_bool()) {
+    info.stream = stream->as_bool();
+  }
+  if (const auto* max = object.if_contains("max_tokens"); max && max->is_int64()) {
+    info.max_output_tokens = static_cast<std::uint64_t>(std::max<std::int64_t>(0, max->as_int64()));
+  }
   if (key && !key->models.empty()) {
-    const auto* model = value.as_object().if_contains("model");
+    const auto* model = object.if_contains("model");
     if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
     std::string_view id = model->as_string();
     if (std::find(key->models.begin(), key->models.end(), id) == key->models.end()) {
@@ -32,8 +40,12 @@ std::optional<ApiError> check_body(const std::string& body, const ClientKey* key
 }  // namespace
 
 PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
-                                     const ClientAuth& auth, std::string upstream_api_key)
-    : clients_(clients), auth_(auth), api_key_(std::move(upstream_api_key)) {}
+                                     UpstreamDispatcher& dispatcher, const ClientAuth& auth,
+                                     std::string upstream_api_key)
+    : clients_(clients),
+      dispatcher_(dispatcher),
+      auth_(auth),
+      api_key_(std::move(upstream_api_key)) {}
 
 void PassthroughRoutes::add_to(Router& router) {
   router.add(http::verb::post, "/v1/messages", "messages",
@@ -54,8 +66,10 @@ asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   }
   const ClientKey* key = std::get<const ClientKey*>(who);
   ex.log().client_key = key ? key->name : "anonymous";
+  DispatchInfo info;
+  info.client_key = ex.log().client_key;
   if (json_body) {
-    if (auto err = check_body(ex.request().body(), key)) {
+    if (auto err = check_body(ex.request().body(), key, info)) {
       co_await ex.respond_error(*err);
       co_return;
     }
@@ -65,7 +79,7 @@ asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   up.target = std::string(ex.request().target());
   up.headers = upstream_request_headers(ex.request().base(), api_key_);
   up.body = std::move(ex.request().body());
-  co_await relay_upstream(ex, *clients_[ex.worker()], up);
+  co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
 }
 
 }  // namespace gw

@@ -3,6 +3,7 @@
 #include "server/http/client_auth.hpp"
 #include "server/http/router.hpp"
 #include "server/upstream/upstream_client.hpp"
+#include "server/upstream/upstream_dispatcher.hpp"
 
 #include <memory>
 #include <vector>
@@ -14,7 +15,8 @@ namespace gw {
 class PassthroughRoutes {
  public:
   // `clients` holds one UpstreamClient per worker, indexed by Exchange::worker().
-  PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients, const ClientAuth& auth,
+  PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
+                    UpstreamDispatcher& dispatcher, const ClientAuth& auth,
                     std::string upstream_api_key);
 
   void add_to(Router& router);
@@ -23,6 +25,7 @@ class PassthroughRoutes {
   asio::awaitable<void> forward(Exchange& ex, bool json_body);
 
   std::vector<std::unique_ptr<UpstreamClient>>& clients_;
+  UpstreamDispatcher& dispatcher_;
   const ClientAuth& auth_;
   std::string api_key_;
 };

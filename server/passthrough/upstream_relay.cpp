@@ -18,19 +18,19 @@ using namespace boost::asio::experimental::awaitable_operators;
 // A non-streaming Messages API reply is at most a few MB; this only guards memory.
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
-asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call) {
+asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string prelude) {
   http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
   copy_relayed_headers(call.headers(), head.base());
   if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
 
   SseParser parser;
   std::vector<SseEvent> events;
-  std::string piece;
+  std::string piece = std::move(prelude);
   std::string batch;
   bool ended = false;  // message_stop or error seen: the stream is complete as upstream meant
   boost::system::error_code ec;
-  for (;;) {
-    ec = co_await call.read_some(piece);
+  for (bool first = true;; first = false) {
+    if (!first || piece.empty()) ec = co_await call.read_some(piece);
     if (!piece.empty()) {
       parser.feed(piece, events);
       // Everything complete in this read goes out in one write: as soon as it arrived,
@@ -64,27 +64,15 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call) {
   if (!ex.client_left()) co_await ex.end_stream();
 }
 
-asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, const UpstreamRequest& request) {
-  ex.log().upstream_attempts += 1;
-  if (auto ec = co_await call.send(request)) {
-    if (ex.client_left()) co_return;
-    auto err = upstream_transport_error(ec);
-    log::warn("upstream request failed",
-              {{"request_id", ex.request_id()}, {"error", ec.message()}});
-    co_await ex.respond_error(err);
-    co_return;
-  }
-  ex.log().upstream_request_id = std::string(call.headers()["request-id"]);
-  if (call.status() == 401) {
-    log::error(
-        "upstream rejected the gateway's API key: check upstream.api_key",
-        {{"request_id", ex.request_id()}, {"upstream_request_id", ex.log().upstream_request_id}});
-    call.abort();
-    co_await ex.respond_error(upstream_credentials_rejected());
+asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher& dispatcher,
+                            const UpstreamRequest& request, const DispatchInfo& info) {
+  auto sent = co_await dispatcher.send(call, request, info, ex.log());
+  if (sent.error) {
+    if (!ex.client_left()) co_await ex.respond_error(*sent.error);
     co_return;
   }
   if (call.status() == 200 && call.event_stream()) {
-    co_await relay_stream(ex, call);
+    co_await relay_stream(ex, call, std::move(sent.stream_prelude));
     co_return;
   }
   std::string body;
@@ -103,10 +91,12 @@ asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, const UpstreamRequ
 }  // namespace
 
 asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
-                                     const UpstreamRequest& request) {
+                                     UpstreamDispatcher& dispatcher, const UpstreamRequest& request,
+                                     const DispatchInfo& info) {
   UpstreamCall call(client);
   ex.on_client_gone([&call] { call.abort(); });
-  co_await (relay(ex, call, request) || ex.client_gone());
+  co_await (relay(ex, call, dispatcher, request, info) || ex.client_gone());
+  dispatcher.finished(info, 0);
   ex.on_client_gone(nullptr);
   if (ex.client_left()) {
     log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});

@@ -2,6 +2,7 @@
 
 #include "server/http/exchange.hpp"
 #include "server/upstream/upstream_client.hpp"
+#include "server/upstream/upstream_dispatcher.hpp"
 
 namespace gw {
 
@@ -9,6 +10,7 @@ namespace gw {
 // headers and body, a JSON body whole, an event stream event by event as it arrives.
 // A client that leaves aborts the upstream call at once.
 asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
-                                     const UpstreamRequest& request);
+                                     UpstreamDispatcher& dispatcher, const UpstreamRequest& request,
+                                     const DispatchInfo& info);
 
 }  // namespace gw
