@@ -185,7 +185,9 @@ function listeningAddress(stderr) {
 
 // --- the stack: fake (TLS) + gateway ----------------------------------------------------
 
-export async function startStack({ fakeArgs = [], gatewayEnv = {} } = {}) {
+// `dataDir`: the gateway's GATEWAY_DATA_DIR (default <tmpdir>/data, removed by stopStack);
+// a directory the caller owns survives stopStack, so a later stack can reopen its store.
+export async function startStack({ fakeArgs = [], gatewayEnv = {}, dataDir = null } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-e2e-'));
   const certs = makeCertificates(dir);
   const caPem = readFileSync(certs.ca, 'utf8');
@@ -214,7 +216,7 @@ export async function startStack({ fakeArgs = [], gatewayEnv = {} } = {}) {
     }
     Object.assign(env, {
       GATEWAY_LISTEN: '127.0.0.1:0',
-      GATEWAY_DATA_DIR: path.join(dir, 'data'),
+      GATEWAY_DATA_DIR: dataDir ?? path.join(dir, 'data'),
       ANTHROPIC_BASE_URL: stack.fakeURL,
       ANTHROPIC_API_KEY: upstreamKey,
       GATEWAY_UPSTREAM_CA_FILE: certs.ca,
