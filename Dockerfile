@@ -10,7 +10,7 @@ ARG BASE=localhost/debian:bookworm
 FROM ${BASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ cmake ninja-build libboost1.81-dev libssl-dev libyaml-cpp-dev \
+      g++ cmake ninja-build libboost1.81-dev libssl-dev libyaml-cpp-dev libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATEWAY_BUILD_TES
 FROM ${BASE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libyaml-cpp0.7 ca-certificates \
+      libssl3 libyaml-cpp0.7 libsqlite3-0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin gateway \

@@ -2,6 +2,7 @@
 
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
+#include "server/store/open_store.hpp"
 #include "server/upstream/tls_context.hpp"
 
 #include <stdexcept>
@@ -19,7 +20,8 @@ std::size_t worker_count(int configured) {
 Gateway::Gateway(Config config)
     : config_(std::move(config)),
       workers_(worker_count(config_.threads)),
-      auth_(config_.auth.keys) {
+      auth_(config_.auth.keys),
+      blocking_(static_cast<std::size_t>(config_.store.threads)) {
   std::string error;
   auto target = parse_upstream_target(config_.upstream.base_url, error);
   if (!target) throw std::runtime_error("upstream.base_url: " + error);
@@ -32,7 +34,13 @@ Gateway::Gateway(Config config)
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, auth_,
                                                      config_.upstream.api_key);
   passthrough_->add_to(router_);
-  add_health_routes(router_, [this] { return !server_->draining(); });
+  store_ = open_store(config_.store);
+  sessions_.reset(
+      new SessionServices{config_, auth_, *store_, blocking_, *dispatcher_, upstreams_, {}});
+  session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
+  session_routes_->add_to(router_);
+  purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
+  add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);
 }
 
@@ -43,11 +51,15 @@ Gateway::~Gateway() {
 void Gateway::start() {
   server_->listen(config_.listen.host, config_.listen.port);
   server_->start();
+  purge_->start(workers_.context(0).get_executor());
   workers_.start();
-  log::info("listening", {{"address", config_.listen.host + ":" + std::to_string(port())},
-                          {"upstream", config_.upstream.base_url},
-                          {"workers", std::to_string(workers_.size())},
-                          {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"}});
+  log::info("listening",
+            {{"address", config_.listen.host + ":" + std::to_string(port())},
+             {"upstream", config_.upstream.base_url},
+             {"workers", std::to_string(workers_.size())},
+             {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"},
+             {"store", config_.store.backend == "sqlite" ? config_.store.data_dir + "/gateway.db"
+                                                         : std::string("memory (not durable)")}});
 }
 
 void Gateway::shutdown(std::chrono::milliseconds grace) {
@@ -65,6 +77,9 @@ void Gateway::shutdown(std::chrono::milliseconds grace) {
   }
   workers_.stop();
   workers_.join();
+  // Store calls still running finish (a turn's commit is never cut in half); their
+  // completions land in the stopped contexts and are destroyed with them below.
+  blocking_.join();
   // Sockets belong to the workers' contexts, and suspended coroutines reference the
   // upstream clients: close sockets first, then destroy the contexts (and the coroutines
   // with them) while the clients are still alive.

@@ -1,11 +1,15 @@
 #pragma once
 
 #include "server/app/io_workers.hpp"
+#include "server/common/blocking_pool.hpp"
 #include "server/config/config.hpp"
 #include "server/http/client_auth.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/passthrough/passthrough_routes.hpp"
+#include "server/sessions/idle_session_purge.hpp"
+#include "server/sessions/session_routes.hpp"
+#include "server/store/conversation_store.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
 
@@ -26,6 +30,7 @@ class Gateway {
   void start();  // binds and serves on the worker threads
   std::uint16_t port() const { return server_->port(); }
   const Config& config() const { return config_; }
+  ConversationStore& store() { return *store_; }
 
   // Stop accepting, let running requests finish for up to `grace`, then cut the rest and
   // stop the workers. Blocks; safe to call from any thread but a worker's.
@@ -40,6 +45,11 @@ class Gateway {
   Router router_;
   std::unique_ptr<UpstreamDispatcher> dispatcher_;
   std::unique_ptr<PassthroughRoutes> passthrough_;
+  std::unique_ptr<ConversationStore> store_;
+  BlockingPool blocking_;
+  std::unique_ptr<SessionServices> sessions_;
+  std::unique_ptr<SessionRoutes> session_routes_;
+  std::unique_ptr<IdleSessionPurge> purge_;
   std::unique_ptr<HttpServer> server_;
   bool stopped_ = false;
 };

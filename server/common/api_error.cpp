@@ -76,4 +76,8 @@ ApiError gateway_timeout(std::string m) {
   return {http::status::gateway_timeout, "timeout_error", std::move(m)};
 }
 
+ApiError conflict(std::string m) {
+  return {http::status::conflict, "conflict_error", std::move(m)};
+}
+
 }  // namespace gw

@@ -34,5 +34,6 @@ ApiError internal_error(std::string message);
 ApiError bad_gateway(std::string message);
 ApiError overloaded(std::string message);
 ApiError gateway_timeout(std::string message);
+ApiError conflict(std::string message);
 
 }  // namespace gw

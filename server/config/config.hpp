@@ -45,11 +45,28 @@ struct Config {
     Millis header_timeout{10'000};  // a client must send its whole header within this
     Millis body_timeout{60'000};    // ... and its body within this
     Millis idle_timeout{60'000};    // keep-alive connection with no request is closed
+    int max_continuations = 5;      // ceiling for a turn's continue_on_max_tokens
   } limits;
 
   struct Auth {
     std::vector<ClientKey> keys;  // empty: anonymous, allowed only on a loopback listener
   } auth;
+
+  struct Store {
+    std::string backend = "sqlite";      // "sqlite" (durable, the default) or "memory"
+    std::string data_dir = "data";       // the SQLite file lives here: <data_dir>/gateway.db
+    std::string synchronous = "normal";  // SQLite synchronous pragma: "normal" or "full"
+    int threads = 2;                     // blocking store calls run on this many threads
+  } store;
+
+  struct Sessions {
+    std::string default_model = "claude-sonnet-4-5";  // a session created without `model`
+    int default_max_tokens = 1024;                    // ... and without `max_tokens`
+    int max_context_messages = 100;                   // history messages sent upstream; 0: no limit
+    int max_context_tokens = 0;          // estimated tokens of that history; 0: no limit
+    Millis ttl{7LL * 24 * 3600 * 1000};  // idle sessions older than this are deleted; 0: never
+    Millis purge_interval{60'000};       // how often idle sessions are looked for
+  } sessions;
 
   struct Streaming {
     Millis heartbeat{15'000};  // ": keep-alive" comment during silences

@@ -45,6 +45,7 @@ void read_limits(MapReader& m, Config::Limits& l) {
   m.read_duration("header_timeout", l.header_timeout);
   m.read_duration("body_timeout", l.body_timeout);
   m.read_duration("idle_timeout", l.idle_timeout);
+  m.read_int("max_continuations", l.max_continuations, 0, 100);
 }
 
 void read_auth(MapReader& m, Config::Auth& a) {
@@ -59,6 +60,22 @@ void read_auth(MapReader& m, Config::Auth& a) {
   a.keys = std::move(keys);
 }
 
+void read_store(MapReader& m, Config::Store& s) {
+  m.read_string("backend", s.backend);
+  m.read_string("data_dir", s.data_dir);
+  m.read_string("synchronous", s.synchronous);
+  m.read_int("threads", s.threads, 1, 64);
+}
+
+void read_sessions(MapReader& m, Config::Sessions& s) {
+  m.read_string("default_model", s.default_model);
+  m.read_int("default_max_tokens", s.default_max_tokens, 1, 1'000'000);
+  m.read_int("max_context_messages", s.max_context_messages, 0, 1'000'000);
+  m.read_int("max_context_tokens", s.max_context_tokens, 0, 100'000'000);
+  m.read_duration("ttl", s.ttl);
+  m.read_duration("purge_interval", s.purge_interval);
+}
+
 Config read_config(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   MapReader m(root, "", env);
@@ -69,6 +86,8 @@ Config read_config(const YAML::Node& root, const EnvLookup& env) {
   m.read_section("upstream", [&](MapReader& s) { read_upstream(s, config.upstream); });
   m.read_section("limits", [&](MapReader& s) { read_limits(s, config.limits); });
   m.read_section("auth", [&](MapReader& s) { read_auth(s, config.auth); });
+  m.read_section("store", [&](MapReader& s) { read_store(s, config.store); });
+  m.read_section("sessions", [&](MapReader& s) { read_sessions(s, config.sessions); });
   m.read_section("streaming",
                  [&](MapReader& s) { s.read_duration("heartbeat", config.streaming.heartbeat); });
   m.read_section("shutdown",

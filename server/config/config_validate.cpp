@@ -83,6 +83,24 @@ void validate_auth(const Config& config) {
   }
 }
 
+void validate_store(const Config& config) {
+  const auto& store = config.store;
+  if (store.backend != "sqlite" && store.backend != "memory") {
+    throw ConfigError("store.backend", "expected sqlite or memory, got \"" + store.backend + "\"");
+  }
+  if (store.backend == "sqlite" && store.data_dir.empty()) {
+    throw ConfigError("store.data_dir", "must not be empty with the sqlite backend");
+  }
+  if (store.synchronous != "normal" && store.synchronous != "full") {
+    throw ConfigError("store.synchronous",
+                      "expected normal or full, got \"" + store.synchronous + "\"");
+  }
+  if (config.sessions.default_model.empty()) {
+    throw ConfigError("sessions.default_model", "must not be empty");
+  }
+  if (config.sessions.ttl.count() < 0) throw ConfigError("sessions.ttl", "must not be negative");
+}
+
 }  // namespace
 
 void validate_config(const Config& config) {
@@ -114,6 +132,7 @@ void validate_config(const Config& config) {
       {config.limits.idle_timeout, "limits.idle_timeout"},
       {config.streaming.heartbeat, "streaming.heartbeat"},
       {config.shutdown.grace, "shutdown.grace"},
+      {config.sessions.purge_interval, "sessions.purge_interval"},
   };
   for (const auto& [value, path] : durations) require_positive(value, path);
 
@@ -137,6 +156,7 @@ void validate_config(const Config& config) {
   }
 
   validate_auth(config);
+  validate_store(config);
 }
 
 }  // namespace gw

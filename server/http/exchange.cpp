@@ -1,6 +1,7 @@
 #include "server/http/exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -10,7 +11,12 @@ namespace gw {
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// A chunk cut half way would corrupt the chunked framing for good, so chunk writes ignore
+// cancellation (a `||` whose other branch finished); the write timeout still bounds them.
+auto uncancellable() {
+  return asio::bind_cancellation_slot(asio::cancellation_slot(), kTuple);
 }
+}  // namespace
 
 Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request,
                    RequestLog& log, std::size_t worker, std::chrono::milliseconds write_timeout)
@@ -83,7 +89,8 @@ asio::awaitable<beast::error_code> Exchange::begin_stream(http::response<http::e
 asio::awaitable<beast::error_code> Exchange::write_chunk(std::string_view data) {
   if (data.empty()) co_return beast::error_code{};
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), kTuple);
+  auto [ec, n] =
+      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), uncancellable());
   stream_.expires_never();
   if (ec) reusable_ = false;
   co_return ec;

@@ -15,6 +15,8 @@ Config gateway_config(const RunningFake& fake, const std::string& ca_file,
   c.upstream.response_timeout = std::chrono::milliseconds(10000);
   c.upstream.stream_idle_timeout = std::chrono::milliseconds(10000);
   c.shutdown.grace = std::chrono::milliseconds(2000);
+  // Tests that need durability point a SQLite store at a temporary directory themselves.
+  c.store.backend = "memory";
   return c;
 }
 

@@ -244,8 +244,53 @@ TEST(Config, UnknownFieldWithoutCloseMatchListsTheFields) {
   const std::string error = error_of(with_key("log:\n  colour_scheme: dark\n"));
   EXPECT_THAT(error, StartsWith("log.colour_scheme: unknown field"));
   EXPECT_THAT(error, HasSubstr("level, access_log"));
-  EXPECT_THAT(error_of(with_key("sessions:\n  dir: data\n")),
-              StartsWith("sessions: unknown field"));
+  EXPECT_THAT(error_of(with_key("playground:\n  dir: data\n")),
+              StartsWith("playground: unknown field"));
+}
+
+TEST(Config, StoreAndSessionsFields) {
+  const Config d = load("upstream:\n  api_key: k\n");
+  EXPECT_EQ(d.store.backend, "sqlite");
+  EXPECT_EQ(d.store.data_dir, "data");
+  EXPECT_EQ(d.sessions.default_model, "claude-sonnet-4-5");
+  EXPECT_EQ(d.sessions.max_context_messages, 100);
+  EXPECT_EQ(d.sessions.ttl, 168h);
+  EXPECT_EQ(d.limits.max_continuations, 5);
+  const Config c = load(R"(
+upstream:
+  api_key: k
+limits:
+  max_continuations: 2
+store:
+  backend: memory
+  data_dir: /var/lib/gw
+  synchronous: full
+  threads: 3
+sessions:
+  default_model: claude-haiku-4-5
+  default_max_tokens: 256
+  max_context_messages: 0
+  max_context_tokens: 5000
+  ttl: 0
+  purge_interval: 10s
+)");
+  EXPECT_EQ(c.limits.max_continuations, 2);
+  EXPECT_EQ(c.store.backend, "memory");
+  EXPECT_EQ(c.store.data_dir, "/var/lib/gw");
+  EXPECT_EQ(c.store.synchronous, "full");
+  EXPECT_EQ(c.store.threads, 3);
+  EXPECT_EQ(c.sessions.default_model, "claude-haiku-4-5");
+  EXPECT_EQ(c.sessions.default_max_tokens, 256);
+  EXPECT_EQ(c.sessions.max_context_messages, 0);
+  EXPECT_EQ(c.sessions.max_context_tokens, 5000);
+  EXPECT_EQ(c.sessions.ttl, 0s);
+  EXPECT_EQ(c.sessions.purge_interval, 10s);
+  EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n")),
+            "store.backend: expected sqlite or memory, got \"redis\"");
+  EXPECT_EQ(error_of(with_key("store:\n  synchronous: off\n")),
+            "store.synchronous: expected normal or full, got \"off\"");
+  EXPECT_EQ(error_of(with_key("sessions:\n  purge_interval: 0\n")),
+            "sessions.purge_interval: must be greater than 0");
 }
 
 TEST(Config, RepeatedFieldIsAnError) {

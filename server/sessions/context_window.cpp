@@ -1,0 +1,38 @@
+#include "server/sessions/context_window.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace gw {
+
+std::size_t estimate_tokens(const StoredMessage& message) {
+  return message.content_json.size() / 4 + 4;
+}
+
+std::vector<StoredMessage> context_window(std::vector<StoredMessage> recent, bool truncated,
+                                          const ContextLimits& limits) {
+  auto first = recent.begin();
+  // The oldest turn may be cut by the store's window: its first messages are missing.
+  if (truncated && first != recent.end()) {
+    const std::string cut = first->turn_id;
+    while (first != recent.end() && first->turn_id == cut) ++first;
+  }
+  auto count = [&] { return static_cast<std::size_t>(std::distance(first, recent.end())); };
+  std::size_t tokens = 0;
+  for (auto it = first; it != recent.end(); ++it) tokens += estimate_tokens(*it);
+  auto over = [&] {
+    return (limits.max_messages > 0 && count() > limits.max_messages) ||
+           (limits.max_tokens > 0 && tokens > limits.max_tokens);
+  };
+  while (first != recent.end() && over()) {
+    const std::string turn = first->turn_id;
+    while (first != recent.end() && first->turn_id == turn) {
+      tokens -= estimate_tokens(*first);
+      ++first;
+    }
+  }
+  recent.erase(recent.begin(), first);
+  return recent;
+}
+
+}  // namespace gw

@@ -1,0 +1,306 @@
+#include "server/sessions/session_input.hpp"
+
+#include "server/vision/base64.hpp"
+#include "server/vision/image_sniff.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+
+namespace gw {
+
+namespace json = boost::json;
+
+namespace {
+
+ApiError at(const std::string& path, const std::string& what) {
+  return invalid_request(path + ": " + what);
+}
+
+bool blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+std::variant<json::object, ApiError> parse_body(std::string_view body) {
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return invalid_request("The request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return invalid_request("The request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+std::optional<ApiError> reject_unknown(const json::object& o,
+                                       std::initializer_list<std::string_view> known) {
+  for (const auto& field : o) {
+    if (std::find(known.begin(), known.end(), field.key()) == known.end()) {
+      return at(std::string(field.key()), "Extra inputs are not permitted");
+    }
+  }
+  return std::nullopt;
+}
+
+// A present, non-null field; null counts as absent, as upstream treats it.
+const json::value* field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+std::optional<ApiError> read_int(const json::object& o, std::string_view key, int min, int max,
+                                 std::optional<int>& out) {
+  const json::value* v = field(o, key);
+  if (!v) return std::nullopt;
+  if (!v->is_int64() && !v->is_uint64())
+    return at(std::string(key), "Input should be a valid integer");
+  if (v->is_uint64() || v->as_int64() < min || v->as_int64() > max) {
+    return at(std::string(key),
+              "must be from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  out = static_cast<int>(v->as_int64());
+  return std::nullopt;
+}
+
+std::optional<ApiError> read_number(const json::object& o, std::string_view key, double min,
+                                    double max, std::optional<double>& out) {
+  const json::value* v = field(o, key);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) return at(std::string(key), "Input should be a valid number");
+  double d = v->to_number<double>();
+  if (!std::isfinite(d) || d < min || d > max) {
+    return at(std::string(key), "must be from " + std::to_string(min).substr(0, 3) + " to " +
+                                    std::to_string(max).substr(0, 3));
+  }
+  out = d;
+  return std::nullopt;
+}
+
+std::optional<ApiError> read_string(const json::object& o, std::string_view key,
+                                    std::optional<std::string>& out) {
+  const json::value* v = field(o, key);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) return at(std::string(key), "Input should be a valid string");
+  out = std::string(v->get_string());
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_image(const json::object& block, const std::string& path) {
+  const json::value* source = block.if_contains("source");
+  if (!source || !source->is_object()) return at(path + ".source", "Field required");
+  const json::object& s = source->get_object();
+  const json::value* type = s.if_contains("type");
+  if (!type || !type->is_string()) return at(path + ".source.type", "Field required");
+  if (type->get_string() == "url") {
+    const json::value* url = s.if_contains("url");
+    if (!url || !url->is_string() || url->get_string().empty()) {
+      return at(path + ".source.url", "Field required");
+    }
+    return std::nullopt;
+  }
+  if (type->get_string() != "base64") {
+    return at(path + ".source.type", "Input should be 'base64' or 'url'");
+  }
+  const json::value* media = s.if_contains("media_type");
+  const json::value* data = s.if_contains("data");
+  if (!media || !media->is_string()) return at(path + ".source.media_type", "Field required");
+  if (!data || !data->is_string()) return at(path + ".source.data", "Field required");
+  const std::string_view declared = media->get_string();
+  if (declared != "image/jpeg" && declared != "image/png" && declared != "image/gif" &&
+      declared != "image/webp") {
+    return at(path + ".source.media_type",
+              "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
+  }
+  auto bytes = vision::decode_base64(data->get_string());
+  if (!bytes) return at(path + ".source.data", "The image data is not valid base64");
+  auto info = vision::sniff_image(*bytes);
+  if (!info) {
+    return at(path + ".source",
+              "The image is not a valid JPEG, PNG, GIF or WebP image (or its header is "
+              "truncated)");
+  }
+  if (info->media_type != declared) {
+    return at(path + ".source", "Image does not match the provided media type " +
+                                    std::string(declared) + " (the data is " + info->media_type +
+                                    ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_system(const json::object& o, std::string& out) {
+  const json::value* v = field(o, "system");
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    out = json::serialize(*v);
+    return std::nullopt;
+  }
+  if (!v->is_array()) return std::string("system: Input should be a valid string or list");
+  const auto& blocks = v->get_array();
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const auto* b = blocks[i].if_object();
+    const std::string path = "system." + std::to_string(i);
+    const json::value* type = b ? b->if_contains("type") : nullptr;
+    if (!type || !type->is_string() || type->get_string() != "text") {
+      return path + ".type: Input should be 'text'";
+    }
+    const json::value* text = b->if_contains("text");
+    if (!text || !text->is_string()) return path + ".text: Field required";
+  }
+  out = json::serialize(*v);
+  return std::nullopt;
+}
+
+std::optional<ApiError> parse_metadata(const json::object& o, std::string& out) {
+  const json::value* v = field(o, "metadata");
+  if (!v) return std::nullopt;
+  if (!v->is_object()) return at("metadata", "Input should be a valid dictionary");
+  out = json::serialize(*v);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> check_content(const json::value& content, const std::string& path) {
+  if (content.is_string()) {
+    if (blank(content.get_string())) {
+      return at(path, "content must contain non-whitespace text");
+    }
+    return std::nullopt;
+  }
+  if (!content.is_array()) return at(path, "Input should be a valid string or list");
+  const json::array& blocks = content.get_array();
+  if (blocks.empty()) return at(path, "content must not be empty");
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string block_path = path + "." + std::to_string(i);
+    const json::object* b = blocks[i].if_object();
+    if (!b) return at(block_path, "Input should be a valid dictionary");
+    const json::value* type = b->if_contains("type");
+    if (!type || !type->is_string()) return at(block_path + ".type", "Field required");
+    if (type->get_string() == "text") {
+      const json::value* text = b->if_contains("text");
+      if (!text || !text->is_string()) return at(block_path + ".text", "Field required");
+      if (blank(text->get_string())) {
+        return at(block_path + ".text", "text content blocks must contain non-whitespace text");
+      }
+    } else if (type->get_string() == "image") {
+      if (auto e = check_image(*b, block_path)) return e;
+    } else {
+      return at(block_path + ".type", "Input should be 'text' or 'image'");
+    }
+  }
+  return std::nullopt;
+}
+
+std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
+  auto parsed = parse_body(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
+  const json::object& o = std::get<json::object>(parsed);
+  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "messages", "metadata"})) {
+    return *e;
+  }
+  NewSession s;
+  if (auto e = read_string(o, "model", s.model)) return *e;
+  if (s.model && s.model->empty()) return at("model", "must not be empty");
+  if (auto e = parse_system(o, s.system_json)) return invalid_request(*e);
+  if (auto e = read_int(o, "max_tokens", 1, 1'000'000, s.max_tokens)) return *e;
+  if (auto e = parse_metadata(o, s.metadata_json)) return *e;
+  if (const json::value* v = field(o, "messages")) {
+    if (!v->is_array()) return at("messages", "Input should be a valid list");
+    const auto& list = v->get_array();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "messages." + std::to_string(i);
+      const json::object* m = list[i].if_object();
+      if (!m) return at(path, "Input should be a valid dictionary");
+      if (auto e = reject_unknown(*m, {"role", "content"})) {
+        return invalid_request(path + "." + e->message);
+      }
+      const json::value* role = m->if_contains("role");
+      if (!role || !role->is_string()) return at(path + ".role", "Field required");
+      if (role->get_string() != "user" && role->get_string() != "assistant") {
+        return at(path + ".role", "Input should be 'user' or 'assistant'");
+      }
+      const json::value* content = m->if_contains("content");
+      if (!content) return at(path + ".content", "Field required");
+      if (auto e = check_content(*content, path + ".content")) return *e;
+      s.messages.push_back(
+          StoredMessage{std::string(role->get_string()), json::serialize(*content), {}});
+    }
+  }
+  return s;
+}
+
+std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) {
+  auto parsed = parse_body(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
+  const json::object& o = std::get<json::object>(parsed);
+  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "metadata"})) return *e;
+  SessionPatch p;
+  if (auto e = read_string(o, "model", p.model)) return *e;
+  if (p.model && p.model->empty()) return at("model", "must not be empty");
+  if (o.contains("system")) {
+    std::string system;
+    if (auto e = parse_system(o, system)) return invalid_request(*e);
+    p.system_json = system;  // null or "" removes the system prompt
+  }
+  if (auto e = read_int(o, "max_tokens", 1, 1'000'000, p.max_tokens)) return *e;
+  if (field(o, "metadata")) {
+    std::string metadata;
+    if (auto e = parse_metadata(o, metadata)) return *e;
+    p.metadata_json = metadata;
+  }
+  return p;
+}
+
+std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations) {
+  auto parsed = parse_body(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
+  const json::object& o = std::get<json::object>(parsed);
+  if (auto e =
+          reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature",
+                             "top_p", "top_k", "continue_on_max_tokens", "stream"})) {
+    return *e;
+  }
+  TurnInput t;
+  const json::value* content = field(o, "content");
+  if (!content) return at("content", "Field required");
+  if (auto e = check_content(*content, "content")) return *e;
+  t.content_json = json::serialize(*content);
+
+  std::optional<std::string> prefill;
+  if (auto e = read_string(o, "prefill", prefill)) return *e;
+  if (prefill && !prefill->empty()) {
+    const char last = prefill->back();
+    if (last == ' ' || last == '\t' || last == '\n' || last == '\r') {
+      return at("prefill",
+                "must not end with white space: the Messages API rejects a final assistant "
+                "message that ends in white space");
+    }
+    t.prefill = *prefill;
+  }
+  if (auto e = read_int(o, "max_tokens", 1, 1'000'000, t.max_tokens)) return *e;
+  if (const json::value* v = field(o, "stop_sequences")) {
+    if (!v->is_array()) return at("stop_sequences", "Input should be a valid list");
+    for (std::size_t i = 0; i < v->get_array().size(); ++i) {
+      const json::value& s = v->get_array()[i];
+      if (!s.is_string() || s.get_string().empty()) {
+        return at("stop_sequences." + std::to_string(i), "Input should be a non-empty string");
+      }
+    }
+    t.stop_sequences_json = json::serialize(*v);
+  }
+  if (auto e = read_number(o, "temperature", 0, 1, t.temperature)) return *e;
+  if (auto e = read_number(o, "top_p", 0, 1, t.top_p)) return *e;
+  if (auto e = read_int(o, "top_k", 0, 1'000'000, t.top_k)) return *e;
+  std::optional<int> continuations;
+  if (auto e = read_int(o, "continue_on_max_tokens", 0, max_continuations, continuations)) {
+    return *e;
+  }
+  t.continue_on_max_tokens = continuations.value_or(0);
+  if (const json::value* v = field(o, "stream")) {
+    if (!v->is_bool()) return at("stream", "Input should be a valid boolean");
+    t.stream = v->get_bool();
+  }
+  return t;
+}
+
+}  // namespace gw

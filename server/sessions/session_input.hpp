@@ -1,0 +1,47 @@
+#pragma once
+
+#include "server/common/api_error.hpp"
+#include "server/store/conversation_store.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace gw {
+
+// The body of POST /v1/sessions, checked. Absent fields take the config's defaults later.
+struct NewSession {
+  std::optional<std::string> model;
+  std::string system_json;  // empty: none
+  std::optional<int> max_tokens;
+  std::vector<StoredMessage> messages;  // the pinned seed
+  std::string metadata_json = "{}";
+};
+
+// The body of POST /v1/sessions/{id}/messages, checked.
+struct TurnInput {
+  std::string content_json;  // a JSON string or array of content blocks
+  std::string prefill;       // empty: none
+  std::optional<int> max_tokens;
+  std::string stop_sequences_json;  // empty: none
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;
+  int continue_on_max_tokens = 0;
+  std::optional<bool> stream;  // unset: decided by the Accept header
+};
+
+// Each answers a 400 in upstream's wording ("messages.0.content: ...") for malformed JSON,
+// wrong types, empty content, unknown fields and bad images; nothing is stored before.
+std::variant<NewSession, ApiError> parse_new_session(std::string_view body);
+std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body);
+std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations);
+
+// A message's content as the Messages API takes it: a non-blank string or a non-empty
+// array of text and image blocks. `path` prefixes the error message.
+std::optional<ApiError> check_content(const boost::json::value& content, const std::string& path);
+
+}  // namespace gw

@@ -1,0 +1,60 @@
+#include "server/sessions/turn_request.hpp"
+
+#include <boost/json.hpp>
+
+namespace gw {
+
+namespace {
+
+void append_message(std::string& out, bool& first, const std::string& role,
+                    const std::string& content_json) {
+  // An empty stored reply (a turn stopped before any text) would be rejected upstream:
+  // all but the final assistant message need content. Leaving it out merges the users.
+  if (role == "assistant" && content_json == "\"\"") return;
+  if (!first) out += ',';
+  first = false;
+  out += R"({"role":")";
+  out += role;
+  out += R"(","content":)";
+  out += content_json;
+  out += '}';
+}
+
+}  // namespace
+
+std::string json_string(std::string_view text) {
+  return boost::json::serialize(boost::json::string_view(text.data(), text.size()));
+}
+
+std::string build_turn_request(const TurnRequestParts& p) {
+  const SessionRecord& s = *p.session;
+  const TurnInput& in = *p.input;
+  std::string out = R"({"model":)" + json_string(s.model);
+  out += R"(,"max_tokens":)" + std::to_string(in.max_tokens.value_or(s.max_tokens));
+  if (!s.system_json.empty() && s.system_json != "\"\"") out += R"(,"system":)" + s.system_json;
+  out += R"(,"messages":[)";
+  bool first = true;
+  for (const auto* list : {p.pinned, p.history, p.turn}) {
+    if (!list) continue;
+    for (const auto& m : *list) append_message(out, first, m.role, m.content_json);
+  }
+  if (!p.prefill.empty()) append_message(out, first, "assistant", json_string(p.prefill));
+  out += ']';
+  if (!in.stop_sequences_json.empty()) out += R"(,"stop_sequences":)" + in.stop_sequences_json;
+  if (in.temperature)
+    out += R"(,"temperature":)" + boost::json::serialize(boost::json::value(*in.temperature));
+  if (in.top_p) out += R"(,"top_p":)" + boost::json::serialize(boost::json::value(*in.top_p));
+  if (in.top_k) out += R"(,"top_k":)" + std::to_string(*in.top_k);
+  if (p.stream) out += R"(,"stream":true)";
+  out += '}';
+  return out;
+}
+
+bool rejects_prefill(const std::string& model, const std::vector<std::string>& no_prefill) {
+  for (const auto& prefix : no_prefill) {
+    if (model.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace gw

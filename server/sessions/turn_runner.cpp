@@ -1,0 +1,357 @@
+#include "server/sessions/turn_runner.hpp"
+
+#include "server/common/ids.hpp"
+#include "server/common/log.hpp"
+#include "server/http/event_stream.hpp"
+#include "server/sessions/context_window.hpp"
+#include "server/sessions/session_json.hpp"
+#include "server/sessions/turn_request.hpp"
+#include "server/sessions/upstream_reply.hpp"
+#include "server/sse/sse_writer.hpp"
+#include "server/upstream/header_rules.hpp"
+#include "server/upstream/upstream_errors.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+
+namespace gw {
+
+namespace {
+
+namespace json = boost::json;
+using namespace boost::asio::experimental::awaitable_operators;
+
+constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
+constexpr std::string_view kPleaseContinue = "Please continue.";
+
+std::string rstrip(std::string s) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
+  return s;
+}
+
+// One turn in progress: what was asked, what came back so far.
+class Turn {
+ public:
+  Turn(SessionServices& s, Exchange& ex, ConversationStore::Context ctx, TurnInput input)
+      : s_(s), ex_(ex), ctx_(std::move(ctx)), input_(std::move(input)) {
+    const auto& cfg = s_.config.sessions;
+    const bool truncated =
+        ctx_.session.message_count - ctx_.session.pinned_count > ctx_.recent.size();
+    history_ = context_window(std::move(ctx_.recent), truncated,
+                              {static_cast<std::size_t>(cfg.max_context_messages),
+                               static_cast<std::size_t>(cfg.max_context_tokens)});
+    turn_id_ = make_id("turn_");
+    turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
+    continue_with_prefill_ = !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill);
+  }
+
+  asio::awaitable<void> run() {
+    ex_.on_client_gone([this] {
+      if (current_) current_->abort();
+    });
+    if (*input_.stream) {
+      EventStream events(ex_, s_.config.streaming.heartbeat);
+      if (co_await events.open()) co_return;
+      co_await (run_stream(events) || ex_.client_gone() || events.heartbeats());
+      co_await events.close();
+    } else {
+      co_await (run_json() || ex_.client_gone());
+    }
+    ex_.on_client_gone(nullptr);
+    if (ex_.client_left()) {
+      log::info("client left; turn cancelled, nothing committed",
+                {{"request_id", ex_.request_id()}, {"turn_id", turn_id_}});
+    }
+  }
+
+ private:
+  // The request for the next upstream call: the first, or a continuation.
+  UpstreamRequest next_request(bool stream) {
+    TurnRequestParts parts;
+    parts.session = &ctx_.session;
+    parts.input = &input_;
+    parts.pinned = &ctx_.pinned;
+    parts.history = &history_;
+    parts.turn = &turn_messages_;
+    parts.stream = stream;
+    if (continue_with_prefill_) {
+      // A final assistant message must not end in white space; the model writes it again.
+      parts.prefill = continuations_ == 0 ? input_.prefill : rstrip(input_.prefill + completion_);
+    }
+    UpstreamRequest up;
+    up.method = http::verb::post;
+    up.target = "/v1/messages";
+    up.headers = upstream_request_headers(ex_.request().base(), s_.config.upstream.api_key);
+    up.headers.set(http::field::content_type, "application/json");
+    up.body = build_turn_request(parts);
+    info_.client_key = ex_.log().client_key;
+    info_.stream = stream;
+    info_.input_tokens = up.body.size() / 4;
+    info_.max_output_tokens =
+        static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
+    return up;
+  }
+
+  // Takes one upstream reply into the turn. True when another continuation is due.
+  bool take(const UpstreamReply& reply) {
+    usage_.input_tokens += reply.usage.input_tokens;
+    usage_.output_tokens += reply.usage.output_tokens;
+    if (continue_with_prefill_ && continuations_ > 0) {
+      std::string text = rstrip(input_.prefill + completion_) + reply.text;
+      completion_ = text.substr(input_.prefill.size());
+    } else {
+      completion_ += reply.text;
+    }
+    last_ = reply;
+    const bool more =
+        reply.stop_reason == "max_tokens" && continuations_ < input_.continue_on_max_tokens;
+    if (!continue_with_prefill_) {
+      turn_messages_.push_back(StoredMessage{"assistant", json_string(reply.text), turn_id_});
+      if (more)
+        turn_messages_.push_back(StoredMessage{"user", json_string(kPleaseContinue), turn_id_});
+    }
+    if (more) ++continuations_;
+    return more;
+  }
+
+  std::string stored_text() const { return input_.prefill + completion_; }
+
+  // Commits the turn; an ApiError when that failed and nothing was stored.
+  asio::awaitable<std::optional<ApiError>> commit() {
+    TurnCommit c;
+    c.session_id = ctx_.session.id;
+    c.expected_message_count = ctx_.session.message_count;
+    if (continue_with_prefill_) {
+      c.messages = {turn_messages_.front(),
+                    StoredMessage{"assistant", json_string(stored_text()), turn_id_}};
+    } else {
+      c.messages = turn_messages_;
+    }
+    c.usage = usage_;
+    c.at = now_millis();
+    committed_count_ = c.expected_message_count + c.messages.size();
+    auto result = co_await s_.blocking.run([&] { return s_.store.commit_turn(c); });
+    if (!result.ok()) {
+      log::error("turn commit failed", {{"request_id", ex_.request_id()}, {"error", result.error}});
+      co_return internal_error("the conversation store failed; the turn was not saved");
+    }
+    if (*result.value == CommitResult::kNotFound) {
+      co_return not_found("session " + ctx_.session.id + " was deleted during the turn");
+    }
+    if (*result.value == CommitResult::kConflict) {
+      co_return conflict("session " + ctx_.session.id +
+                         " changed during the turn; the turn was not saved, retry it");
+    }
+    co_return std::nullopt;
+  }
+
+  std::string reply_json() const {
+    std::string content = continuations_ == 0 && !last_.content_json.empty()
+                              ? last_.content_json
+                              : R"([{"type":"text","text":)" + json_string(completion_) + "}]";
+    std::string out = R"({"id":)" + json_string(last_.id);
+    out += R"(,"type":"message","session_id":)" + json_string(ctx_.session.id);
+    out += R"(,"turn_id":)" + json_string(turn_id_);
+    out += R"(,"role":"assistant","model":)" + json_string(last_.model);
+    out += R"(,"content":)" + content;
+    out += R"(,"completion":)" + json_string(completion_);
+    out += R"(,"text":)" + json_string(stored_text());
+    out += R"(,"stop_reason":)" +
+           (last_.stop_reason.empty() ? std::string("null") : json_string(last_.stop_reason));
+    out += R"(,"stop_sequence":)" +
+           (last_.stop_sequence ? json_string(*last_.stop_sequence) : std::string("null"));
+    out += R"(,"usage":{"input_tokens":)" + std::to_string(usage_.input_tokens);
+    out += R"(,"output_tokens":)" + std::to_string(usage_.output_tokens) + "}";
+    out += R"(,"continuations":)" + std::to_string(continuations_);
+    out += R"(,"message_count":)" + std::to_string(committed_count_) + "}";
+    return out;
+  }
+
+  // Sends one request; on failure answers nothing itself but returns what to say.
+  // `upstream_body` gets an upstream error body to relay as is.
+  asio::awaitable<std::optional<ApiError>> open_call(UpstreamCall& call, bool stream,
+                                                     std::string& prelude) {
+    current_ = &call;
+    auto sent = co_await s_.dispatcher.send(call, next_request(stream), info_, ex_.log());
+    if (sent.error) co_return sent.error;
+    prelude = std::move(sent.stream_prelude);
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<void> run_json() {
+    for (;;) {
+      UpstreamCall call(*s_.upstreams[ex_.worker()]);
+      std::string prelude;
+      if (auto e = co_await open_call(call, false, prelude)) {
+        current_ = nullptr;
+        if (!ex_.client_left()) co_await ex_.respond_error(*e);
+        co_return;
+      }
+      std::string body;
+      auto ec = co_await call.read_body(body, kMaxUpstreamBody);
+      current_ = nullptr;
+      if (ec) {
+        s_.dispatcher.finished(info_, 0);
+        if (!ex_.client_left()) co_await ex_.respond_error(upstream_transport_error(ec));
+        co_return;
+      }
+      auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
+      s_.dispatcher.finished(info_, reply ? reply->usage.output_tokens : 0);
+      if (call.status() != 200) {
+        // Upstream's own answer (400 for a bad model, 413, ...) is the client's answer.
+        StringResponse res{static_cast<http::status>(call.status()), ex_.request().version()};
+        copy_relayed_headers(call.headers(), res.base());
+        res.body() = std::move(body);
+        ex_.log().error_type = "upstream_" + std::to_string(call.status());
+        co_await ex_.respond(std::move(res));
+        co_return;
+      }
+      if (!reply) {
+        co_await ex_.respond_error(bad_gateway("upstream answered with something not a Message"));
+        co_return;
+      }
+      if (!take(*reply)) break;
+    }
+    if (ex_.client_left()) co_return;
+    if (auto e = co_await commit()) {
+      co_await ex_.respond_error(*e);
+      co_return;
+    }
+    co_await ex_.respond_json(http::status::ok, reply_json());
+  }
+
+  std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
+
+  asio::awaitable<void> stream_error(EventStream& events, const ApiError& e) {
+    ex_.log().error_type = e.type;
+    co_await events.write(sse_event("error", error_body(e, ex_.request_id()), next_id()));
+  }
+
+  // Relays one upstream call's events; the reply when it completed, else nullopt after
+  // telling the client why.
+  asio::awaitable<std::optional<UpstreamReply>> relay_call(EventStream& events) {
+    UpstreamCall call(*s_.upstreams[ex_.worker()]);
+    std::string piece;
+    if (auto e = co_await open_call(call, true, piece)) {
+      current_ = nullptr;
+      co_await stream_error(events, *e);
+      co_return std::nullopt;
+    }
+    if (call.status() != 200 || !call.event_stream()) {
+      std::string body;
+      auto ec = co_await call.read_body(body, kMaxUpstreamBody);
+      current_ = nullptr;
+      s_.dispatcher.finished(info_, 0);
+      ex_.log().error_type = "upstream_" + std::to_string(call.status());
+      // Upstream's error body already has the API.md shape; anything else gets ours.
+      json::error_code jec;
+      auto parsed = ec ? json::value() : json::parse(body, jec);
+      if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
+        co_await events.write(sse_event("error", body, next_id()));
+      } else {
+        co_await stream_error(events, ec ? upstream_transport_error(ec)
+                                         : bad_gateway("upstream answered with status " +
+                                                       std::to_string(call.status())));
+      }
+      co_return std::nullopt;
+    }
+    SseParser parser;
+    StreamReplyBuilder builder;
+    std::vector<SseEvent> parsed;
+    std::string batch;
+    boost::system::error_code ec;
+    for (bool first = true;; first = false) {
+      if (!first || piece.empty()) ec = co_await call.read_some(piece);
+      if (!piece.empty()) {
+        parser.feed(piece, parsed);
+        batch.clear();
+        for (auto& e : parsed) {
+          builder.on_event(e);
+          batch += with_id(e.raw, next_id());
+        }
+        parsed.clear();
+        if (co_await events.write(batch)) {
+          call.abort();
+          current_ = nullptr;
+          co_return std::nullopt;
+        }
+      }
+      if (ec || parser.overflowed() || builder.complete() || builder.failed()) break;
+    }
+    if (builder.complete() && !call.done()) {
+      // Read the body's end so the connection can go back to the pool.
+      std::string rest;
+      while (!(co_await call.read_some(rest))) {
+      }
+    }
+    current_ = nullptr;
+    s_.dispatcher.finished(info_, builder.reply().usage.output_tokens);
+    if (builder.complete() && !builder.failed()) co_return std::move(builder.reply());
+    if (builder.failed()) {
+      ex_.log().error_type = "upstream_stream_error";
+      co_return std::nullopt;  // upstream's event: error was relayed as is
+    }
+    if (ec == http::error::end_of_stream) ec = {};
+    std::string why = parser.overflowed() ? "upstream sent an oversized event"
+                      : ec                ? "upstream stream failed: " + ec.message()
+                                          : "upstream stream ended before message_stop";
+    log::warn("upstream stream broken; turn not committed",
+              {{"request_id", ex_.request_id()}, {"error", why}});
+    call.abort();
+    if (!ex_.client_left()) co_await stream_error(events, bad_gateway(why));
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<void> run_stream(EventStream& events) {
+    for (;;) {
+      auto reply = co_await relay_call(events);
+      if (!reply) co_return;
+      if (reply->content_json.empty()) {
+        reply->content_json = R"([{"type":"text","text":)" + json_string(reply->text) + "}]";
+      }
+      if (!take(*reply)) break;
+    }
+    if (ex_.client_left()) co_return;
+    if (auto e = co_await commit()) {
+      co_await stream_error(events, *e);
+      co_return;
+    }
+    std::string data = R"({"session_id":)" + json_string(ctx_.session.id) + R"(,"turn_id":)" +
+                       json_string(turn_id_) + R"(,"message_count":)" +
+                       std::to_string(committed_count_) + R"(,"continuations":)" +
+                       std::to_string(continuations_) + R"(,"completion":)" +
+                       json_string(completion_) + R"(,"usage":{"input_tokens":)" +
+                       std::to_string(usage_.input_tokens) + R"(,"output_tokens":)" +
+                       std::to_string(usage_.output_tokens) + "}}";
+    co_await events.write(sse_event("turn_committed", data, next_id()));
+  }
+
+  SessionServices& s_;
+  Exchange& ex_;
+  ConversationStore::Context ctx_;
+  TurnInput input_;
+  std::vector<StoredMessage> history_;
+  std::string turn_id_;
+  std::vector<StoredMessage> turn_messages_;
+  bool continue_with_prefill_ = true;
+  std::string completion_;
+  TokenUsage usage_;
+  int continuations_ = 0;
+  UpstreamReply last_;
+  DispatchInfo info_;
+  UpstreamCall* current_ = nullptr;
+  std::uint64_t committed_count_ = 0;
+  std::uint64_t event_seq_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_turn(SessionServices& services, Exchange& ex,
+                               ConversationStore::Context ctx, TurnInput input) {
+  Turn turn(services, ex, std::move(ctx), std::move(input));
+  co_await turn.run();
+}
+
+}  // namespace gw

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "server/http/exchange.hpp"
+#include "server/sessions/session_input.hpp"
+#include "server/sessions/session_services.hpp"
+
+namespace gw {
+
+// Runs one turn of a session whose history is `ctx` and answers the client: a JSON reply,
+// or an event stream ending in `turn_committed`. The turn's messages are committed in one
+// store transaction after upstream succeeded and never otherwise: an upstream error, a
+// broken stream, a client that leaves or a shutdown leave the history as it was.
+asio::awaitable<void> run_turn(SessionServices& services, Exchange& ex,
+                               ConversationStore::Context ctx, TurnInput input);
+
+}  // namespace gw

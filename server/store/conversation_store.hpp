@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gw {
+
+// Milliseconds since the Unix epoch; the store's only notion of time.
+using EpochMillis = std::int64_t;
+
+struct TokenUsage {
+  std::uint64_t input_tokens = 0;
+  std::uint64_t output_tokens = 0;
+};
+
+// A session as stored. JSON-valued fields are kept as serialized JSON text: the store
+// never interprets them.
+struct SessionRecord {
+  std::string id;
+  std::string owner;  // the client key's name that created it
+  std::string model;
+  std::string system_json;  // a JSON string or array of text blocks; empty: no system prompt
+  int max_tokens = 0;
+  std::string metadata_json = "{}";
+  std::uint64_t message_count = 0;
+  std::uint64_t pinned_count = 0;  // the first messages: synthetic, never trimmed
+  TokenUsage usage;
+  EpochMillis created_at = 0;
+  EpochMillis updated_at = 0;
+};
+
+struct StoredMessage {
+  std::string role;          // "user" or "assistant"
+  std::string content_json;  // a JSON string or array of content blocks
+  std::string turn_id;       // empty for pinned seed messages
+};
+
+// The fields a PATCH may change; unset ones stay as they are.
+struct SessionPatch {
+  std::optional<std::string> model;
+  std::optional<std::string> system_json;
+  std::optional<int> max_tokens;
+  std::optional<std::string> metadata_json;
+};
+
+struct SessionPage {
+  std::vector<SessionRecord> sessions;
+  bool has_more = false;
+};
+
+// What a turn adds to a session, written all at once or not at all.
+struct TurnCommit {
+  std::string session_id;
+  std::uint64_t expected_message_count = 0;  // the count the turn was built on
+  std::vector<StoredMessage> messages;
+  TokenUsage usage;
+  EpochMillis at = 0;
+};
+
+enum class CommitResult { kCommitted, kNotFound, kConflict };
+
+// A store failure (I/O error, corrupt file): the caller answers 500 and keeps serving.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where conversations live (DESIGN.md: store/). Calls block; they are made from the
+// blocking thread pool, never from an I/O thread, and implementations are thread-safe.
+// Every implementation passes the same conformance suite (tests/unit/store_conformance).
+class ConversationStore {
+ public:
+  virtual ~ConversationStore() = default;
+
+  // `seed` becomes the pinned start of the history.
+  virtual void create_session(const SessionRecord& session,
+                              const std::vector<StoredMessage>& seed) = 0;
+  virtual std::optional<SessionRecord> get_session(const std::string& id) = 0;
+  // `owner`'s sessions, newest first, starting after the session `after_id` (empty: from
+  // the newest). An unknown `after_id` yields an empty page.
+  virtual SessionPage list_sessions(const std::string& owner, std::size_t limit,
+                                    const std::string& after_id) = 0;
+  // nullopt when the session does not exist.
+  virtual std::optional<SessionRecord> update_session(const std::string& id,
+                                                      const SessionPatch& patch,
+                                                      EpochMillis at) = 0;
+  virtual bool delete_session(const std::string& id) = 0;
+
+  // The whole history, in order.
+  virtual std::vector<StoredMessage> messages(const std::string& id) = 0;
+  // The pinned messages followed by at most `recent` of the latest unpinned ones (all of
+  // them when `recent` is 0), with the session as of the same instant.
+  struct Context {
+    SessionRecord session;
+    std::vector<StoredMessage> pinned;
+    std::vector<StoredMessage> recent;
+  };
+  virtual std::optional<Context> context(const std::string& id, std::size_t recent) = 0;
+
+  // Appends a turn atomically, only if the session still has `expected_message_count`
+  // messages (else kConflict: another turn got there first).
+  virtual CommitResult commit_turn(const TurnCommit& turn) = 0;
+
+  // Deletes sessions not updated since `idle_before`; returns how many.
+  virtual std::size_t purge_idle(EpochMillis idle_before) = 0;
+
+  // Throws StoreError when the store cannot serve (for /readyz).
+  virtual void ping() = 0;
+};
+
+}  // namespace gw

@@ -1,0 +1,76 @@
+#include "server/store/sqlite_schema.hpp"
+
+#include "server/store/conversation_store.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace gw {
+
+namespace {
+
+// Append only: a released migration is never edited, a change is a new entry.
+constexpr const char* kMigrations[] = {
+    // 1: sessions and their messages. `seq` orders sessions newest first without relying
+    // on clock resolution; messages are keyed by their position in the history.
+    R"sql(
+    CREATE TABLE sessions (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      model TEXT NOT NULL,
+      system_json TEXT NOT NULL,
+      max_tokens INTEGER NOT NULL,
+      metadata_json TEXT NOT NULL,
+      message_count INTEGER NOT NULL,
+      pinned_count INTEGER NOT NULL,
+      input_tokens INTEGER NOT NULL DEFAULT 0,
+      output_tokens INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_by_owner ON sessions (owner, seq);
+    CREATE INDEX sessions_by_idle ON sessions (updated_at);
+    CREATE TABLE messages (
+      session_seq INTEGER NOT NULL REFERENCES sessions (seq) ON DELETE CASCADE,
+      position INTEGER NOT NULL,
+      role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+      content_json TEXT NOT NULL,
+      turn_id TEXT NOT NULL,
+      PRIMARY KEY (session_seq, position)
+    ) WITHOUT ROWID;
+    )sql",
+};
+
+}  // namespace
+
+int current_schema_version() {
+  return static_cast<int>(std::size(kMigrations));
+}
+
+void migrate_schema(SqliteDb& db) {
+  int version = 0;
+  {
+    SqliteStatement get(db, "PRAGMA user_version");
+    StatementUse use(get);
+    if (use->step()) version = static_cast<int>(use->int_at(0));
+  }
+  if (version > current_schema_version()) {
+    throw StoreError("the database has schema version " + std::to_string(version) +
+                     ", newer than this gateway knows (" +
+                     std::to_string(current_schema_version()) + "); upgrade the gateway");
+  }
+  for (int v = version; v < current_schema_version(); ++v) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(kMigrations[v]);
+      db.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      db.exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+}
+
+}  // namespace gw

@@ -1,0 +1,519 @@
+// The sessions API in-process against the TLS fake: the seed guide's examples, atomic
+// turns, ownership, bad input, streaming. "Changes nothing" is checked through the API
+// (message_count and history) after every failure.
+
+#include "support/eventually.hpp"
+#include "support/http_test_client.hpp"
+#include "support/json_object.hpp"
+#include "support/running_fake.hpp"
+#include "support/running_gateway.hpp"
+#include "support/test_ca.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace gw::test {
+namespace {
+
+namespace json = boost::json;
+using fake::Fault;
+using fake::FaultKind;
+
+constexpr const char* kKeyA = "client-key-a-0123456789";
+constexpr const char* kKeyB = "client-key-b-0123456789";
+
+Headers as(const char* key) {
+  return {{"content-type", "application/json"}, {"x-api-key", key}};
+}
+
+class SessionsTest : public ::testing::Test {
+ protected:
+  using Tweak = std::function<void(Config&)>;
+
+  void start(const Tweak& tweak = {}) {
+    fake::ServerOptions o;
+    o.api_key = "upstream-key-for-tests";
+    fake_ = std::make_unique<RunningFake>(shared_test_certificates(), o);
+    auto c = gateway_config(*fake_, shared_test_certificates().ca_cert_file().string());
+    c.auth.keys = {ClientKey{"alpha", kKeyA, {}}, ClientKey{"beta", kKeyB, {}}};
+    if (tweak) tweak(c);
+    gateway_ = std::make_unique<RunningGateway>(c);
+  }
+  void SetUp() override { start(); }
+
+  std::string url(std::string_view path) const { return gateway_->base_url() + std::string(path); }
+
+  HttpResult call(std::string_view method, std::string_view path, std::string_view body = {},
+                  const char* key = kKeyA) {
+    return http_request(method, url(path), as(key), body);
+  }
+
+  json::object create(std::string_view body = "{}", const char* key = kKeyA) {
+    auto r = call("POST", "/v1/sessions", body, key);
+    EXPECT_EQ(r.status, 201u) << r.body;
+    return parse_object(r.body);
+  }
+
+  std::string create_id(std::string_view body = "{}") {
+    return std::string(create(body)["id"].as_string());
+  }
+
+  json::object turn(const std::string& id, std::string_view body, unsigned expect = 200) {
+    auto r = call("POST", "/v1/sessions/" + id + "/messages", body);
+    EXPECT_EQ(r.status, expect) << r.body;
+    return parse_object(r.body);
+  }
+
+  json::object get(const std::string& id) {
+    auto r = call("GET", "/v1/sessions/" + id);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return parse_object(r.body);
+  }
+
+  std::int64_t count(const std::string& id) {
+    return get(id)["message_count"].to_number<std::int64_t>();
+  }
+
+  // The messages array of the last request upstream received.
+  json::array upstream_messages() {
+    auto sent = (*fake_)->recorded();
+    if (sent.empty()) return {};
+    return json::parse(sent.back().body).as_object()["messages"].as_array();
+  }
+
+  std::unique_ptr<RunningFake> fake_;
+  std::unique_ptr<RunningGateway> gateway_;
+};
+
+void expect_error(const HttpResult& r, unsigned status, std::string_view type,
+                  std::string_view part = {}) {
+  ASSERT_FALSE(r.error) << r.error.message();
+  EXPECT_EQ(r.status, status) << r.body;
+  auto body = parse_object(r.body);
+  EXPECT_EQ(body["type"], "error") << r.body;
+  ASSERT_TRUE(body.contains("error")) << r.body;
+  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
+  EXPECT_EQ(body["request_id"], json::value(r.header("request-id").value_or("")));
+  if (!part.empty()) {
+    EXPECT_NE(json::serialize(body["error"].at("message")).find(part), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(SessionsTest, CreateGetShapeAndDefaults) {
+  auto s = create(R"({"system":"You are terse.","metadata":{"app":"helpdesk"}})");
+  EXPECT_EQ(s["id"].as_string().subview().substr(0, 4), "ses_");
+  EXPECT_EQ(s["model"], "claude-sonnet-4-5");  // sessions.default_model
+  EXPECT_EQ(s["max_tokens"], 1024);
+  EXPECT_EQ(s["system"], "You are terse.");
+  EXPECT_EQ(s["metadata"].at("app"), "helpdesk");
+  EXPECT_EQ(s["message_count"], 0);
+  EXPECT_EQ(s["usage"].at("input_tokens"), 0);
+  EXPECT_TRUE(s["created_at"].as_string().ends_with("Z"));
+  auto g = get(std::string(s["id"].as_string()));
+  EXPECT_EQ(g["id"], s["id"]);
+  EXPECT_TRUE(g["messages"].as_array().empty());
+}
+
+TEST_F(SessionsTest, BasicAndMultiTurnConversation) {
+  auto id = create_id();
+  auto first = turn(id, R"({"content":"Hello, Claude"})");
+  EXPECT_EQ(first["type"], "message");
+  EXPECT_EQ(first["role"], "assistant");
+  EXPECT_EQ(first["session_id"], json::value(id));
+  EXPECT_EQ(first["completion"], "You said: Hello, Claude");
+  EXPECT_EQ(first["text"], first["completion"]);
+  EXPECT_EQ(first["stop_reason"], "end_turn");
+  EXPECT_EQ(first["continuations"], 0);
+  EXPECT_EQ(first["content"].as_array()[0].at("text"), first["completion"]);
+  EXPECT_EQ(first["id"].as_string().subview().substr(0, 4), "msg_");
+  EXPECT_EQ(first["turn_id"].as_string().subview().substr(0, 5), "turn_");
+
+  auto second = turn(id, R"({"content":"Can you describe LLMs to me?"})");
+  EXPECT_EQ(second["completion"], "You said: Can you describe LLMs to me?");
+  // The second upstream request carries the first turn: the caller did not resend it.
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[0].at("content"), "Hello, Claude");
+  EXPECT_EQ(msgs[1].at("role"), "assistant");
+  EXPECT_EQ(msgs[1].at("content"), "You said: Hello, Claude");
+  EXPECT_EQ(msgs[2].at("content"), "Can you describe LLMs to me?");
+
+  auto g = get(id);
+  EXPECT_EQ(g["message_count"], 4);
+  const auto& history = g["messages"].as_array();
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[0].at("turn_id"), first["turn_id"]);
+  EXPECT_EQ(history[3].at("content"), "You said: Can you describe LLMs to me?");
+  const auto usage_in = first["usage"].at("input_tokens").to_number<std::int64_t>() +
+                        second["usage"].at("input_tokens").to_number<std::int64_t>();
+  EXPECT_EQ(g["usage"].at("input_tokens").to_number<std::int64_t>(), usage_in);
+}
+
+TEST_F(SessionsTest, SyntheticAssistantMessagesArePinnedAgainstTrimming) {
+  gateway_.reset();
+  start([](Config& c) { c.sessions.max_context_messages = 2; });
+  auto id = create_id(R"({"messages":[
+    {"role":"user","content":"What's the capital of France?"},
+    {"role":"assistant","content":"The capital of France is Paris."}]})");
+  EXPECT_EQ(count(id), 2);
+  turn(id, R"({"content":"first"})");
+  turn(id, R"({"content":"second"})");
+  turn(id, R"({"content":"third"})");
+  // seed (2) + the latest whole turn (2) + this turn's user message.
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 5u);
+  EXPECT_EQ(msgs[1].at("content"), "The capital of France is Paris.");
+  EXPECT_EQ(msgs[2].at("content"), "second");
+  EXPECT_EQ(msgs[4].at("content"), "third");
+  EXPECT_EQ(count(id), 8);  // storage keeps everything
+  EXPECT_EQ(get(id)["pinned_count"], 2);
+}
+
+TEST_F(SessionsTest, MultipleChoicePrefill) {
+  auto id = create_id(R"({"model":"claude-sonnet-4-5"})");
+  auto r =
+      turn(id, R"({"content":"What is latin for Ant? (A) Apoidea, (B) Rhopalocera, (C) Formicidae",
+                        "prefill":"The answer is (","max_tokens":1})");
+  EXPECT_EQ(r["stop_reason"], "max_tokens");
+  const std::string completion(r["completion"].as_string());
+  EXPECT_FALSE(completion.empty());
+  EXPECT_EQ(r["text"], json::value("The answer is (" + completion));
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[1].at("role"), "assistant");
+  EXPECT_EQ(msgs[1].at("content"), "The answer is (");
+  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("max_tokens"), 1);
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].at("content"), r["text"]);
+}
+
+TEST_F(SessionsTest, PrefillOnAModelThatRejectsItIsALocal400) {
+  auto id = create_id(R"({"model":"claude-opus-4-7"})");
+  auto r = call("POST", "/v1/sessions/" + id + "/messages",
+                R"({"content":"Pick one","prefill":"The answer is ("})");
+  expect_error(r, 400, "invalid_request_error", "structured outputs");
+  EXPECT_TRUE((*fake_)->recorded().empty());
+  EXPECT_EQ(count(id), 0);
+  r = call("POST", "/v1/sessions/" + id + "/messages",
+           R"({"content":"Pick one","prefill":"The answer is "})");
+  expect_error(r, 400, "invalid_request_error", "white space");
+}
+
+TEST_F(SessionsTest, ContinuationWithPrefillCompletesAReplyCutByMaxTokens) {
+  auto whole = turn(create_id(), R"({"content":"Tell me [[words:40]]","max_tokens":1000})");
+  auto id = create_id();
+  auto r =
+      turn(id, R"({"content":"Tell me [[words:40]]","max_tokens":12,"continue_on_max_tokens":5})");
+  EXPECT_GT(r["continuations"].to_number<int>(), 0);
+  EXPECT_EQ(r["stop_reason"], "end_turn");
+  EXPECT_EQ(r["completion"], whole["completion"]);
+  EXPECT_EQ(r["usage"].at("output_tokens").to_number<int>(),
+            whole["usage"].at("output_tokens").to_number<int>());
+  // Each continuation went up as the partial reply in an assistant prefill.
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[1].at("role"), "assistant");
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].at("content"), whole["completion"]);
+}
+
+TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
+  auto id = create_id(R"({"model":"claude-opus-4-7"})");
+  auto r =
+      turn(id, R"({"content":"Tell me [[words:30]]","max_tokens":10,"continue_on_max_tokens":1})");
+  EXPECT_EQ(r["continuations"], 1);
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1].at("role"), "assistant");
+  EXPECT_EQ(msgs[2].at("content"), "Please continue.");
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 4u);  // user, partial reply, "Please continue.", the rest
+  EXPECT_EQ(history[2].at("content"), "Please continue.");
+  EXPECT_EQ(history[3].at("turn_id"), r["turn_id"]);
+  const std::string text(r["text"].as_string());
+  EXPECT_EQ(text, std::string(history[1].at("content").as_string()) +
+                      std::string(history[3].at("content").as_string()));
+}
+
+TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
+  auto id = create_id();
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"Tell me [[words:20]]","stream":true})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
+  EXPECT_TRUE(r.complete);
+  // Every event has an id <turn_id>.<n>, n counting up from 1; the last is turn_committed.
+  std::vector<std::string> ids;
+  std::vector<std::string> names;
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("id: ")) ids.push_back(line.substr(4));
+    if (line.starts_with("event: ")) names.push_back(line.substr(7));
+  }
+  ASSERT_FALSE(ids.empty());
+  ASSERT_EQ(ids.size(), names.size());
+  EXPECT_EQ(names.front(), "message_start");
+  EXPECT_EQ(names.back(), "turn_committed");
+  const std::string turn_id = ids.front().substr(0, ids.front().find('.'));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(ids[i], turn_id + "." + std::to_string(i + 1));
+  }
+  auto data = r.body.substr(r.body.rfind("data: ") + 6);
+  auto committed = parse_object(data.substr(0, data.find('\n')));
+  EXPECT_EQ(committed["session_id"], json::value(id));
+  EXPECT_EQ(committed["turn_id"], json::value(turn_id));
+  EXPECT_EQ(committed["message_count"], 2);
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_TRUE(history[1].at("content").as_string().starts_with("You said: Tell me"));
+  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("stream"), true);
+}
+
+TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
+  auto id = create_id();
+  auto h = as(kKeyA);
+  h.push_back({"accept", "text/event-stream"});
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), h, R"({"content":"hi"})");
+  EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
+}
+
+TEST_F(SessionsTest, HeartbeatsDuringSilence) {
+  gateway_.reset();
+  start([](Config& c) { c.streaming.heartbeat = std::chrono::milliseconds(40); });
+  Fault f;
+  f.kind = FaultKind::slow;
+  f.delay = std::chrono::milliseconds(150);
+  (*fake_)->faults().add(f);
+  auto id = create_id();
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"hi","stream":true})");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find(": keep-alive\n\n"), std::string::npos);
+  EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos);
+  EXPECT_EQ(count(id), 2);
+}
+
+TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
+  auto id = create_id();
+  turn(id, R"({"content":"one"})");
+  Fault f;
+  f.kind = FaultKind::status;
+  f.status = 400;
+  f.message = "bad request from upstream";
+  (*fake_)->faults().add(f);
+  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"two"})");
+  expect_error(r, 400, "invalid_request_error", "bad request from upstream");
+  EXPECT_EQ(count(id), 2);
+
+  Fault drop;
+  drop.kind = FaultKind::drop_mid_stream;
+  drop.after_events = 3;
+  (*fake_)->faults().add(drop);
+  r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                   R"({"content":"three","stream":true})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
+  EXPECT_EQ(count(id), 2);
+
+  Fault error_event;
+  error_event.kind = FaultKind::stream_error;
+  error_event.after_events = 2;
+  (*fake_)->faults().add(error_event);
+  r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                   R"({"content":"four","stream":true})");
+  EXPECT_NE(r.body.find("overloaded_error"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
+  EXPECT_EQ(count(id), 2);
+
+  Fault garbage;
+  garbage.kind = FaultKind::garbage;
+  (*fake_)->faults().add(garbage);
+  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"five"})");
+  expect_error(r, 502, "api_error");
+  EXPECT_EQ(count(id), 2);
+  // And the session still works.
+  turn(id, R"({"content":"six"})");
+  EXPECT_EQ(count(id), 4);
+}
+
+TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
+  Fault f;
+  f.kind = FaultKind::slow;
+  f.delay = std::chrono::milliseconds(100);
+  (*fake_)->faults().add(f);
+  auto id = create_id();
+  int chunks = 0;
+  http_stream("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+              R"({"content":"Tell me [[words:50]]","stream":true})", {},
+              [&](std::string_view) { return ++chunks < 2; });
+  // The turn is over when its lock is free: a new turn then succeeds.
+  EXPECT_TRUE(eventually([&] {
+    auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"again"})");
+    return r.status == 200;
+  }));
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);  // only the second turn
+  EXPECT_EQ(history[0].at("content"), "again");
+}
+
+TEST_F(SessionsTest, OneTurnAtATimePerSession) {
+  Fault f;
+  f.kind = FaultKind::slow;
+  f.delay = std::chrono::milliseconds(400);
+  (*fake_)->faults().add(f);
+  auto id = create_id();
+  auto running = std::async(std::launch::async, [&] {
+    return call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"slow one"})");
+  });
+  ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
+  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"too early"})");
+  expect_error(r, 409, "conflict_error");
+  EXPECT_EQ(running.get().status, 200u);
+  EXPECT_EQ(count(id), 2);
+  // Other sessions are not blocked by it.
+  turn(create_id(), R"({"content":"elsewhere"})");
+}
+
+TEST_F(SessionsTest, SessionsBelongToTheirKey) {
+  auto mine = create_id(R"({"metadata":{"owner":"alpha"}})");
+  create(R"({})", kKeyB);
+  for (auto [method, path, body] :
+       {std::tuple{"GET", "/v1/sessions/" + mine, ""},
+        std::tuple{"PATCH", "/v1/sessions/" + mine, R"({"max_tokens":5})"},
+        std::tuple{"DELETE", "/v1/sessions/" + mine, ""},
+        std::tuple{"POST", "/v1/sessions/" + mine + "/messages", R"({"content":"hi"})"}}) {
+    expect_error(call(method, path, body, kKeyB), 404, "not_found_error");
+  }
+  auto list = parse_object(call("GET", "/v1/sessions", {}, kKeyB).body);
+  ASSERT_EQ(list["data"].as_array().size(), 1u);
+  EXPECT_NE(list["data"].as_array()[0].at("id"), json::value(mine));
+  expect_error(call("GET", "/v1/sessions/" + mine, {}, "wrong-key-0123456789"), 401,
+               "authentication_error");
+  EXPECT_EQ(get(mine)["max_tokens"], 1024);  // untouched by the other key
+  EXPECT_TRUE((*fake_)->recorded().empty());
+}
+
+TEST_F(SessionsTest, KeyModelListIsEnforced) {
+  gateway_.reset();
+  start([](Config& c) { c.auth.keys[1].models = {"claude-haiku-4-5"}; });
+  expect_error(call("POST", "/v1/sessions", R"({"model":"claude-sonnet-4-5"})", kKeyB), 403,
+               "permission_error");
+  auto r = call("POST", "/v1/sessions", R"({"model":"claude-haiku-4-5"})", kKeyB);
+  ASSERT_EQ(r.status, 201u);
+  auto id = std::string(parse_object(r.body)["id"].as_string());
+  expect_error(call("PATCH", "/v1/sessions/" + id, R"({"model":"claude-opus-4-7"})", kKeyB), 403,
+               "permission_error");
+}
+
+TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
+  auto id = create_id();
+  turn(id, R"({"content":"keep me"})");
+  const auto before = get(id);
+  const std::string path = "/v1/sessions/" + id + "/messages";
+  expect_error(call("POST", path, "{not json"), 400, "invalid_request_error", "not valid JSON");
+  expect_error(call("POST", path, R"({"content":5})"), 400, "invalid_request_error", "content");
+  expect_error(call("POST", path, R"({"content":""})"), 400, "invalid_request_error", "content");
+  expect_error(call("POST", path, R"({"content":"x","max_tokens":"lots"})"), 400,
+               "invalid_request_error", "max_tokens");
+  expect_error(call("POST", path, std::string("{\"content\":\"\xff\xfe\"}")), 400,
+               "invalid_request_error");
+  expect_error(call("POST", path, R"({"content":"x","background":true})"), 400,
+               "invalid_request_error", "background");
+  expect_error(call("POST", "/v1/sessions/ses_unknown/messages", R"({"content":"x"})"), 404,
+               "not_found_error");
+  expect_error(call("PATCH", "/v1/sessions/" + id, R"({"max_tokens":-1})"), 400,
+               "invalid_request_error");
+  expect_error(call("POST", "/v1/sessions", R"({"messages":"hi"})"), 400, "invalid_request_error");
+  EXPECT_EQ(json::serialize(get(id)), json::serialize(before));
+  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+}
+
+TEST_F(SessionsTest, HugeContentIs413AndChangesNothing) {
+  gateway_.reset();
+  start([](Config& c) { c.limits.max_body_bytes = 64 * 1024; });
+  auto id = create_id();
+  std::string body = R"({"content":")" + std::string(100 * 1024, 'a') + "\"}";
+  expect_error(call("POST", "/v1/sessions/" + id + "/messages", body), 413, "request_too_large");
+  EXPECT_EQ(count(id), 0);
+  EXPECT_TRUE((*fake_)->recorded().empty());
+}
+
+TEST_F(SessionsTest, PatchListDelete) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(create_id());
+  auto page = parse_object(call("GET", "/v1/sessions?limit=2").body);
+  ASSERT_EQ(page["data"].as_array().size(), 2u);
+  EXPECT_EQ(page["data"].as_array()[0].at("id"), json::value(ids[4]));  // newest first
+  EXPECT_EQ(page["has_more"], true);
+  auto next = parse_object(
+      call("GET", "/v1/sessions?limit=2&after=" + std::string(page["last_id"].as_string())).body);
+  EXPECT_EQ(next["data"].as_array()[0].at("id"), json::value(ids[2]));
+  expect_error(call("GET", "/v1/sessions?limit=0"), 400, "invalid_request_error");
+
+  auto r = call(
+      "PATCH", "/v1/sessions/" + ids[0],
+      R"({"system":"Be brief.","max_tokens":64,"model":"claude-haiku-4-5","metadata":{"v":2}})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto patched = parse_object(r.body);
+  EXPECT_EQ(patched["system"], "Be brief.");
+  EXPECT_EQ(patched["model"], "claude-haiku-4-5");
+  turn(ids[0], R"({"content":"hi"})");
+  auto sent = json::parse((*fake_)->recorded().back().body).as_object();
+  EXPECT_EQ(sent["system"], "Be brief.");
+  EXPECT_EQ(sent["max_tokens"], 64);
+  EXPECT_EQ(sent["model"], "claude-haiku-4-5");
+
+  r = call("DELETE", "/v1/sessions/" + ids[0]);
+  EXPECT_EQ(r.status, 204u);
+  expect_error(call("GET", "/v1/sessions/" + ids[0]), 404, "not_found_error");
+  expect_error(call("DELETE", "/v1/sessions/" + ids[0]), 404, "not_found_error");
+}
+
+TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  auto dir = std::filesystem::temp_directory_path() / ("gw-sessions-" + std::to_string(rng()));
+  auto sqlite = [&](Config& c) {
+    c.store.backend = "sqlite";
+    c.store.data_dir = dir.string();
+  };
+  gateway_.reset();
+  start(sqlite);
+  auto id = create_id(
+      R"({"messages":[{"role":"user","content":"seed"},{"role":"assistant","content":"ok"}]})");
+  turn(id, R"({"content":"remember this"})");
+  gateway_.reset();
+  start(sqlite);
+  auto g = get(id);
+  EXPECT_EQ(g["message_count"], 4);
+  EXPECT_EQ(g["messages"].as_array()[2].at("content"), "remember this");
+  turn(id, R"({"content":"and more"})");
+  auto msgs = upstream_messages();
+  ASSERT_EQ(msgs.size(), 5u);
+  EXPECT_EQ(msgs[2].at("content"), "remember this");
+  EXPECT_TRUE(std::filesystem::exists(dir / "gateway.db"));
+  gateway_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(SessionsTest, IdleSessionsArePurged) {
+  gateway_.reset();
+  start([](Config& c) {
+    c.sessions.ttl = std::chrono::milliseconds(1);
+    c.sessions.purge_interval = std::chrono::milliseconds(20);
+  });
+  auto id = create_id();
+  EXPECT_TRUE(eventually([&] { return call("GET", "/v1/sessions/" + id).status == 404; }));
+}
+
+}  // namespace
+}  // namespace gw::test

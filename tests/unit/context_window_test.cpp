@@ -1,0 +1,100 @@
+#include "server/sessions/context_window.hpp"
+#include "server/sessions/turn_request.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace gw {
+namespace {
+
+// n turns of user + assistant, turn ids t0..t(n-1), oldest first.
+std::vector<StoredMessage> turns(int n, std::size_t chars = 10) {
+  std::vector<StoredMessage> out;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    out.push_back({"user", "\"" + std::string(chars, 'u') + "\"", id});
+    out.push_back({"assistant", "\"" + std::string(chars, 'a') + "\"", id});
+  }
+  return out;
+}
+
+std::vector<std::string> ids(const std::vector<StoredMessage>& m) {
+  std::vector<std::string> out;
+  for (const auto& x : m) out.push_back(x.turn_id);
+  return out;
+}
+
+TEST(ContextWindow, NoLimitsKeepsEverything) {
+  EXPECT_EQ(context_window(turns(3), false, {}).size(), 6u);
+}
+
+TEST(ContextWindow, MessageLimitDropsOldestWholeTurns) {
+  auto w = context_window(turns(4), false, {5, 0});
+  EXPECT_EQ(ids(w), (std::vector<std::string>{"t2", "t2", "t3", "t3"}));
+}
+
+TEST(ContextWindow, TurnCutByTheStoreIsDroppedWhole) {
+  auto all = turns(3);
+  std::vector<StoredMessage> tail(all.begin() + 1, all.end());  // t0's reply, t1, t2
+  auto w = context_window(tail, true, {5, 0});
+  EXPECT_EQ(ids(w), (std::vector<std::string>{"t1", "t1", "t2", "t2"}));
+}
+
+TEST(ContextWindow, ContinuationTurnsStayTogether) {
+  std::vector<StoredMessage> m = turns(1);
+  for (const char* role : {"user", "assistant", "user", "assistant"}) {
+    m.push_back({role, "\"x\"", "long"});
+  }
+  auto w = context_window(m, false, {4, 0});
+  EXPECT_EQ(ids(w), (std::vector<std::string>{"long", "long", "long", "long"}));
+  EXPECT_TRUE(context_window(m, false, {3, 0}).empty());
+}
+
+TEST(ContextWindow, TokenBudgetDropsOldestTurns) {
+  // Each message ~ 102/4 + 4 = 29 tokens; a turn 58.
+  auto w = context_window(turns(4, 100), false, {0, 120});
+  EXPECT_EQ(ids(w), (std::vector<std::string>{"t2", "t2", "t3", "t3"}));
+}
+
+TEST(TurnRequest, BuildsUpstreamBodyFromSessionHistoryAndPrefill) {
+  SessionRecord s;
+  s.model = "claude-sonnet-4-5";
+  s.max_tokens = 1024;
+  s.system_json = R"("You are terse.")";
+  TurnInput in;
+  in.content_json = R"("What is latin for Ant?")";
+  in.max_tokens = 1;
+  in.stop_sequences_json = R"j([")"])j";
+  in.temperature = 0.0;
+  std::vector<StoredMessage> pinned = {{"user", R"("seed q")", ""},
+                                       {"assistant", R"("seed a")", ""}};
+  std::vector<StoredMessage> history = {{"user", R"("q1")", "t1"}, {"assistant", R"("")", "t1"}};
+  std::vector<StoredMessage> turn = {{"user", in.content_json, "t2"}};
+  TurnRequestParts p{&s, &in, &pinned, &history, &turn, "The answer is (", false};
+  auto body = boost::json::parse(build_turn_request(p)).as_object();
+  EXPECT_EQ(body["model"], "claude-sonnet-4-5");
+  EXPECT_EQ(body["max_tokens"], 1);
+  EXPECT_EQ(body["system"], "You are terse.");
+  EXPECT_EQ(body["temperature"].to_number<double>(), 0.0);
+  EXPECT_EQ(body["stop_sequences"].as_array().size(), 1u);
+  EXPECT_FALSE(body.contains("stream"));
+  const auto& msgs = body["messages"].as_array();
+  // The empty stored reply of t1 is left out: upstream rejects empty assistant content.
+  ASSERT_EQ(msgs.size(), 5u);
+  EXPECT_EQ(msgs[0].at("content"), "seed q");
+  EXPECT_EQ(msgs[2].at("content"), "q1");
+  EXPECT_EQ(msgs[3].at("content"), "What is latin for Ant?");
+  EXPECT_EQ(msgs[4].at("role"), "assistant");
+  EXPECT_EQ(msgs[4].at("content"), "The answer is (");
+}
+
+TEST(TurnRequest, PrefillRulesArePrefixMatches) {
+  std::vector<std::string> no = {"claude-opus-4-7", "claude-sonnet-4-6"};
+  EXPECT_TRUE(rejects_prefill("claude-opus-4-7", no));
+  EXPECT_TRUE(rejects_prefill("claude-opus-4-7-20260101", no));
+  EXPECT_FALSE(rejects_prefill("claude-sonnet-4-5", no));
+  EXPECT_FALSE(rejects_prefill("claude-opus-4", no));
+}
+
+}  // namespace
+}  // namespace gw

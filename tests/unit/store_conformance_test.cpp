@@ -1,0 +1,280 @@
+// One suite, every ConversationStore implementation (DESIGN.md: the store is the one
+// interface with several implementations, and they must behave alike).
+
+#include "server/store/memory_store.hpp"
+#include "server/store/sqlite_schema.hpp"
+#include "server/store/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <random>
+#include <thread>
+
+namespace gw {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct StoreKind {
+  std::string name;
+  std::function<std::unique_ptr<ConversationStore>(const fs::path& dir)> open;
+};
+
+fs::path temp_dir() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  auto dir = fs::temp_directory_path() / ("gw-store-" + std::to_string(rng()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+class StoreConformance : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  StoreConformance() : dir_(temp_dir()), store_(GetParam().open(dir_)) {}
+  ~StoreConformance() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  SessionRecord session(std::string id, std::string owner = "alice", EpochMillis at = 1000) {
+    SessionRecord s;
+    s.id = std::move(id);
+    s.owner = std::move(owner);
+    s.model = "claude-sonnet-4-5";
+    s.system_json = R"("You are terse.")";
+    s.max_tokens = 1024;
+    s.metadata_json = R"({"app":"helpdesk"})";
+    s.created_at = s.updated_at = at;
+    return s;
+  }
+  static std::vector<StoredMessage> seed() {
+    return {{"user", R"("What's the capital of France?")", ""}, {"assistant", R"("Paris.")", ""}};
+  }
+  static TurnCommit turn(const std::string& id, std::uint64_t expected, const std::string& turn_id,
+                         EpochMillis at = 2000) {
+    TurnCommit t;
+    t.session_id = id;
+    t.expected_message_count = expected;
+    t.messages = {{"user", R"("hi ")" + turn_id, turn_id}, {"assistant", R"("hello")", turn_id}};
+    t.usage = {10, 3};
+    t.at = at;
+    return t;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<ConversationStore> store_;
+};
+
+TEST_P(StoreConformance, CreateAndGetKeepEveryField) {
+  store_->create_session(session("ses_1"), seed());
+  auto s = store_->get_session("ses_1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->owner, "alice");
+  EXPECT_EQ(s->model, "claude-sonnet-4-5");
+  EXPECT_EQ(s->system_json, R"("You are terse.")");
+  EXPECT_EQ(s->max_tokens, 1024);
+  EXPECT_EQ(s->metadata_json, R"({"app":"helpdesk"})");
+  EXPECT_EQ(s->message_count, 2u);
+  EXPECT_EQ(s->pinned_count, 2u);
+  EXPECT_EQ(s->created_at, 1000);
+  auto m = store_->messages("ses_1");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].role, "user");
+  EXPECT_EQ(m[1].content_json, R"("Paris.")");
+  EXPECT_FALSE(store_->get_session("ses_missing"));
+  EXPECT_TRUE(store_->messages("ses_missing").empty());
+}
+
+TEST_P(StoreConformance, CommitAppendsAtomicallyAndSumsUsage) {
+  store_->create_session(session("ses_1"), seed());
+  EXPECT_EQ(store_->commit_turn(turn("ses_1", 2, "turn_a")), CommitResult::kCommitted);
+  EXPECT_EQ(store_->commit_turn(turn("ses_1", 4, "turn_b", 3000)), CommitResult::kCommitted);
+  auto s = store_->get_session("ses_1");
+  EXPECT_EQ(s->message_count, 6u);
+  EXPECT_EQ(s->pinned_count, 2u);
+  EXPECT_EQ(s->usage.input_tokens, 20u);
+  EXPECT_EQ(s->usage.output_tokens, 6u);
+  EXPECT_EQ(s->updated_at, 3000);
+  auto m = store_->messages("ses_1");
+  ASSERT_EQ(m.size(), 6u);
+  EXPECT_EQ(m[2].turn_id, "turn_a");
+  EXPECT_EQ(m[5].turn_id, "turn_b");
+  EXPECT_EQ(m[5].role, "assistant");
+}
+
+TEST_P(StoreConformance, StaleCommitIsAConflictAndChangesNothing) {
+  store_->create_session(session("ses_1"), {});
+  ASSERT_EQ(store_->commit_turn(turn("ses_1", 0, "turn_a")), CommitResult::kCommitted);
+  EXPECT_EQ(store_->commit_turn(turn("ses_1", 0, "turn_b")), CommitResult::kConflict);
+  EXPECT_EQ(store_->commit_turn(turn("ses_gone", 0, "turn_c")), CommitResult::kNotFound);
+  auto s = store_->get_session("ses_1");
+  EXPECT_EQ(s->message_count, 2u);
+  EXPECT_EQ(s->usage.input_tokens, 10u);
+  EXPECT_EQ(store_->messages("ses_1").size(), 2u);
+}
+
+TEST_P(StoreConformance, ContextIsPinnedPlusTheLatest) {
+  store_->create_session(session("ses_1"), seed());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(store_->commit_turn(turn("ses_1", 2 + 2 * i, "turn_" + std::to_string(i))),
+              CommitResult::kCommitted);
+  }
+  auto ctx = store_->context("ses_1", 3);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(ctx->session.message_count, 12u);
+  ASSERT_EQ(ctx->pinned.size(), 2u);
+  ASSERT_EQ(ctx->recent.size(), 3u);
+  EXPECT_EQ(ctx->recent[0].turn_id, "turn_3");  // the assistant half of turn 3
+  EXPECT_EQ(ctx->recent[2].turn_id, "turn_4");
+  auto all = store_->context("ses_1", 0);
+  EXPECT_EQ(all->recent.size(), 10u);
+  EXPECT_FALSE(store_->context("ses_missing", 3));
+}
+
+TEST_P(StoreConformance, ListIsPerOwnerNewestFirstAndPaged) {
+  for (int i = 0; i < 5; ++i) {
+    store_->create_session(session("ses_a" + std::to_string(i), "alice"), {});
+    store_->create_session(session("ses_b" + std::to_string(i), "bob"), {});
+  }
+  auto page = store_->list_sessions("alice", 2, "");
+  ASSERT_EQ(page.sessions.size(), 2u);
+  EXPECT_TRUE(page.has_more);
+  EXPECT_EQ(page.sessions[0].id, "ses_a4");
+  EXPECT_EQ(page.sessions[1].id, "ses_a3");
+  page = store_->list_sessions("alice", 2, "ses_a3");
+  ASSERT_EQ(page.sessions.size(), 2u);
+  EXPECT_EQ(page.sessions[0].id, "ses_a2");
+  page = store_->list_sessions("alice", 2, "ses_a1");
+  ASSERT_EQ(page.sessions.size(), 1u);
+  EXPECT_FALSE(page.has_more);
+  EXPECT_EQ(page.sessions[0].id, "ses_a0");
+  EXPECT_TRUE(store_->list_sessions("carol", 10, "").sessions.empty());
+  EXPECT_TRUE(store_->list_sessions("alice", 10, "ses_unknown").sessions.empty());
+}
+
+TEST_P(StoreConformance, UpdateChangesOnlyWhatIsGiven) {
+  store_->create_session(session("ses_1"), {});
+  SessionPatch p;
+  p.max_tokens = 10;
+  p.metadata_json = R"({"v":2})";
+  auto s = store_->update_session("ses_1", p, 5000);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->max_tokens, 10);
+  EXPECT_EQ(s->metadata_json, R"({"v":2})");
+  EXPECT_EQ(s->model, "claude-sonnet-4-5");
+  EXPECT_EQ(s->system_json, R"("You are terse.")");
+  EXPECT_EQ(s->updated_at, 5000);
+  SessionPatch clear;
+  clear.system_json = "";
+  EXPECT_EQ(store_->update_session("ses_1", clear, 6000)->system_json, "");
+  EXPECT_FALSE(store_->update_session("ses_missing", p, 5000));
+}
+
+TEST_P(StoreConformance, DeleteRemovesHistoryAndPurgeTakesOnlyIdle) {
+  store_->create_session(session("ses_old", "alice", 100), seed());
+  store_->create_session(session("ses_new", "alice", 100), seed());
+  ASSERT_EQ(store_->commit_turn(turn("ses_new", 2, "turn_a", 900)), CommitResult::kCommitted);
+  EXPECT_EQ(store_->purge_idle(500), 1u);
+  EXPECT_FALSE(store_->get_session("ses_old"));
+  EXPECT_TRUE(store_->messages("ses_old").empty());
+  EXPECT_TRUE(store_->get_session("ses_new"));
+  EXPECT_TRUE(store_->delete_session("ses_new"));
+  EXPECT_FALSE(store_->delete_session("ses_new"));
+  EXPECT_TRUE(store_->messages("ses_new").empty());
+  EXPECT_TRUE(store_->list_sessions("alice", 10, "").sessions.empty());
+}
+
+TEST_P(StoreConformance, ConcurrentCommitsToOneSessionNeverInterleave) {
+  store_->create_session(session("ses_1"), {});
+  std::vector<std::thread> threads;
+  std::atomic<int> committed{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        for (;;) {
+          auto s = store_->get_session("ses_1");
+          auto r = store_->commit_turn(turn("ses_1", s->message_count,
+                                            "turn_" + std::to_string(t) + "_" + std::to_string(i)));
+          if (r == CommitResult::kCommitted) break;
+        }
+        ++committed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto m = store_->messages("ses_1");
+  ASSERT_EQ(m.size(), 200u);
+  for (std::size_t i = 0; i < m.size(); i += 2) {
+    EXPECT_EQ(m[i].role, "user");
+    EXPECT_EQ(m[i + 1].role, "assistant");
+    EXPECT_EQ(m[i].turn_id, m[i + 1].turn_id);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance,
+                         ::testing::Values(StoreKind{"memory",
+                                                     [](const fs::path&) {
+                                                       return std::make_unique<MemoryStore>();
+                                                     }},
+                                           StoreKind{"sqlite",
+                                                     [](const fs::path& dir) {
+                                                       return std::make_unique<SqliteStore>(
+                                                           (dir / "gateway.db").string(), false);
+                                                     }}),
+                         [](const auto& info) { return info.param.name; });
+
+// SQLite-only: the file outlives the process object, and the schema is versioned.
+TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
+  auto dir = temp_dir();
+  auto path = (dir / "gateway.db").string();
+  {
+    SqliteStore store(path, true);
+    SessionRecord s;
+    s.id = "ses_1";
+    s.owner = "alice";
+    s.model = "m";
+    s.max_tokens = 1;
+    store.create_session(s, {{"user", R"("hi")", ""}});
+  }
+  {
+    SqliteStore store(path, false);
+    auto s = store.get_session("ses_1");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->message_count, 1u);
+  }
+  SqliteDb db(path, SQLITE_OPEN_READONLY);
+  SqliteStatement version(db, "PRAGMA user_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.int_at(0), current_schema_version());
+  version.reset();
+  SqliteStatement mode(db, "PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.text_at(0), "wal");
+  mode.reset();
+  fs::remove_all(dir);
+}
+
+TEST(SqliteStore, RefusesAFileFromANewerGateway) {
+  auto dir = temp_dir();
+  auto path = (dir / "gateway.db").string();
+  {
+    SqliteDb db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  try {
+    SqliteStore store(path, false);
+    FAIL() << "opened a schema from the future";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(SqliteStore, UnwritableDirectoryIsAStoreError) {
+  EXPECT_THROW(SqliteStore("/proc/no-such-dir/gateway.db", false), StoreError);
+}
+
+}  // namespace
+}  // namespace gw
