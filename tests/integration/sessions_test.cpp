@@ -505,6 +505,75 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
+  auto whole = turn(create_id(), R"({"content":"Tell me [[words:40]]","max_tokens":1000})");
+  auto id = create_id();
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"Tell me [[words:40]]","max_tokens":15,
+                            "continue_on_max_tokens":5,"stream":true})");
+  ASSERT_EQ(r.status, 200u);
+  std::size_t starts = 0;
+  for (std::size_t p = 0; (p = r.body.find("event: message_start", p)) != std::string::npos; ++p) {
+    ++starts;
+  }
+  EXPECT_GT(starts, 1u);  // one message per upstream call
+  auto data = r.body.substr(r.body.rfind("data: ") + 6);
+  auto committed = parse_object(data.substr(0, data.find('\n')));
+  EXPECT_EQ(committed["completion"], whole["completion"]);
+  EXPECT_EQ(committed["continuations"], json::value(starts - 1));
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].at("content"), whole["completion"]);
+}
+
+TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
+  gateway_.reset();
+  start([](Config& c) { c.upstream.response_timeout = std::chrono::milliseconds(200); });
+  Fault hang;
+  hang.kind = FaultKind::hang;
+  (*fake_)->faults().add(hang);
+  auto id = create_id();
+  expect_error(call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"), 504,
+               "timeout_error");
+  EXPECT_EQ(count(id), 0);
+}
+
+TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  auto dir = std::filesystem::temp_directory_path() / ("gw-sessions-" + std::to_string(rng()));
+  auto tweak = [&](Config& c) {
+    c.store.backend = "sqlite";
+    c.store.data_dir = dir.string();
+    c.shutdown.grace = std::chrono::milliseconds(100);
+  };
+  gateway_.reset();
+  start(tweak);
+  auto id = create_id();
+  Fault slow;
+  slow.kind = FaultKind::slow;
+  slow.delay = std::chrono::milliseconds(100);
+  (*fake_)->faults().add(slow);
+  std::promise<void> first_chunk;
+  auto streaming = std::async(std::launch::async, [&] {
+    bool told = false;
+    return http_stream("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                       R"({"content":"Tell me [[words:60]]","stream":true})", {},
+                       [&](std::string_view) {
+                         if (!told) first_chunk.set_value();
+                         told = true;
+                         return true;
+                       });
+  });
+  first_chunk.get_future().wait();
+  gateway_.reset();  // SIGTERM's path: drain for 100 ms, then cut the stream
+  auto r = streaming.get();
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
+  start(tweak);
+  EXPECT_EQ(count(id), 0);
+  gateway_.reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(SessionsTest, IdleSessionsArePurged) {
   gateway_.reset();
   start([](Config& c) {
