@@ -1,7 +1,10 @@
 // Durability of the SQLite store (issue 4): many concurrent turns, the gateway SIGKILLed
 // mid-load, a new gateway on the same data directory. Every turn that was acknowledged
 // (a 200, or a streamed turn's turn_committed event) must be in the history, no session
-// may hold half a turn, and the file must pass PRAGMA integrity_check.
+// may hold half a turn, and the file must pass PRAGMA integrity_check. Two rounds on the
+// same file: a slow upstream (the kill lands while turns wait for their replies), then an
+// instant one (commits back to back, the kill lands among them), each followed by a
+// restart and the checks.
 //
 // Needs the sqlite3 CLI (Debian package sqlite3, in scripts/install-deps --test).
 
@@ -17,8 +20,8 @@ import { fake, startStack, stopStack, tails } from './harness.mjs';
 
 const SESSIONS = 20;
 const IN_FLIGHT = 12;           // concurrent turns, each on its own session
-const LOAD_MS = 1500;           // load before the SIGKILL
-const MIN_ACKED = 40;           // the kill must come after at least this many acknowledged turns
+const LOAD_MS = 1200;           // load before each SIGKILL
+const MIN_ACKED = 40;           // a kill comes after at least this many acknowledged turns
 const MODEL = 'claude-sonnet-4-5';
 
 function sqlite(dbFile, sql) {
@@ -60,8 +63,116 @@ async function sendTurn(stack, sessionId, content, stream) {
   return m ? JSON.parse(m[1]).turn_id : null;
 }
 
+// Turns on every session, IN_FLIGHT at a time (a session has at most one turn in flight),
+// until `stack`'s gateway is SIGKILLed after LOAD_MS. Each session's `acked` list grows by
+// the turns acknowledged; `inFlight` is the content of the turn cut by the kill, if any.
+async function loadThenKill(stack, sessions, counter) {
+  const ready = [...sessions];
+  let killed = false;
+  let acked = 0;
+  const unexpected = [];
+  const worker = async () => {
+    while (!killed) {
+      const s = ready.shift();
+      if (!s) { await sleep(1); continue; }
+      const n = ++counter.turn;
+      const content = `durability turn ${n} on ${s.id} [[words:${5 + (n % 20)}]]`;
+      s.inFlight = content;
+      try {
+        const turnId = await sendTurn(stack, s.id, content, n % 3 === 0);
+        if (turnId) {
+          s.acked.push({ turnId, content });
+          s.inFlight = null;
+          acked++;
+        } else if (!killed) {
+          unexpected.push(`stream on ${s.id} ended without turn_committed`);
+        }
+      } catch (e) {
+        if (!killed) unexpected.push(String(e.message ?? e));
+        // After a failure this session's last turn is unknown: leave it out of the load.
+        continue;
+      }
+      ready.push(s);
+    }
+  };
+  const workers = Array.from({ length: IN_FLIGHT }, worker);
+
+  const start = Date.now();
+  while (Date.now() - start < LOAD_MS || acked < MIN_ACKED) {
+    assert.ok(stack.gateway.running(), `gateway died under load\n${tails(stack)}`);
+    assert.ok(Date.now() - start < 30000, `only ${acked} turns acknowledged in 30 s\n${tails(stack)}`);
+    assert.deepEqual(unexpected, [], `turns failed before the kill\n${tails(stack)}`);
+    await sleep(50);
+  }
+  const inFlight = sessions.filter((s) => s.inFlight !== null).length;
+  killed = true;
+  stack.gateway.proc.kill('SIGKILL');
+  const exit = await stack.gateway.exit;
+  assert.equal(exit.signal, 'SIGKILL');
+  await Promise.all(workers);
+  assert.deepEqual(unexpected, []);
+  assert.ok(inFlight > 0, 'no turn was in flight when the gateway was killed');
+  return { acked, inFlight };
+}
+
+// Checks every session's history on the restarted gateway against what was acknowledged;
+// afterwards `acked` is the history as found (the turn cut by the kill may have committed
+// just before it: then it is there, whole). Returns how many such turns were found.
+async function verifyHistories(stack, sessions) {
+  let cutButCommitted = 0;
+  for (const s of sessions) {
+    const r = await json(stack, 'GET', `/v1/sessions/${s.id}`);
+    assert.equal(r.status, 200, `${s.id} after the restart: ${r.text}`);
+    const g = r.json;
+    assert.equal(g.message_count, g.messages.length, `${s.id}: message_count vs messages`);
+
+    // Whole turns only: user then assistant, both with the turn's id.
+    const turns = [];
+    for (let i = 0; i < g.messages.length; i += 2) {
+      const u = g.messages[i];
+      const a = g.messages[i + 1];
+      assert.ok(a, `${s.id}: half a turn at the end: ${JSON.stringify(u)}`);
+      assert.equal(u.role, 'user', `${s.id} message ${i}`);
+      assert.equal(a.role, 'assistant', `${s.id} message ${i + 1}`);
+      assert.match(u.turn_id, /^turn_/);
+      assert.equal(a.turn_id, u.turn_id, `${s.id}: messages ${i} and ${i + 1} belong to different turns`);
+      assert.ok(textOf(a.content).startsWith(`You said: ${textOf(u.content)}`),
+        `${s.id}: the reply of turn ${u.turn_id}: ${JSON.stringify(a.content)}`);
+      turns.push({ turnId: u.turn_id, content: textOf(u.content) });
+    }
+
+    // Every acknowledged turn, in order; after them at most the turn that was in flight
+    // at the kill (committed just before the kill, its answer never arrived).
+    assert.deepEqual(turns.slice(0, s.acked.length), s.acked, `${s.id}: acknowledged turns`);
+    const extra = turns.slice(s.acked.length);
+    assert.ok(extra.length <= 1, `${s.id}: turns nobody sent: ${JSON.stringify(extra)}`);
+    if (extra.length === 1) {
+      assert.equal(extra[0].content, s.inFlight, `${s.id}: an unexpected extra turn`);
+      cutButCommitted++;
+    }
+    s.acked = turns;
+    s.inFlight = null;
+  }
+  return cutButCommitted;
+}
+
+function checkFile(dbFile, sessions) {
+  assert.equal(sqlite(dbFile, 'PRAGMA integrity_check;'), 'ok');
+  assert.equal(sqlite(dbFile, 'PRAGMA journal_mode;'), 'wal');
+  assert.equal(sqlite(dbFile,
+    'SELECT count(*) FROM sessions s WHERE message_count != ' +
+    '(SELECT count(*) FROM messages m WHERE m.session_seq = s.seq);'), '0',
+  'sessions whose message_count disagrees with their rows');
+  assert.equal(sqlite(dbFile,
+    'SELECT count(*) FROM (SELECT turn_id FROM messages GROUP BY session_seq, turn_id ' +
+    "HAVING count(*) != 2 OR sum(role = 'user') != 1);"), '0', 'turns that are not one user + one assistant message');
+  const expected = sessions.reduce((n, s) => n + 2 * s.acked.length, 0);
+  assert.equal(sqlite(dbFile, 'SELECT count(*) FROM messages;'), String(expected));
+}
+
 describe('sessions survive a SIGKILL mid-load (SQLite store)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-e2e-durability-'));
+  const dbFile = path.join(dataDir, 'gateway.db');
   const stacks = [];
   after(async () => {
     for (const s of stacks) await stopStack(s);
@@ -69,8 +180,8 @@ describe('sessions survive a SIGKILL mid-load (SQLite store)', () => {
   });
 
   it('every acknowledged turn is kept, no half turn, integrity_check ok', { timeout: 120000 }, async (t) => {
-    // Each upstream reply takes a while (delay between SSE events, and a slow fault for
-    // the JSON answers), so turns are in flight, and some mid-commit, when the kill lands.
+    // Round 1: each upstream reply takes a while (a delay between SSE events, a slow fault
+    // for the JSON answers), so the kill lands while turns wait for upstream.
     const first = await startStack({ dataDir, fakeArgs: ['--delta-delay-ms', '3'] });
     stacks.push(first);
     await fake.faults(first, [{ kind: 'slow', delay_ms: 10, for_ms: 600000 }]);
@@ -79,124 +190,43 @@ describe('sessions survive a SIGKILL mid-load (SQLite store)', () => {
     for (let i = 0; i < SESSIONS; i++) {
       const r = await json(first, 'POST', '/v1/sessions', { model: MODEL, metadata: { i } });
       assert.equal(r.status, 201, r.text);
-      sessions.push({ id: r.json.id, acked: [], inFlight: null, error: null });
+      sessions.push({ id: r.json.id, acked: [], inFlight: null });
     }
-
-    // Workers take sessions from a queue: a session has at most one turn in flight.
-    const ready = [...sessions];
-    let killed = false;
-    let turnNo = 0;
-    let acked = 0;
-    const unexpected = [];
-    const worker = async () => {
-      while (!killed) {
-        const s = ready.shift();
-        if (!s) { await sleep(1); continue; }
-        const n = ++turnNo;
-        const content = `durability turn ${n} on ${s.id} [[words:${5 + (n % 20)}]]`;
-        s.inFlight = content;
-        try {
-          const turnId = await sendTurn(first, s.id, content, n % 3 === 0);
-          if (turnId) {
-            s.acked.push({ turnId, content });
-            s.inFlight = null;
-            acked++;
-          } else if (!killed) {
-            unexpected.push(`stream on ${s.id} ended without turn_committed`);
-          }
-        } catch (e) {
-          if (!killed) unexpected.push(String(e.message ?? e));
-          // After a failure this session's last turn is unknown: leave it out of the load.
-          continue;
-        }
-        ready.push(s);
-      }
-    };
-    const workers = Array.from({ length: IN_FLIGHT }, worker);
-
-    const start = Date.now();
-    while (Date.now() - start < LOAD_MS || acked < MIN_ACKED) {
-      assert.ok(first.gateway.running(), `gateway died under load\n${tails(first)}`);
-      assert.ok(Date.now() - start < 30000, `only ${acked} turns acknowledged in 30 s\n${tails(first)}`);
-      assert.deepEqual(unexpected, [], `turns failed before the kill\n${tails(first)}`);
-      await sleep(50);
-    }
-    const inFlightAtKill = sessions.filter((s) => s.inFlight !== null).length;
-    killed = true;
-    first.gateway.proc.kill('SIGKILL');
-    const exit = await first.gateway.exit;
-    assert.equal(exit.signal, 'SIGKILL');
-    await Promise.all(workers);
-    assert.deepEqual(unexpected, []);
-    assert.ok(inFlightAtKill > 0, 'no turn was in flight when the gateway was killed');
-
-    const dbFile = path.join(dataDir, 'gateway.db');
+    const counter = { turn: 0 };
+    const round1 = await loadThenKill(first, sessions, counter);
     assert.ok(existsSync(dbFile), `no ${dbFile}`);
 
-    // A new gateway (and fake) on the same data directory.
+    // A new gateway (and fake, answering at once) on the same data directory.
     const second = await startStack({ dataDir });
     stacks.push(second);
+    round1.cutButCommitted = await verifyHistories(second, sessions);
+    // The file itself, read with the sqlite3 CLI while the gateway has it open (WAL).
+    checkFile(dbFile, sessions);
 
-    let maybeCommitted = 0;
-    for (const s of sessions) {
-      const r = await json(second, 'GET', `/v1/sessions/${s.id}`);
-      assert.equal(r.status, 200, `${s.id} after the restart: ${r.text}`);
-      const g = r.json;
-      assert.equal(g.message_count, g.messages.length, `${s.id}: message_count vs messages`);
-
-      // Whole turns only: user then assistant, both with the turn's id.
-      const turns = [];
-      for (let i = 0; i < g.messages.length; i += 2) {
-        const u = g.messages[i];
-        const a = g.messages[i + 1];
-        assert.ok(a, `${s.id}: half a turn at the end: ${JSON.stringify(u)}`);
-        assert.equal(u.role, 'user', `${s.id} message ${i}`);
-        assert.equal(a.role, 'assistant', `${s.id} message ${i + 1}`);
-        assert.match(u.turn_id, /^turn_/);
-        assert.equal(a.turn_id, u.turn_id, `${s.id}: messages ${i} and ${i + 1} belong to different turns`);
-        assert.ok(textOf(a.content).startsWith(`You said: ${textOf(u.content)}`),
-          `${s.id}: the reply of turn ${u.turn_id}: ${JSON.stringify(a.content)}`);
-        turns.push({ turnId: u.turn_id, content: textOf(u.content) });
-      }
-
-      // Every acknowledged turn, in order; after them at most the turn that was in flight
-      // at the kill (committed just before the kill, its answer never arrived).
-      assert.deepEqual(turns.slice(0, s.acked.length), s.acked, `${s.id}: acknowledged turns`);
-      const extra = turns.slice(s.acked.length);
-      assert.ok(extra.length <= 1, `${s.id}: turns nobody sent: ${JSON.stringify(extra)}`);
-      if (extra.length === 1) {
-        assert.equal(extra[0].content, s.inFlight, `${s.id}: an unexpected extra turn`);
-        maybeCommitted++;
-      }
-    }
+    // Round 2: upstream answers at once, so commits follow each other closely.
+    const round2 = await loadThenKill(second, sessions, counter);
+    const third = await startStack({ dataDir });
+    stacks.push(third);
+    round2.cutButCommitted = await verifyHistories(third, sessions);
+    checkFile(dbFile, sessions);
 
     // The restarted gateway lists them all and takes new turns on them.
-    const list = await json(second, 'GET', '/v1/sessions?limit=100');
+    const list = await json(third, 'GET', '/v1/sessions?limit=100');
     assert.equal(list.status, 200, list.text);
     const listed = new Set(list.json.data.map((x) => x.id));
     for (const s of sessions) assert.ok(listed.has(s.id), `${s.id} not listed after the restart`);
-    const again = await json(second, 'POST', `/v1/sessions/${sessions[0].id}/messages`,
+    const again = await json(third, 'POST', `/v1/sessions/${sessions[0].id}/messages`,
       { content: 'after the restart' });
     assert.equal(again.status, 200, again.text);
-
-    // The file itself, read with the sqlite3 CLI while the gateway has it open (WAL).
-    assert.equal(sqlite(dbFile, 'PRAGMA integrity_check;'), 'ok');
-    assert.equal(sqlite(dbFile, 'PRAGMA journal_mode;'), 'wal');
-    assert.equal(sqlite(dbFile,
-      'SELECT count(*) FROM sessions s WHERE message_count != ' +
-      '(SELECT count(*) FROM messages m WHERE m.session_seq = s.seq);'), '0',
-    'sessions whose message_count disagrees with their rows');
-    assert.equal(sqlite(dbFile,
-      "SELECT count(*) FROM (SELECT turn_id FROM messages GROUP BY session_seq, turn_id " +
-      "HAVING count(*) != 2 OR sum(role = 'user') != 1);"), '0', 'turns that are not one user + one assistant message');
-    const total = acked + maybeCommitted + 1;
-    assert.equal(sqlite(dbFile, 'SELECT count(*) FROM messages;'), String(2 * total));
+    sessions[0].acked.push({ turnId: again.json.turn_id, content: 'after the restart' });
 
     // And once more after a clean shutdown.
-    const exit2 = await second.gateway.stop();
-    assert.deepEqual(exit2, { code: 0, signal: null }, tails(second));
-    assert.equal(sqlite(dbFile, 'PRAGMA integrity_check;'), 'ok');
-    t.diagnostic(`${acked} turns acknowledged before the kill, ${inFlightAtKill} in flight, ` +
-      `${maybeCommitted} of those committed anyway`);
+    const exit = await third.gateway.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, tails(third));
+    checkFile(dbFile, sessions);
+    for (const [name, r] of [['slow upstream', round1], ['instant upstream', round2]]) {
+      t.diagnostic(`${name}: ${r.acked} turns acknowledged before the kill, ${r.inFlight} in flight, ` +
+        `${r.cutButCommitted} of those committed anyway`);
+    }
   });
 });
