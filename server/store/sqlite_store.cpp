@@ -40,6 +40,7 @@ std::int64_t to_i64(std::uint64_t v) {
 struct SqliteStore::Statements {
   explicit Statements(SqliteDb& db)
       : begin(db, "BEGIN IMMEDIATE"),
+        begin_read(db, "BEGIN"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         insert_session(db,
@@ -69,7 +70,7 @@ struct SqliteStore::Statements {
         purge(db, "DELETE FROM sessions WHERE updated_at < ?1"),
         ping(db, "SELECT count(*) FROM sqlite_master") {}
 
-  SqliteStatement begin, commit, rollback;
+  SqliteStatement begin, begin_read, commit, rollback;
   SqliteStatement insert_session, insert_message, by_id, page_first, page_after, update, remove;
   SqliteStatement messages_range, add_turn, purge, ping;
 };
@@ -78,7 +79,9 @@ struct SqliteStore::Statements {
 // on a lock upgrade; anything but commit() rolls back.
 class SqliteStore::Transaction {
  public:
-  explicit Transaction(Statements& st) : st_(st) { st_.begin.run(); }
+  explicit Transaction(Statements& st, bool write = true) : st_(st) {
+    (write ? st_.begin : st_.begin_read).run();
+  }
   ~Transaction() {
     if (!done_) {
       try {
@@ -99,76 +102,165 @@ class SqliteStore::Transaction {
   bool done_ = false;
 };
 
-SqliteStore::SqliteStore(const std::string& path, bool synchronous_full)
-    : db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) {
-  // Another process (a second gateway on the same file, an operator's sqlite3 shell)
-  // holding the lock briefly is waited for rather than failing the request.
-  sqlite3_busy_timeout(db_.get(), 5000);
-  db_.exec("PRAGMA journal_mode = WAL");
-  db_.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-  db_.exec("PRAGMA foreign_keys = ON");
-  migrate_schema(db_);
-  st_ = std::make_unique<Statements>(db_);
+struct SqliteStore::Connection {
+  Connection(const std::string& path, int flags, bool synchronous_full, bool migrate)
+      : db(path, flags | SQLITE_OPEN_NOMUTEX) {
+    // Another process (a second gateway on the same file, an operator's sqlite3 shell)
+    // holding the lock briefly is waited for rather than failing the request.
+    sqlite3_busy_timeout(db.get(), 5000);
+    if (migrate) {
+      db.exec("PRAGMA journal_mode = WAL");
+      migrate_schema(db);
+    }
+    db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    st = std::make_unique<Statements>(db);
+  }
+
+  std::optional<std::pair<std::int64_t, SessionRecord>> find(const std::string& id) {
+    StatementUse q(st->by_id);
+    q->bind(1, id);
+    if (!q->step()) return std::nullopt;
+    return std::make_pair(st->by_id.int_at(0), read_session(st->by_id));
+  }
+
+  std::vector<StoredMessage> read_messages(std::int64_t seq, std::int64_t from, std::int64_t to) {
+    std::vector<StoredMessage> out;
+    StatementUse q(st->messages_range);
+    q->bind(1, seq).bind(2, from).bind(3, to);
+    while (q->step()) {
+      const auto& s = st->messages_range;
+      out.push_back(StoredMessage{s.text_at(0), s.text_at(1), s.text_at(2)});
+    }
+    return out;
+  }
+
+  SqliteDb db;
+  std::unique_ptr<Statements> st;
+};
+
+// A reader connection taken for one call, given back after.
+class SqliteStore::Reader {
+ public:
+  explicit Reader(SqliteStore& store) : store_(store) {
+    std::unique_lock lock(store_.readers_mutex_);
+    store_.reader_free_.wait(lock, [&] { return !store_.idle_readers_.empty(); });
+    conn_ = std::move(store_.idle_readers_.back());
+    store_.idle_readers_.pop_back();
+  }
+  ~Reader() {
+    {
+      std::lock_guard lock(store_.readers_mutex_);
+      store_.idle_readers_.push_back(std::move(conn_));
+    }
+    store_.reader_free_.notify_one();
+  }
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+namespace {
+
+// Past this many WAL pages (about 4 MB) a checkpoint copies them into the database file.
+constexpr int kCheckpointPages = 1000;
+
+int on_wal_commit(void* store_condition, sqlite3*, const char*, int pages) {
+  if (pages >= kCheckpointPages) static_cast<std::function<void()>*>(store_condition)->operator()();
+  return SQLITE_OK;
 }
 
-SqliteStore::~SqliteStore() = default;
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers)
+    : path_(path) {
+  writer_ = std::make_unique<Connection>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                         synchronous_full, true);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, readers); ++i) {
+    idle_readers_.push_back(
+        std::make_unique<Connection>(path, SQLITE_OPEN_READONLY, synchronous_full, false));
+  }
+  checkpoint_db_ = std::make_unique<SqliteDb>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+  sqlite3_busy_timeout(checkpoint_db_->get(), 5000);
+  // A connection learns that the file is in WAL mode on its first read; until then a
+  // checkpoint through it silently does nothing.
+  checkpoint_db_->exec("SELECT count(*) FROM sqlite_master");
+  request_checkpoint_ = [this] {
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      checkpoint_requested_ = true;
+    }
+    checkpoint_due_.notify_one();
+  };
+  // The writer no longer checkpoints by itself: a commit never pays for the fsyncs.
+  sqlite3_wal_hook(writer_->db.get(), on_wal_commit, &request_checkpoint_);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    stopping_ = true;
+  }
+  checkpoint_due_.notify_one();
+  checkpointer_.join();
+}
+
+void SqliteStore::checkpoint_loop() {
+  std::unique_lock lock(checkpoint_mutex_);
+  for (;;) {
+    checkpoint_due_.wait(lock, [&] { return checkpoint_requested_ || stopping_; });
+    if (stopping_) return;
+    checkpoint_requested_ = false;
+    lock.unlock();
+    // PASSIVE: copies what no reader still needs, never blocks readers or the writer.
+    sqlite3_wal_checkpoint_v2(checkpoint_db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
+    lock.lock();
+  }
+}
 
 void SqliteStore::create_session(const SessionRecord& s, const std::vector<StoredMessage>& seed) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(*st_);
+  std::lock_guard lock(write_mutex_);
+  Statements& st = *writer_->st;
+  Transaction tx(st);
   {
-    StatementUse q(st_->insert_session);
+    StatementUse q(st.insert_session);
     q->bind(1, s.id).bind(2, s.owner).bind(3, s.model).bind(4, s.system_json);
     q->bind(5, std::int64_t{s.max_tokens}).bind(6, s.metadata_json);
     q->bind(7, to_i64(seed.size())).bind(8, s.created_at).bind(9, s.updated_at);
     q->step();
   }
-  const std::int64_t seq = sqlite3_last_insert_rowid(db_.get());
+  const std::int64_t seq = sqlite3_last_insert_rowid(writer_->db.get());
   for (std::size_t i = 0; i < seed.size(); ++i) {
-    StatementUse q(st_->insert_message);
+    StatementUse q(st.insert_message);
     q->bind(1, seq).bind(2, to_i64(i)).bind(3, seed[i].role).bind(4, seed[i].content_json);
     q->bind(5, seed[i].turn_id).step();
   }
   tx.commit();
 }
 
-std::optional<std::pair<std::int64_t, SessionRecord>> SqliteStore::find(const std::string& id) {
-  StatementUse q(st_->by_id);
-  q->bind(1, id);
-  if (!q->step()) return std::nullopt;
-  return std::make_pair(st_->by_id.int_at(0), read_session(st_->by_id));
-}
-
-std::vector<StoredMessage> SqliteStore::read_messages(std::int64_t seq, std::int64_t from,
-                                                      std::int64_t to) {
-  std::vector<StoredMessage> out;
-  StatementUse q(st_->messages_range);
-  q->bind(1, seq).bind(2, from).bind(3, to);
-  while (q->step()) {
-    const auto& s = st_->messages_range;
-    out.push_back(StoredMessage{s.text_at(0), s.text_at(1), s.text_at(2)});
-  }
-  return out;
-}
-
 std::optional<SessionRecord> SqliteStore::get_session(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto found = find(id);
+  Reader r(*this);
+  auto found = r->find(id);
   if (!found) return std::nullopt;
   return std::move(found->second);
 }
 
 SessionPage SqliteStore::list_sessions(const std::string& owner, std::size_t limit,
                                        const std::string& after_id) {
-  std::lock_guard lock(mutex_);
+  Reader r(*this);
+  Transaction snapshot(*r->st, false);
   SessionPage page;
   std::optional<std::int64_t> after;
   if (!after_id.empty()) {
-    auto found = find(after_id);
+    auto found = r->find(after_id);
     if (!found) return page;
     after = found->first;
   }
-  SqliteStatement& stmt = after ? st_->page_after : st_->page_first;
+  SqliteStatement& stmt = after ? r->st->page_after : r->st->page_first;
   StatementUse q(stmt);
   // One more than asked tells whether there is a next page.
   q->bind(1, owner).bind(2, to_i64(limit + 1));
@@ -186,12 +278,13 @@ SessionPage SqliteStore::list_sessions(const std::string& owner, std::size_t lim
 std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
                                                          const SessionPatch& patch,
                                                          EpochMillis at) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(*st_);
-  auto found = find(id);
+  std::lock_guard lock(write_mutex_);
+  Statements& st = *writer_->st;
+  Transaction tx(st);
+  auto found = writer_->find(id);
   if (!found) return std::nullopt;
   {
-    StatementUse q(st_->update);
+    StatementUse q(st.update);
     q->bind(1, found->first);
     patch.model ? q->bind(2, *patch.model) : q->bind_null(2);
     patch.system_json ? q->bind(3, *patch.system_json) : q->bind_null(3);
@@ -199,29 +292,32 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
     patch.metadata_json ? q->bind(5, *patch.metadata_json) : q->bind_null(5);
     q->bind(6, at).step();
   }
-  auto updated = find(id);
+  auto updated = writer_->find(id);
   tx.commit();
   return updated ? std::optional(std::move(updated->second)) : std::nullopt;
 }
 
 bool SqliteStore::delete_session(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  StatementUse q(st_->remove);
+  std::lock_guard lock(write_mutex_);
+  StatementUse q(writer_->st->remove);
   q->bind(1, id).step();
-  return sqlite3_changes(db_.get()) > 0;
+  return sqlite3_changes(writer_->db.get()) > 0;
 }
 
 std::vector<StoredMessage> SqliteStore::messages(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto found = find(id);
+  Reader r(*this);
+  Transaction snapshot(*r->st, false);
+  auto found = r->find(id);
   if (!found) return {};
-  return read_messages(found->first, 0, to_i64(found->second.message_count));
+  return r->read_messages(found->first, 0, to_i64(found->second.message_count));
 }
 
 std::optional<ConversationStore::Context> SqliteStore::context(const std::string& id,
                                                                std::size_t recent) {
-  std::lock_guard lock(mutex_);
-  auto found = find(id);
+  Reader r(*this);
+  // One read transaction: the record and both message ranges are from the same instant.
+  Transaction snapshot(*r->st, false);
+  auto found = r->find(id);
   if (!found) return std::nullopt;
   const std::int64_t seq = found->first;
   const SessionRecord& s = found->second;
@@ -230,26 +326,27 @@ std::optional<ConversationStore::Context> SqliteStore::context(const std::string
   const auto count = to_i64(s.message_count);
   std::int64_t first = pinned;
   if (recent > 0 && count - pinned > to_i64(recent)) first = count - to_i64(recent);
-  ctx.pinned = read_messages(seq, 0, pinned);
-  ctx.recent = read_messages(seq, first, count);
+  ctx.pinned = r->read_messages(seq, 0, pinned);
+  ctx.recent = r->read_messages(seq, first, count);
   return ctx;
 }
 
 CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(*st_);
-  auto found = find(turn.session_id);
+  std::lock_guard lock(write_mutex_);
+  Statements& st = *writer_->st;
+  Transaction tx(st);
+  auto found = writer_->find(turn.session_id);
   if (!found) return CommitResult::kNotFound;
   if (found->second.message_count != turn.expected_message_count) return CommitResult::kConflict;
   const std::int64_t seq = found->first;
   auto position = to_i64(turn.expected_message_count);
   for (const auto& m : turn.messages) {
-    StatementUse q(st_->insert_message);
+    StatementUse q(st.insert_message);
     q->bind(1, seq).bind(2, position++).bind(3, m.role).bind(4, m.content_json);
     q->bind(5, m.turn_id).step();
   }
   {
-    StatementUse q(st_->add_turn);
+    StatementUse q(st.add_turn);
     q->bind(1, seq).bind(2, to_i64(turn.messages.size()));
     q->bind(3, to_i64(turn.usage.input_tokens)).bind(4, to_i64(turn.usage.output_tokens));
     q->bind(5, turn.at).step();
@@ -259,15 +356,15 @@ CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
 }
 
 std::size_t SqliteStore::purge_idle(EpochMillis idle_before) {
-  std::lock_guard lock(mutex_);
-  StatementUse q(st_->purge);
+  std::lock_guard lock(write_mutex_);
+  StatementUse q(writer_->st->purge);
   q->bind(1, idle_before).step();
-  return static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  return static_cast<std::size_t>(sqlite3_changes(writer_->db.get()));
 }
 
 void SqliteStore::ping() {
-  std::lock_guard lock(mutex_);
-  StatementUse q(st_->ping);
+  Reader r(*this);
+  StatementUse q(r->st->ping);
   q->step();
 }
 

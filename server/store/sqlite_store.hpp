@@ -3,19 +3,26 @@
 #include "server/store/conversation_store.hpp"
 #include "server/store/sqlite_statement.hpp"
 
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace gw {
 
-// The embedded, durable store: one SQLite file in WAL mode. One connection serves every
-// call under a mutex (SQLite allows one writer at a time anyway), with its statements
-// prepared once. A turn is one transaction.
+// The embedded, durable store: one SQLite file in WAL mode. Writes go through one writer
+// connection under a mutex (SQLite allows one writer at a time anyway); reads take one of
+// several reader connections, so a context load never waits behind a commit. WAL
+// checkpoints (the only fsync-heavy step with synchronous=NORMAL) run on a thread of
+// their own instead of inside whichever commit crosses the threshold. Statements are
+// prepared once per connection. A turn is one transaction.
 class SqliteStore final : public ConversationStore {
  public:
   // Opens or creates `path` and migrates its schema. `synchronous_full`: fsync on every
   // commit, so a committed turn also survives power loss (otherwise only a process crash).
-  SqliteStore(const std::string& path, bool synchronous_full);
+  SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers = 2);
   ~SqliteStore() override;
 
   void create_session(const SessionRecord& session,
@@ -34,14 +41,28 @@ class SqliteStore final : public ConversationStore {
 
  private:
   struct Statements;
+  struct Connection;
   class Transaction;
+  class Reader;
 
-  std::optional<std::pair<std::int64_t, SessionRecord>> find(const std::string& id);
-  std::vector<StoredMessage> read_messages(std::int64_t seq, std::int64_t from, std::int64_t to);
+  void checkpoint_loop();
 
-  std::mutex mutex_;
-  SqliteDb db_;
-  std::unique_ptr<Statements> st_;
+  std::string path_;
+  std::mutex write_mutex_;
+  std::unique_ptr<Connection> writer_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_free_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+
+  // The writer's WAL hook asks for a checkpoint; this thread does it on its own connection.
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_due_;
+  bool checkpoint_requested_ = false;
+  bool stopping_ = false;
+  std::unique_ptr<SqliteDb> checkpoint_db_;
+  std::function<void()> request_checkpoint_;
+  std::thread checkpointer_;
 };
 
 }  // namespace gw

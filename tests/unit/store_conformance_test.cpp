@@ -256,6 +256,36 @@ TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
   fs::remove_all(dir);
 }
 
+TEST(SqliteStore, CheckpointsMoveTheWalIntoTheDatabaseInTheBackground) {
+  auto dir = temp_dir();
+  const auto db = dir / "gateway.db";
+  {
+    SqliteStore store(db.string(), false);
+    SessionRecord s;
+    s.id = "ses_1";
+    s.owner = "alice";
+    s.model = "m";
+    s.max_tokens = 1;
+    store.create_session(s, {});
+    const std::string big = "\"" + std::string(4000, 'x') + "\"";
+    for (std::uint64_t i = 0; i < 2000; ++i) {
+      TurnCommit t;
+      t.session_id = "ses_1";
+      t.expected_message_count = 2 * i;
+      t.messages = {{"user", big, "t"}, {"assistant", big, "t"}};
+      ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
+    }
+    // ~16 MB went through the WAL; the checkpointer copies it into the main file.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (fs::file_size(db) < 8'000'000 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GT(fs::file_size(db), 8'000'000u);
+    EXPECT_EQ(store.messages("ses_1").size(), 4000u);
+  }
+  fs::remove_all(dir);
+}
+
 TEST(SqliteStore, RefusesAFileFromANewerGateway) {
   auto dir = temp_dir();
   auto path = (dir / "gateway.db").string();
