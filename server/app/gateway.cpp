@@ -2,6 +2,7 @@
 
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
+#include "server/ops/metrics_routes.hpp"
 #include "server/upstream/tls_context.hpp"
 
 #include <stdexcept>
@@ -28,12 +29,19 @@ Gateway::Gateway(Config config)
     upstreams_.push_back(std::make_unique<UpstreamClient>(workers_.context(i).get_executor(),
                                                           config_.upstream, *target, tls_.get()));
   }
-  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_);
+  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, auth_,
                                                      config_.upstream.api_key);
   passthrough_->add_to(router_);
   add_health_routes(router_, [this] { return !server_->draining(); });
+  add_metrics_route(router_, metrics_);
   server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);
+  server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
+    m->requests.add({entry.route, std::to_string(entry.status)});
+    m->request_seconds.observe(
+        {entry.route},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.start).count());
+  });
 }
 
 Gateway::~Gateway() {

@@ -5,6 +5,8 @@
 #include "server/http/client_auth.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
+#include "server/metrics/gateway_metrics.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/passthrough/passthrough_routes.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
@@ -26,6 +28,9 @@ class Gateway {
   void start();  // binds and serves on the worker threads
   std::uint16_t port() const { return server_->port(); }
   const Config& config() const { return config_; }
+  // The registry behind GET /metrics: other parts register their families here.
+  Metrics& metrics() { return metrics_; }
+  UpstreamDispatcher& dispatcher() { return *dispatcher_; }
 
   // Stop accepting, let running requests finish for up to `grace`, then cut the rest and
   // stop the workers. Blocks; safe to call from any thread but a worker's.
@@ -33,6 +38,8 @@ class Gateway {
 
  private:
   Config config_;
+  Metrics metrics_;
+  GatewayMetrics gateway_metrics_{metrics_};
   IoWorkers workers_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::vector<std::unique_ptr<UpstreamClient>> upstreams_;
