@@ -71,6 +71,8 @@ void Gateway::shutdown(std::chrono::milliseconds grace) {
     server_->close_all();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // The queue's timer thread wakes waiters on the workers: it stops before they do.
+  dispatcher_->queue().stop();
   workers_.stop();
   workers_.join();
   // Sockets belong to the workers' contexts, and suspended coroutines reference the

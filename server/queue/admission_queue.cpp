@@ -48,6 +48,10 @@ AdmissionQueue::AdmissionQueue(const Config::Queue& config, const std::vector<Cl
 }
 
 AdmissionQueue::~AdmissionQueue() {
+  stop();
+}
+
+void AdmissionQueue::stop() {
   timer_work_.reset();
   timer_ctx_.stop();
   if (timer_thread_.joinable()) timer_thread_.join();

@@ -79,6 +79,9 @@ class AdmissionQueue {
   // reset; the local buckets never believe in more than upstream says is left.
   void observe(const UpstreamLimits& limits, std::chrono::system_clock::time_point system_now);
 
+  // Shutdown, before the workers' contexts go: no more wake-ups on time. Idempotent.
+  void stop();
+
   std::size_t depth() const;
   std::size_t in_flight() const;
   // Whole seconds a newcomer would likely wait now (at least 1): the 429's retry-after.

@@ -171,7 +171,44 @@ TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
   q.release(g, std::nullopt);
 }
 
-TEST(AdmissionQueue, RequestsPerMinuteAndOutputReservation) {
+TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
+  asio::io_context ioc;
+  AdmissionQueue q(Config::Queue{}, {});
+  UpstreamLimits limits;
+  limits.requests.remaining = 0;
+  const auto system_now = std::chrono::system_clock::now();
+  limits.requests.reset = system_now + 40ms;
+  const auto before = std::chrono::steady_clock::now();
+  q.observe(limits, system_now);
+  AdmissionGrant g;
+  std::chrono::steady_clock::time_point admitted_at;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("A"), g);
+        admitted_at = std::chrono::steady_clock::now();
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(g.held);
+  EXPECT_GE(admitted_at, before + 40ms);
+  q.release(g, std::nullopt);
+  // Budget left, or a reset in the past: no pause.
+  limits.requests.remaining = 5;
+  q.observe(limits, system_now);
+  limits.requests.remaining = 0;
+  limits.requests.reset = system_now - 1s;
+  q.observe(limits, std::chrono::system_clock::now());
+  AdmissionGrant g2;
+  ioc.restart();
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), g2); }, asio::detached);
+  ioc.poll();
+  EXPECT_TRUE(g2.held);
+  q.release(g2, std::nullopt);
+}
+
+TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
   asio::io_context ioc;
   Config::Queue c;
   c.output_tokens_per_minute = 1000;
