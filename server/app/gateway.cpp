@@ -2,6 +2,7 @@
 
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
+#include "server/ops/metrics_routes.hpp"
 #include "server/store/open_store.hpp"
 #include "server/upstream/tls_context.hpp"
 
@@ -30,18 +31,25 @@ Gateway::Gateway(Config config)
     upstreams_.push_back(std::make_unique<UpstreamClient>(workers_.context(i).get_executor(),
                                                           config_.upstream, *target, tls_.get()));
   }
-  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_);
+  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, auth_,
                                                      config_.upstream.api_key);
   passthrough_->add_to(router_);
   store_ = open_store(config_.store);
-  sessions_.reset(
-      new SessionServices{config_, auth_, *store_, blocking_, *dispatcher_, upstreams_, {}});
+  sessions_.reset(new SessionServices{
+      config_, auth_, *store_, blocking_, *dispatcher_, upstreams_, gateway_metrics_, {}});
   session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
   session_routes_->add_to(router_);
   purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
+  add_metrics_route(router_, metrics_);
   server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);
+  server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
+    m->requests.add({entry.route, std::to_string(entry.status)});
+    m->request_seconds.observe(
+        {entry.route},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.start).count());
+  });
 }
 
 Gateway::~Gateway() {
@@ -75,6 +83,8 @@ void Gateway::shutdown(std::chrono::milliseconds grace) {
     server_->close_all();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // The queue's timer thread wakes waiters on the workers: it stops before they do.
+  dispatcher_->queue().stop();
   workers_.stop();
   workers_.join();
   // Store calls still running finish (a turn's commit is never cut in half); their

@@ -6,6 +6,8 @@
 #include "server/http/client_auth.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
+#include "server/metrics/gateway_metrics.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/passthrough/passthrough_routes.hpp"
 #include "server/sessions/idle_session_purge.hpp"
 #include "server/sessions/session_routes.hpp"
@@ -31,6 +33,9 @@ class Gateway {
   std::uint16_t port() const { return server_->port(); }
   const Config& config() const { return config_; }
   ConversationStore& store() { return *store_; }
+  // The registry behind GET /metrics: other parts register their families here.
+  Metrics& metrics() { return metrics_; }
+  UpstreamDispatcher& dispatcher() { return *dispatcher_; }
 
   // Stop accepting, let running requests finish for up to `grace`, then cut the rest and
   // stop the workers. Blocks; safe to call from any thread but a worker's.
@@ -38,6 +43,8 @@ class Gateway {
 
  private:
   Config config_;
+  Metrics metrics_;
+  GatewayMetrics gateway_metrics_{metrics_};
   IoWorkers workers_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::vector<std::unique_ptr<UpstreamClient>> upstreams_;

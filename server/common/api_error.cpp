@@ -80,4 +80,8 @@ ApiError conflict(std::string m) {
   return {http::status::conflict, "conflict_error", std::move(m)};
 }
 
+ApiError rate_limited(std::string m, long long retry_after_seconds) {
+  return {http::status::too_many_requests, "rate_limit_error", std::move(m), retry_after_seconds};
+}
+
 }  // namespace gw

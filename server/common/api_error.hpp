@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ struct ApiError {
   boost::beast::http::status status;
   std::string type;  // "invalid_request_error", "overloaded_error", ...
   std::string message;
+  // Sent as `retry-after` (whole seconds) when set: a 429 from the gateway's own queue,
+  // or upstream's hint carried over to the error that replaces its answer.
+  std::optional<long long> retry_after_seconds = std::nullopt;
 };
 
 // {"type":"error","error":{"type":...,"message":...},"request_id":...}
@@ -35,5 +39,6 @@ ApiError bad_gateway(std::string message);
 ApiError overloaded(std::string message);
 ApiError gateway_timeout(std::string message);
 ApiError conflict(std::string message);
+ApiError rate_limited(std::string message, long long retry_after_seconds);
 
 }  // namespace gw

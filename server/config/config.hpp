@@ -15,6 +15,9 @@ struct ClientKey {
   std::string name;
   std::string key;
   std::vector<std::string> models;
+  // This key's own share of the upstream (0: only the gateway-wide limits apply).
+  std::uint64_t requests_per_minute = 0;
+  std::size_t max_concurrency = 0;
 };
 
 // The typed configuration. Every field is documented in config/gateway.example.yaml;
@@ -38,6 +41,25 @@ struct Config {
     std::size_t pool_max_idle = 64;       // idle keep-alive connections kept per upstream
     Millis pool_idle_timeout{60'000};     // an idle connection older than this is closed
   } upstream;
+
+  // How a failed upstream attempt is retried (API.md section 1; the SDKs' policy).
+  struct Retry {
+    int max_retries = 2;          // attempts after the first; 0 disables retries
+    Millis initial_backoff{500};  // first backoff when upstream gives no retry-after
+    Millis max_backoff{8'000};    // backoff cap
+    double multiplier = 2.0;      // backoff growth per retry
+    Millis deadline{600'000};     // no retry starts later than this after the request came
+  } retry;
+
+  // Admission in front of upstream: what does not fit waits, fairly, in a bounded queue.
+  struct Queue {
+    std::size_t max_concurrency = 256;           // upstream calls in flight; 0: unlimited
+    std::uint64_t requests_per_minute = 0;       // 0: unlimited
+    std::uint64_t input_tokens_per_minute = 0;   // estimated from the request; 0: unlimited
+    std::uint64_t output_tokens_per_minute = 0;  // max_tokens reserved; 0: unlimited
+    std::size_t max_depth = 10'000;              // waiting requests; beyond: 429
+    Millis max_wait{60'000};                     // longest wait in the queue; beyond: 429
+  } queue;
 
   struct Limits {
     std::size_t max_body_bytes = 32 * 1024 * 1024;  // larger request bodies get 413

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -48,6 +49,32 @@ void read_limits(MapReader& m, Config::Limits& l) {
   m.read_int("max_continuations", l.max_continuations, 0, 100);
 }
 
+constexpr std::int64_t kMaxRate = 1'000'000'000'000;
+
+void read_retry(MapReader& m, Config::Retry& r) {
+  m.read_int("max_retries", r.max_retries, 0, 100);
+  m.read_duration("initial_backoff", r.initial_backoff);
+  m.read_duration("max_backoff", r.max_backoff);
+  m.read_scalar("multiplier", [&](const std::string& text, const std::string& path) {
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(v >= 1.0 && v <= 10.0)) {
+      throw ConfigError(path, "expected a number from 1 to 10, got \"" + text + "\"");
+    }
+    r.multiplier = v;
+  });
+  m.read_duration("deadline", r.deadline);
+}
+
+void read_queue(MapReader& m, Config::Queue& q) {
+  m.read_int("max_concurrency", q.max_concurrency, 0, 1'000'000);
+  m.read_int("requests_per_minute", q.requests_per_minute, 0, kMaxRate);
+  m.read_int("input_tokens_per_minute", q.input_tokens_per_minute, 0, kMaxRate);
+  m.read_int("output_tokens_per_minute", q.output_tokens_per_minute, 0, kMaxRate);
+  m.read_int("max_depth", q.max_depth, 0, 10'000'000);
+  m.read_duration("max_wait", q.max_wait);
+}
+
 void read_auth(MapReader& m, Config::Auth& a) {
   std::vector<ClientKey> keys;
   m.read_map_list("keys", [&](MapReader& item) {
@@ -55,6 +82,8 @@ void read_auth(MapReader& m, Config::Auth& a) {
     item.read_string("name", key.name);
     item.read_string("key", key.key);
     item.read_string_list("models", key.models);
+    item.read_int("requests_per_minute", key.requests_per_minute, 0, kMaxRate);
+    item.read_int("max_concurrency", key.max_concurrency, 0, 1'000'000);
     keys.push_back(std::move(key));
   });
   a.keys = std::move(keys);
@@ -84,6 +113,8 @@ Config read_config(const YAML::Node& root, const EnvLookup& env) {
   });
   m.read_int("threads", config.threads, 0, 256);
   m.read_section("upstream", [&](MapReader& s) { read_upstream(s, config.upstream); });
+  m.read_section("retry", [&](MapReader& s) { read_retry(s, config.retry); });
+  m.read_section("queue", [&](MapReader& s) { read_queue(s, config.queue); });
   m.read_section("limits", [&](MapReader& s) { read_limits(s, config.limits); });
   m.read_section("auth", [&](MapReader& s) { read_auth(s, config.auth); });
   m.read_section("store", [&](MapReader& s) { read_store(s, config.store); });

@@ -133,6 +133,10 @@ void validate_config(const Config& config) {
       {config.streaming.heartbeat, "streaming.heartbeat"},
       {config.shutdown.grace, "shutdown.grace"},
       {config.sessions.purge_interval, "sessions.purge_interval"},
+      {config.retry.initial_backoff, "retry.initial_backoff"},
+      {config.retry.max_backoff, "retry.max_backoff"},
+      {config.retry.deadline, "retry.deadline"},
+      {config.queue.max_wait, "queue.max_wait"},
   };
   for (const auto& [value, path] : durations) require_positive(value, path);
 
@@ -141,6 +145,10 @@ void validate_config(const Config& config) {
   }
   if (config.limits.max_header_bytes == 0) {
     throw ConfigError("limits.max_header_bytes", "must be greater than 0");
+  }
+
+  if (config.retry.max_backoff < config.retry.initial_backoff) {
+    throw ConfigError("retry.max_backoff", "must not be less than retry.initial_backoff");
   }
 
   const std::string& level = config.log.level;

@@ -67,6 +67,9 @@ asio::awaitable<void> Exchange::respond_error(const ApiError& error) {
   log_.error_type = error.type;
   StringResponse res{error.status, request_.version()};
   res.set(http::field::content_type, "application/json");
+  if (error.retry_after_seconds) {
+    res.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
+  }
   res.body() = error_body(error, log_.request_id);
   co_await respond(std::move(res));
 }

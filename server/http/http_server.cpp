@@ -174,6 +174,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
 
     co_await dispatch(ex);
     write_access_log(log);
+    if (observer_) observer_(log);
     if (!ex.reusable() || ex.client_left() || !req.keep_alive()) break;
   }
   conn->closed = true;
@@ -186,6 +187,7 @@ asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error, bo
   ex.set_close();
   co_await ex.respond_error(error);
   write_access_log(ex.log());
+  if (observer_) observer_(ex.log());
   if (discard_body) co_await discard_upload(ex.stream());
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,11 @@ class HttpServer {
   // nothing outlives the workers' contexts.
   void release();
 
+  // Sees every finished request's log entry (metrics); set before start().
+  void on_request(std::function<void(const RequestLog&)> observer) {
+    observer_ = std::move(observer);
+  }
+
   struct Connection;  // registry entry, defined in the .cpp
 
  private:
@@ -53,6 +59,7 @@ class HttpServer {
   std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
   std::list<std::shared_ptr<Connection>> connections_;
+  std::function<void(const RequestLog&)> observer_;
 };
 
 }  // namespace gw

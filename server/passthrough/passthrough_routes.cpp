@@ -1,6 +1,7 @@
 #include "server/passthrough/passthrough_routes.hpp"
 
 #include "server/passthrough/upstream_relay.hpp"
+#include "server/queue/token_estimate.hpp"
 #include "server/upstream/header_rules.hpp"
 
 #include <boost/json.hpp>
@@ -13,7 +14,7 @@ namespace {
 
 // A key limited to some models may only name those. Checked before anything goes
 // upstream; the body itself is never rewritten.
-std::optional<ApiError> check_body(const std::string& body, const ClientKey* key,
+std::optional<ApiError> check_body(const std::string& body, const ClientKey* key, bool estimate,
                                    DispatchInfo& info) {
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec);
@@ -26,6 +27,7 @@ std::optional<ApiError> check_body(const std::string& body, const ClientKey* key
   if (const auto* max = object.if_contains("max_tokens"); max && max->is_int64()) {
     info.max_output_tokens = static_cast<std::uint64_t>(std::max<std::int64_t>(0, max->as_int64()));
   }
+  if (estimate) info.input_tokens = estimate_input_tokens(object);
   if (key && !key->models.empty()) {
     const auto* model = object.if_contains("model");
     if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
@@ -69,7 +71,9 @@ asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   DispatchInfo info;
   info.client_key = ex.log().client_key;
   if (json_body) {
-    if (auto err = check_body(ex.request().body(), key, info)) {
+    // count_tokens has a budget of its own upstream; only messages spend input tokens.
+    const bool estimate = ex.log().route == "messages";
+    if (auto err = check_body(ex.request().body(), key, estimate, info)) {
       co_await ex.respond_error(*err);
       co_return;
     }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/json.hpp>
 
 namespace gw {
 
@@ -15,10 +16,51 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
+// What the reply said it used: gives the unused output reservation back to the queue.
+struct Usage {
+  std::uint64_t input = 0;
+  std::uint64_t output = 0;
+};
+
+void read_usage(const boost::json::value* usage, Usage& out) {
+  if (!usage || !usage->is_object()) return;
+  const auto& u = usage->as_object();
+  auto number = [&](std::string_view name, std::uint64_t& field) {
+    const auto* v = u.if_contains(name);
+    if (v && v->is_int64() && v->as_int64() >= 0) field = static_cast<std::uint64_t>(v->as_int64());
+  };
+  number("input_tokens", out.input);
+  number("output_tokens", out.output);
+}
+
+// message_start carries the input usage, message_delta the output so far; both small.
+void usage_from_event(const SseEvent& e, Usage& out) {
+  if (e.event != "message_start" && e.event != "message_delta") return;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(e.data, ec);
+  if (ec || !v.is_object()) return;
+  const auto& o = v.as_object();
+  if (const auto* m = o.if_contains("message"); m && m->is_object()) {
+    read_usage(m->as_object().if_contains("usage"), out);
+  }
+  read_usage(o.if_contains("usage"), out);
+}
+
+// Counts a stream as active for as long as it is relayed.
+struct ActiveStream {
+  MetricFamily& gauge;
+  explicit ActiveStream(MetricFamily& g) : gauge(g) { gauge.add({}, 1); }
+  ~ActiveStream() { gauge.add({}, -1); }
+  ActiveStream(const ActiveStream&) = delete;
+  ActiveStream& operator=(const ActiveStream&) = delete;
+};
+
 // A non-streaming Messages API reply is at most a few MB; this only guards memory.
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
-asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string prelude) {
+asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string prelude,
+                                   MetricFamily& active, Usage& usage) {
+  ActiveStream counted(active);
   http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
   copy_relayed_headers(call.headers(), head.base());
   if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
@@ -38,6 +80,7 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string
       batch.clear();
       for (auto& e : events) {
         if (e.event == "message_stop" || e.event == "error") ended = true;
+        usage_from_event(e, usage);
         batch += e.raw;
       }
       events.clear();
@@ -65,14 +108,16 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string
 }
 
 asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher& dispatcher,
-                            const UpstreamRequest& request, const DispatchInfo& info) {
+                            const UpstreamRequest& request, const DispatchInfo& info,
+                            Usage& usage) {
   auto sent = co_await dispatcher.send(call, request, info, ex.log());
   if (sent.error) {
     if (!ex.client_left()) co_await ex.respond_error(*sent.error);
     co_return;
   }
   if (call.status() == 200 && call.event_stream()) {
-    co_await relay_stream(ex, call, std::move(sent.stream_prelude));
+    co_await relay_stream(ex, call, std::move(sent.stream_prelude),
+                          dispatcher.metrics().active_streams, usage);
     co_return;
   }
   std::string body;
@@ -84,6 +129,11 @@ asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher
   StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
   copy_relayed_headers(call.headers(), res.base());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
+  if (call.status() == 200) {
+    boost::system::error_code jec;
+    auto v = boost::json::parse(body, jec);
+    if (!jec && v.is_object()) read_usage(v.as_object().if_contains("usage"), usage);
+  }
   res.body() = std::move(body);
   co_await ex.respond(std::move(res));
 }
@@ -95,8 +145,9 @@ asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
                                      const DispatchInfo& info) {
   UpstreamCall call(client);
   ex.on_client_gone([&call] { call.abort(); });
-  co_await (relay(ex, call, dispatcher, request, info) || ex.client_gone());
-  dispatcher.finished(info, 0);
+  Usage usage;
+  co_await (relay(ex, call, dispatcher, request, info, usage) || ex.client_gone());
+  dispatcher.finished(info, usage.output, usage.input);
   ex.on_client_gone(nullptr);
   if (ex.client_left()) {
     log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});

@@ -87,7 +87,7 @@ asio::awaitable<void> SessionRoutes::create(Exchange& ex) {
   record.message_count = record.pinned_count = in.messages.size();
   record.created_at = record.updated_at = now_millis();
 
-  auto done = co_await s_.blocking.run([&] {
+  auto done = co_await s_.store_call("create", [&] {
     s_.store.create_session(record, in.messages);
     return true;
   });
@@ -127,7 +127,8 @@ asio::awaitable<void> SessionRoutes::list(Exchange& ex) {
     }
   }
   const std::string owner = ex.log().client_key;
-  auto page = co_await s_.blocking.run([&] { return s_.store.list_sessions(owner, limit, after); });
+  auto page =
+      co_await s_.store_call("list", [&] { return s_.store.list_sessions(owner, limit, after); });
   if (!page.ok()) {
     co_await ex.respond_error(store_failed(page.error, ex));
     co_return;
@@ -143,7 +144,7 @@ asio::awaitable<void> SessionRoutes::get(Exchange& ex) {
   }
   const std::string id(ex.param("id"));
   using Found = std::optional<std::pair<SessionRecord, std::vector<StoredMessage>>>;
-  auto found = co_await s_.blocking.run([&]() -> Found {
+  auto found = co_await s_.store_call("get", [&]() -> Found {
     // Both from one snapshot: the count in the record matches the messages listed.
     auto ctx = s_.store.context(id, 0);
     if (!ctx) return std::nullopt;
@@ -183,7 +184,7 @@ asio::awaitable<void> SessionRoutes::patch(Exchange& ex) {
   }
   const std::string id(ex.param("id"));
   const std::string owner = ex.log().client_key;
-  auto updated = co_await s_.blocking.run([&]() -> std::optional<SessionRecord> {
+  auto updated = co_await s_.store_call("update", [&]() -> std::optional<SessionRecord> {
     auto current = s_.store.get_session(id);
     if (!current || current->owner != owner) return std::nullopt;
     return s_.store.update_session(id, p, now_millis());
@@ -207,7 +208,7 @@ asio::awaitable<void> SessionRoutes::remove(Exchange& ex) {
   }
   const std::string id(ex.param("id"));
   const std::string owner = ex.log().client_key;
-  auto deleted = co_await s_.blocking.run([&] {
+  auto deleted = co_await s_.store_call("delete", [&] {
     auto current = s_.store.get_session(id);
     if (!current || current->owner != owner) return false;
     return s_.store.delete_session(id);
@@ -251,8 +252,8 @@ asio::awaitable<void> SessionRoutes::send_turn(Exchange& ex) {
     co_return;
   }
   const std::size_t window = static_cast<std::size_t>(s_.config.sessions.max_context_messages);
-  auto loaded =
-      co_await s_.blocking.run([&] { return s_.store.context(id, window == 0 ? 0 : window + 1); });
+  auto loaded = co_await s_.store_call(
+      "context", [&] { return s_.store.context(id, window == 0 ? 0 : window + 1); });
   if (!loaded.ok()) {
     co_await ex.respond_error(store_failed(loaded.error, ex));
     co_return;

@@ -3,11 +3,13 @@
 #include "server/common/blocking_pool.hpp"
 #include "server/config/config.hpp"
 #include "server/http/client_auth.hpp"
+#include "server/metrics/gateway_metrics.hpp"
 #include "server/sessions/turn_locks.hpp"
 #include "server/store/conversation_store.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -22,7 +24,20 @@ struct SessionServices {
   UpstreamDispatcher& dispatcher;
   // One per worker, indexed by Exchange::worker().
   std::vector<std::unique_ptr<UpstreamClient>>& upstreams;
+  GatewayMetrics& metrics;
   TurnLocks locks;
+
+  // A store call on the blocking pool, its duration recorded as `op`.
+  template <class F, class T = std::invoke_result_t<F&>>
+  boost::asio::awaitable<BlockingResult<T>> store_call(const char* op, F f) {
+    return blocking.run([this, op, f = std::move(f)]() mutable -> T {
+      const auto start = std::chrono::steady_clock::now();
+      T result = f();
+      metrics.store_seconds.observe(
+          {op}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      return result;
+    });
+  }
 };
 
 }  // namespace gw

@@ -3,6 +3,7 @@
 #include "server/common/ids.hpp"
 #include "server/common/log.hpp"
 #include "server/http/event_stream.hpp"
+#include "server/queue/token_estimate.hpp"
 #include "server/sessions/context_window.hpp"
 #include "server/sessions/session_json.hpp"
 #include "server/sessions/turn_request.hpp"
@@ -53,12 +54,15 @@ class Turn {
     });
     if (*input_.stream) {
       EventStream events(ex_, s_.config.streaming.heartbeat);
+      s_.metrics.active_streams.add({}, 1);
       if (co_await events.open()) co_return;
       co_await (run_stream(events) || ex_.client_gone() || events.heartbeats());
       co_await events.close();
+      s_.metrics.active_streams.add({}, -1);
     } else {
       co_await (run_json() || ex_.client_gone());
     }
+    finish(0, 0);  // a client that left cancelled the call mid-way
     ex_.on_client_gone(nullptr);
     if (ex_.client_left()) {
       log::info("client left; turn cancelled, nothing committed",
@@ -86,9 +90,13 @@ class Turn {
     up.headers = upstream_request_headers(ex_.request().base(), s_.config.upstream.api_key);
     up.headers.set(http::field::content_type, "application/json");
     up.body = build_turn_request(parts);
+    info_ = DispatchInfo{};  // a fresh admission slot for every upstream call
     info_.client_key = ex_.log().client_key;
     info_.stream = stream;
-    info_.input_tokens = up.body.size() / 4;
+    json::error_code ec;
+    auto parsed = json::parse(up.body, ec);
+    info_.input_tokens =
+        !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : up.body.size() / 4;
     info_.max_output_tokens =
         static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
     return up;
@@ -132,7 +140,7 @@ class Turn {
     c.usage = usage_;
     c.at = now_millis();
     committed_count_ = c.expected_message_count + c.messages.size();
-    auto result = co_await s_.blocking.run([&] { return s_.store.commit_turn(c); });
+    auto result = co_await s_.store_call("commit", [&] { return s_.store.commit_turn(c); });
     if (!result.ok()) {
       log::error("turn commit failed", {{"request_id", ex_.request_id()}, {"error", result.error}});
       co_return internal_error("the conversation store failed; the turn was not saved");
@@ -174,7 +182,9 @@ class Turn {
   asio::awaitable<std::optional<ApiError>> open_call(UpstreamCall& call, bool stream,
                                                      std::string& prelude) {
     current_ = &call;
-    auto sent = co_await s_.dispatcher.send(call, next_request(stream), info_, ex_.log());
+    auto request = next_request(stream);
+    admitted_ = true;
+    auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
     if (sent.error) co_return sent.error;
     prelude = std::move(sent.stream_prelude);
     co_return std::nullopt;
@@ -186,6 +196,7 @@ class Turn {
       std::string prelude;
       if (auto e = co_await open_call(call, false, prelude)) {
         current_ = nullptr;
+        finish(0, 0);
         if (!ex_.client_left()) co_await ex_.respond_error(*e);
         co_return;
       }
@@ -193,12 +204,12 @@ class Turn {
       auto ec = co_await call.read_body(body, kMaxUpstreamBody);
       current_ = nullptr;
       if (ec) {
-        s_.dispatcher.finished(info_, 0);
+        finish(0, 0);
         if (!ex_.client_left()) co_await ex_.respond_error(upstream_transport_error(ec));
         co_return;
       }
       auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
-      s_.dispatcher.finished(info_, reply ? reply->usage.output_tokens : 0);
+      finish(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {
         // Upstream's own answer (400 for a bad model, 413, ...) is the client's answer.
         StringResponse res{static_cast<http::status>(call.status()), ex_.request().version()};
@@ -222,6 +233,13 @@ class Turn {
     co_await ex_.respond_json(http::status::ok, reply_json());
   }
 
+  // Ends the current call's admission, exactly once per dispatcher.send().
+  void finish(std::uint64_t output_tokens, std::uint64_t input_tokens) {
+    if (!admitted_) return;
+    admitted_ = false;
+    s_.dispatcher.finished(info_, output_tokens, input_tokens);
+  }
+
   std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
 
   asio::awaitable<void> stream_error(EventStream& events, const ApiError& e) {
@@ -236,6 +254,7 @@ class Turn {
     std::string piece;
     if (auto e = co_await open_call(call, true, piece)) {
       current_ = nullptr;
+      finish(0, 0);
       co_await stream_error(events, *e);
       co_return std::nullopt;
     }
@@ -243,7 +262,7 @@ class Turn {
       std::string body;
       auto ec = co_await call.read_body(body, kMaxUpstreamBody);
       current_ = nullptr;
-      s_.dispatcher.finished(info_, 0);
+      finish(0, 0);
       ex_.log().error_type = "upstream_" + std::to_string(call.status());
       // Upstream's error body already has the API.md shape; anything else gets ours.
       json::error_code jec;
@@ -287,7 +306,7 @@ class Turn {
       }
     }
     current_ = nullptr;
-    s_.dispatcher.finished(info_, builder.reply().usage.output_tokens);
+    finish(builder.reply().usage.output_tokens, builder.reply().usage.input_tokens);
     if (builder.complete() && !builder.failed()) co_return std::move(builder.reply());
     if (builder.failed()) {
       ex_.log().error_type = "upstream_stream_error";
@@ -342,6 +361,7 @@ class Turn {
   UpstreamReply last_;
   DispatchInfo info_;
   UpstreamCall* current_ = nullptr;
+  bool admitted_ = false;
   std::uint64_t committed_count_ = 0;
   std::uint64_t event_seq_ = 0;
 };

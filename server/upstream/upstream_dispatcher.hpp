@@ -3,11 +3,14 @@
 #include "server/common/api_error.hpp"
 #include "server/config/config.hpp"
 #include "server/http/request_log.hpp"
+#include "server/metrics/gateway_metrics.hpp"
+#include "server/queue/admission_queue.hpp"
 #include "server/upstream/upstream_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -16,9 +19,12 @@ namespace gw {
 // Who is asking and what the request may cost: what admission needs to know.
 struct DispatchInfo {
   std::string client_key = "anonymous";  // the key's name: fairness, per-key limits, metrics
-  std::uint64_t input_tokens = 0;        // estimate from the request body
+  std::uint64_t input_tokens = 0;        // estimate from the request body (estimate_input_tokens)
   std::uint64_t max_output_tokens = 0;   // reserved until the reply's usage is known
   bool stream = false;
+  // The admission slot send() took, held until finished(). Shared so that a copy of the
+  // info refers to the same slot.
+  std::shared_ptr<AdmissionGrant> grant = std::make_shared<AdmissionGrant>();
 };
 
 // What getting a response out of upstream came to.
@@ -28,22 +34,38 @@ struct Dispatched {
   // Streams only: body bytes already read from `call` (the first events) that the caller
   // must process before reading on.
   std::string stream_prelude;
+  int attempts = 0;  // upstream attempts made (also in the request's log)
 };
 
 // The single way out to the Messages API for every route: admission and the retry policy
 // sit here, so pass-through and session turns obey the same limits.
 class UpstreamDispatcher {
  public:
-  explicit UpstreamDispatcher(const Config& config);
+  UpstreamDispatcher(const Config& config, GatewayMetrics& metrics);
 
-  // Sends `request` on `call`. On success `call` holds a response head: a 2xx, or an
-  // upstream error status the caller relays as is. An upstream 401 (the gateway's own key
-  // is bad) and transport failures come back as `error`.
+  // Waits for admission, then sends `request` on `call`, retrying what the policy says
+  // (before anything reached the client). On success `call` holds a response head: a 2xx
+  // (for a stream, with its first events in stream_prelude), or an upstream error status
+  // the caller relays as is. Queue refusals (429), an upstream 401 (the gateway's own key
+  // is bad), exhausted retries on 529/5xx and transport failures come back as `error`.
+  // Cancellable (a client that left): queue waits and retry sleeps stop at once.
   boost::asio::awaitable<Dispatched> send(UpstreamCall& call, const UpstreamRequest& request,
                                           const DispatchInfo& info, RequestLog& log);
 
-  // The call is over; `output_tokens` is what the reply's usage said (0 if unknown).
-  void finished(const DispatchInfo& info, std::uint64_t output_tokens);
+  // The call is over; `output_tokens` is what the reply's usage said (0 if unknown), and
+  // `input_tokens` likewise (0: count the estimate). Frees the admission slot and gives
+  // back the unused output reservation. Safe to call when send() was refused or
+  // cancelled; call it exactly once per send().
+  void finished(const DispatchInfo& info, std::uint64_t output_tokens,
+                std::uint64_t input_tokens = 0);
+
+  GatewayMetrics& metrics() { return metrics_; }
+  AdmissionQueue& queue() { return queue_; }
+
+ private:
+  Config::Retry retry_;
+  GatewayMetrics& metrics_;
+  AdmissionQueue queue_;
 };
 
 }  // namespace gw

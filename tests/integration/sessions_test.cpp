@@ -528,9 +528,13 @@ TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
 
 TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
   gateway_.reset();
-  start([](Config& c) { c.upstream.response_timeout = std::chrono::milliseconds(200); });
+  start([](Config& c) {
+    c.upstream.response_timeout = std::chrono::milliseconds(200);
+    c.retry.initial_backoff = std::chrono::milliseconds(10);
+  });
   Fault hang;
   hang.kind = FaultKind::hang;
+  hang.count = 3;  // the first attempt and both retries
   (*fake_)->faults().add(hang);
   auto id = create_id();
   expect_error(call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"), 504,

@@ -95,6 +95,19 @@ upstream:
   stream_idle_timeout: 45
   pool_max_idle: 0
   pool_idle_timeout: 1h
+retry:
+  max_retries: 5
+  initial_backoff: 100ms
+  max_backoff: 2s
+  multiplier: 1.5
+  deadline: 30s
+queue:
+  max_concurrency: 8
+  requests_per_minute: 60
+  input_tokens_per_minute: 1000
+  output_tokens_per_minute: 2000
+  max_depth: 50
+  max_wait: 3s
 limits:
   max_body_bytes: 1MiB
   max_header_bytes: 8192
@@ -108,6 +121,8 @@ auth:
       models: [claude-sonnet-4-5, claude-haiku-4-5]
     - name: bob
       key: bob-key-0123456789ab
+      requests_per_minute: 30
+      max_concurrency: 2
 streaming:
   heartbeat: 500ms
 shutdown:
@@ -141,6 +156,20 @@ models:
             (std::vector<std::string>{"claude-sonnet-4-5", "claude-haiku-4-5"}));
   EXPECT_EQ(c.auth.keys[1].name, "bob");
   EXPECT_TRUE(c.auth.keys[1].models.empty());
+  EXPECT_EQ(c.auth.keys[0].requests_per_minute, 0u);
+  EXPECT_EQ(c.auth.keys[1].requests_per_minute, 30u);
+  EXPECT_EQ(c.auth.keys[1].max_concurrency, 2u);
+  EXPECT_EQ(c.retry.max_retries, 5);
+  EXPECT_EQ(c.retry.initial_backoff, 100ms);
+  EXPECT_EQ(c.retry.max_backoff, 2s);
+  EXPECT_DOUBLE_EQ(c.retry.multiplier, 1.5);
+  EXPECT_EQ(c.retry.deadline, 30s);
+  EXPECT_EQ(c.queue.max_concurrency, 8u);
+  EXPECT_EQ(c.queue.requests_per_minute, 60u);
+  EXPECT_EQ(c.queue.input_tokens_per_minute, 1000u);
+  EXPECT_EQ(c.queue.output_tokens_per_minute, 2000u);
+  EXPECT_EQ(c.queue.max_depth, 50u);
+  EXPECT_EQ(c.queue.max_wait, 3s);
   EXPECT_EQ(c.streaming.heartbeat, 500ms);
   EXPECT_EQ(c.shutdown.grace, 7s);
   EXPECT_EQ(c.log.level, "debug");
@@ -535,6 +564,30 @@ TEST(Config, ShippedExampleFileLoads) {
   EXPECT_EQ(c.log.level, d.log.level);
   EXPECT_EQ(c.log.access_log, d.log.access_log);
   EXPECT_EQ(c.models.no_prefill, d.models.no_prefill);
+  EXPECT_EQ(c.retry.max_retries, d.retry.max_retries);
+  EXPECT_EQ(c.retry.initial_backoff, d.retry.initial_backoff);
+  EXPECT_EQ(c.retry.max_backoff, d.retry.max_backoff);
+  EXPECT_DOUBLE_EQ(c.retry.multiplier, d.retry.multiplier);
+  EXPECT_EQ(c.retry.deadline, d.retry.deadline);
+  EXPECT_EQ(c.queue.max_concurrency, d.queue.max_concurrency);
+  EXPECT_EQ(c.queue.requests_per_minute, d.queue.requests_per_minute);
+  EXPECT_EQ(c.queue.input_tokens_per_minute, d.queue.input_tokens_per_minute);
+  EXPECT_EQ(c.queue.output_tokens_per_minute, d.queue.output_tokens_per_minute);
+  EXPECT_EQ(c.queue.max_depth, d.queue.max_depth);
+  EXPECT_EQ(c.queue.max_wait, d.queue.max_wait);
+  EXPECT_EQ(c.auth.keys[0].requests_per_minute, 0u);
+  EXPECT_EQ(c.auth.keys[0].max_concurrency, 0u);
+}
+
+TEST(Config, RetryAndQueueRules) {
+  EXPECT_EQ(error_of(with_key("retry:\n  multiplier: 0.5\n")),
+            "retry.multiplier: expected a number from 1 to 10, got \"0.5\"");
+  EXPECT_EQ(error_of(with_key("retry:\n  initial_backoff: 2s\n  max_backoff: 1s\n")),
+            "retry.max_backoff: must not be less than retry.initial_backoff");
+  EXPECT_EQ(error_of(with_key("queue:\n  max_wait: 0s\n")),
+            "queue.max_wait: must be greater than 0");
+  EXPECT_EQ(error_of(with_key("queue:\n  max_depth: -1\n")),
+            "queue.max_depth: expected an integer from 0 to 10000000, got \"-1\"");
 }
 
 TEST(Loopback, Hosts) {

@@ -1,0 +1,45 @@
+#include "server/metrics/gateway_metrics.hpp"
+
+namespace gw {
+
+namespace {
+// Queue waits range from nothing (the common case) to the configured max_wait.
+const std::vector<double> kWaitBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5,
+                                          1,     2.5,   5,    10,   30,  60};
+const std::vector<double> kRequestBuckets = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                             2.5,   5,    10,   30,  60,   300};
+// A store call is a fraction of a millisecond unless the disk stalls.
+const std::vector<double> kStoreBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                           0.01,   0.025,   0.05,   0.1,   0.5,    1};
+}  // namespace
+
+GatewayMetrics::GatewayMetrics(Metrics& r)
+    : registry(r),
+      requests(r.counter("gateway_requests_total", "Requests answered, by route and status.",
+                         {"route", "status"})),
+      request_seconds(r.histogram("gateway_request_duration_seconds",
+                                  "Time from request read to response written, by route.",
+                                  kRequestBuckets, {"route"})),
+      upstream_attempts(r.counter("gateway_upstream_attempts_total",
+                                  "Attempts sent upstream, by outcome.", {"outcome"})),
+      retries(r.counter("gateway_upstream_retries_total",
+                        "Upstream attempts repeated after a retryable failure, by reason.",
+                        {"reason"})),
+      queue_depth(r.gauge("gateway_queue_depth", "Requests waiting for admission now.")),
+      queue_wait_seconds(r.histogram("gateway_queue_wait_seconds",
+                                     "Time a request waited for admission.", kWaitBuckets)),
+      queue_rejected(r.counter("gateway_queue_rejected_total",
+                               "Requests refused by the queue with 429, by reason.", {"reason"})),
+      in_flight(r.gauge("gateway_upstream_in_flight", "Upstream calls holding a slot now.")),
+      active_streams(r.gauge("gateway_active_streams", "Streams being relayed now.")),
+      tokens(r.counter("gateway_tokens_total",
+                       "Tokens through upstream: input (usage, else the estimate) and output.",
+                       {"direction"})),
+      cooldowns(r.counter("gateway_upstream_cooldowns_total",
+                          "Times an upstream 429 or exhausted budget paused dispatch.")),
+      store_seconds(r.histogram("gateway_store_duration_seconds",
+                                "Time a conversation store call took on the blocking pool, by "
+                                "operation.",
+                                kStoreBuckets, {"op"})) {}
+
+}  // namespace gw

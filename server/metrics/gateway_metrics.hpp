@@ -1,0 +1,28 @@
+#pragma once
+
+// The gateway's own metric families (API.md section 5), registered once and handed to
+// the parts that update them. Other parts register theirs on `registry` directly.
+
+#include "server/metrics/metrics.hpp"
+
+namespace gw {
+
+struct GatewayMetrics {
+  explicit GatewayMetrics(Metrics& registry);
+
+  Metrics& registry;
+  MetricFamily& requests;           // {route, status}
+  MetricFamily& request_seconds;    // {route}
+  MetricFamily& upstream_attempts;  // {outcome}
+  MetricFamily& retries;            // {reason}
+  MetricFamily& queue_depth;
+  MetricFamily& queue_wait_seconds;
+  MetricFamily& queue_rejected;  // {reason}
+  MetricFamily& in_flight;
+  MetricFamily& active_streams;
+  MetricFamily& tokens;  // {direction}
+  MetricFamily& cooldowns;
+  MetricFamily& store_seconds;  // {op}
+};
+
+}  // namespace gw

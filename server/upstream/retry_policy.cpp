@@ -1,0 +1,140 @@
+#include "server/upstream/retry_policy.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace gw {
+
+namespace {
+
+std::optional<double> parse_number(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// IMF-fixdate, the form HTTP uses: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::string s(text);
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  char month[4] = {};
+  if (std::sscanf(s.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, month, &year, &hour,
+                  &minute, &second) != 6) {
+    return std::nullopt;
+  }
+  auto it = std::find(kMonths.begin(), kMonths.end(), std::string_view(month));
+  if (it == kMonths.end()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = static_cast<int>(it - kMonths.begin());
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  std::time_t t = timegm(&tm);
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(t);
+}
+
+Millis from_double_ms(double ms) {
+  return Millis(static_cast<Millis::rep>(std::ceil(std::min(ms, 1e12))));
+}
+
+}  // namespace
+
+std::optional<bool> parse_should_retry(std::string_view value) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return std::nullopt;
+}
+
+bool retryable_status(unsigned status, std::optional<bool> should_retry) {
+  if (should_retry) return *should_retry;
+  switch (status) {
+    case 408:
+    case 409:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+    case 529:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<Millis> retry_after_hint(std::string_view retry_after_ms,
+                                       std::string_view retry_after,
+                                       std::chrono::system_clock::time_point now) {
+  if (auto ms = parse_number(retry_after_ms); ms && *ms >= 0) return from_double_ms(*ms);
+  if (retry_after.empty()) return std::nullopt;
+  if (auto seconds = parse_number(retry_after)) {
+    if (*seconds < 0) return std::nullopt;
+    return from_double_ms(*seconds * 1000.0);
+  }
+  if (auto date = parse_http_date(retry_after)) {
+    auto wait = std::chrono::duration_cast<Millis>(*date - now);
+    return std::max(wait, Millis(0));
+  }
+  return std::nullopt;
+}
+
+Millis backoff_delay(const Config::Retry& config, int retry, double unit_random) {
+  double ms = static_cast<double>(config.initial_backoff.count()) *
+              std::pow(config.multiplier, std::max(0, retry));
+  ms = std::min(ms, static_cast<double>(config.max_backoff.count()));
+  ms *= 1.0 - 0.25 * std::clamp(unit_random, 0.0, 1.0);
+  return Millis(static_cast<Millis::rep>(ms));
+}
+
+bool may_retry(const Config::Retry& config, int attempts,
+               std::chrono::steady_clock::time_point started,
+               std::chrono::steady_clock::time_point now, Millis delay) {
+  if (attempts > config.max_retries) return false;
+  return now + delay <= started + config.deadline;
+}
+
+std::optional<ApiError> exhausted_error(unsigned status, bool was_retryable, int attempts,
+                                        std::optional<Millis> hint) {
+  if (!was_retryable) return std::nullopt;
+  std::optional<long long> retry_after;
+  if (hint) retry_after = std::max<long long>(1, (hint->count() + 999) / 1000);
+  const std::string after =
+      " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+  ApiError e;
+  switch (status) {
+    case 529:
+      e = overloaded("upstream overloaded" + after);
+      break;
+    case 500:
+    case 502:
+    case 503:
+      e = bad_gateway("upstream failed with status " + std::to_string(status) + after);
+      break;
+    case 408:
+    case 504:
+      e = gateway_timeout("upstream timed out (status " + std::to_string(status) + ")" + after);
+      break;
+    default:
+      return std::nullopt;
+  }
+  e.retry_after_seconds = retry_after;
+  return e;
+}
+
+}  // namespace gw

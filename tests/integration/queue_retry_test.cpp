@@ -1,0 +1,317 @@
+// Issue 5 end to end: retries, the admission queue, the shared cooldown, fairness and
+// /metrics, against the fake's scripted faults. Delays are short and configured; the
+// only timing checks are lower bounds the policy guarantees.
+
+#include "support/eventually.hpp"
+#include "support/http_test_client.hpp"
+#include "support/json_object.hpp"
+#include "support/running_fake.hpp"
+#include "support/running_gateway.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gw::test {
+namespace {
+
+namespace json = boost::json;
+using fake::Fault;
+using fake::FaultKind;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kKeyA = "key-a-0123456789abcdef";
+constexpr std::string_view kKeyB = "key-b-0123456789abcdef";
+
+std::string message(std::string_view text, bool stream = false) {
+  return std::string(R"({"model":"claude-sonnet-4-5","max_tokens":64,)") +
+         (stream ? R"("stream":true,)" : "") + R"("messages":[{"role":"user","content":")" +
+         std::string(text) + R"("}]})";
+}
+
+Headers headers(std::string_view key = kKeyA) {
+  return {{"content-type", "application/json"},
+          {"anthropic-version", "2023-06-01"},
+          {"x-api-key", std::string(key)}};
+}
+
+Fault status_fault(unsigned status, std::size_t count = 1) {
+  Fault f;
+  f.kind = FaultKind::status;
+  f.status = status;
+  f.count = count;
+  return f;
+}
+
+void expect_error(const HttpResult& r, unsigned status, std::string_view type) {
+  ASSERT_FALSE(r.error) << r.error.message();
+  EXPECT_EQ(r.status, status) << r.body;
+  auto body = parse_object(r.body);
+  ASSERT_TRUE(body.contains("error")) << r.body;
+  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
+}
+
+class QueueRetryTest : public ::testing::Test {
+ protected:
+  using Tweak = std::function<void(Config&)>;
+
+  void start(const Tweak& tweak = {}) {
+    fake::ServerOptions o;
+    o.api_key = "upstream-key-for-tests";
+    fake_ = std::make_unique<RunningFake>(o);
+    auto c = gateway_config(*fake_);
+    c.auth.keys = {ClientKey{"A", std::string(kKeyA), {}, 0, 0},
+                   ClientKey{"B", std::string(kKeyB), {}, 0, 0}};
+    c.retry.initial_backoff = 20ms;
+    c.retry.max_backoff = 500ms;
+    if (tweak) tweak(c);
+    gateway_ = std::make_unique<RunningGateway>(std::move(c));
+  }
+  void TearDown() override {
+    gateway_.reset();
+    fake_.reset();
+  }
+  std::string url(std::string_view path) const { return gateway_->base_url() + std::string(path); }
+  HttpResult post(std::string_view body, std::string_view key = kKeyA) {
+    return http_request("POST", url("/v1/messages"), headers(key), body);
+  }
+  AdmissionQueue& queue() { return gateway_->gateway().dispatcher().queue(); }
+  std::string metrics() { return http_request("GET", url("/metrics")).body; }
+
+  std::unique_ptr<RunningFake> fake_;
+  std::unique_ptr<RunningGateway> gateway_;
+};
+
+TEST_F(QueueRetryTest, OverloadedOnEveryAttemptIs503AfterAllAttemptsSpacedByBackoff) {
+  start([](Config& c) {
+    c.retry.max_retries = 3;
+    c.retry.initial_backoff = 40ms;
+    c.retry.multiplier = 2;
+  });
+  (*fake_)->faults().add(status_fault(529, 10));
+  auto r = post(message("hello"));
+  expect_error(r, 503, "overloaded_error");
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 4u);  // 1 + max_retries
+  // Backoff k is 40ms * 2^k minus at most 25% jitter; the fake records whole milliseconds.
+  for (std::size_t k = 1; k < sent.size(); ++k) {
+    const double least = 40.0 * (1 << (k - 1)) * 0.75 - 1;
+    EXPECT_GE(static_cast<double>(sent[k].time_ms - sent[k - 1].time_ms), least) << k;
+  }
+  auto m = metrics();
+  EXPECT_NE(m.find("gateway_upstream_attempts_total{outcome=\"status_529\"} 4"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("gateway_upstream_retries_total{reason=\"status_529\"} 3"), std::string::npos)
+      << m;
+}
+
+TEST_F(QueueRetryTest, ShouldRetryFalseOn500IsRelayedAtOnce) {
+  start();
+  Fault f = status_fault(500);
+  f.should_retry = false;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  expect_error(r, 500, "api_error");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
+  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+}
+
+TEST_F(QueueRetryTest, RetryAfterMsIsObeyed) {
+  start();  // backoff alone would wait 20ms at most
+  Fault f = status_fault(503);
+  f.retry_after_ms = 200;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_GE(sent[1].time_ms - sent[0].time_ms, 199);
+}
+
+TEST_F(QueueRetryTest, TransportFailureIsRetried) {
+  start();
+  Fault f;
+  f.kind = FaultKind::drop_before_response;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  ASSERT_EQ(r.status, 200u) << r.body;
+}
+
+TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
+  start([](Config& c) { c.retry.max_retries = 1; });
+  Fault f = status_fault(429, 5);
+  f.retry_after_ms = 10;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  expect_error(r, 429, "rate_limit_error");
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+}
+
+TEST_F(QueueRetryTest, StreamDroppedBeforeFirstEventIsRetriedTransparently) {
+  start();
+  Fault f;
+  f.kind = FaultKind::drop_mid_stream;
+  f.after_events = 0;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello", true));
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
+  EXPECT_EQ(r.body.find("event: error"), std::string::npos);
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(r.body, sent.back().response_body);  // exactly the second attempt's stream
+}
+
+TEST_F(QueueRetryTest, OverloadedErrorAsFirstStreamEventIsRetried) {
+  start();
+  Fault f;
+  f.kind = FaultKind::stream_error;
+  f.after_events = 0;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello", true));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
+  EXPECT_EQ(r.body.find("overloaded_error"), std::string::npos);
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+}
+
+TEST_F(QueueRetryTest, StreamDroppedAfterFirstEventEndsWithErrorEvent) {
+  start();
+  Fault f;
+  f.kind = FaultKind::drop_mid_stream;
+  f.after_events = 2;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello", true));
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos);
+  EXPECT_NE(r.body.find("event: error"), std::string::npos);
+  EXPECT_EQ((*fake_)->recorded().size(), 1u);  // too late to retry
+}
+
+TEST_F(QueueRetryTest, FullQueueIs429WithRetryAfterAndNothingGoesUpstream) {
+  start([](Config& c) {
+    c.queue.max_concurrency = 1;
+    c.queue.max_depth = 1;
+  });
+  Fault slow;
+  slow.kind = FaultKind::slow;
+  slow.delay = 300ms;
+  slow.count = 2;
+  (*fake_)->faults().add(slow);
+  std::thread first([&] { EXPECT_EQ(post(message("one")).status, 200u); });
+  ASSERT_TRUE(eventually([&] { return queue().in_flight() == 1; }));
+  std::thread second([&] { EXPECT_EQ(post(message("two")).status, 200u); });
+  ASSERT_TRUE(eventually([&] { return queue().depth() == 1; }));
+  auto r = post(message("three"));
+  expect_error(r, 429, "rate_limit_error");
+  ASSERT_TRUE(r.header("retry-after"));
+  EXPECT_GE(std::stoi(*r.header("retry-after")), 1);
+  first.join();
+  second.join();
+  auto sent = (*fake_)->recorded();
+  EXPECT_EQ(sent.size(), 2u);
+  for (const auto& s : sent) EXPECT_EQ(s.body.find("three"), std::string::npos);
+  EXPECT_NE(metrics().find("gateway_queue_rejected_total{reason=\"full\"} 1"), std::string::npos);
+}
+
+TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
+  // Upstream answers 429 (retry-after: 1) for a second. Only the calls already in flight
+  // when the first 429 arrives may see it; the rest wait out the shared cooldown.
+  start([](Config& c) { c.queue.max_concurrency = 4; });
+  Fault storm = status_fault(429);
+  storm.retry_after = 1;
+  storm.for_ms = 1000ms;
+  (*fake_)->faults().add(storm);
+  constexpr int kClients = 50;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      auto r = post(message("client " + std::to_string(i)));
+      if (r.status == 200) ++ok;
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients);
+  auto sent = (*fake_)->recorded();
+  std::size_t limited = 0;
+  std::map<std::string, int> per_client;
+  for (const auto& s : sent) {
+    if (s.response_status == 429) {
+      ++limited;
+      per_client[s.body] += 1;
+    }
+  }
+  EXPECT_GE(limited, 1u);
+  EXPECT_LE(limited, 4u);  // the first wave: at most max_concurrency calls were in flight
+  for (const auto& [body, n] : per_client) EXPECT_EQ(n, 1) << body;
+  EXPECT_EQ(sent.size(), kClients + limited);
+}
+
+TEST_F(QueueRetryTest, RoundRobinServesTheSmallKeyBetweenTheFloodersRequests) {
+  start([](Config& c) {
+    c.queue.max_concurrency = 1;
+    c.queue.max_depth = 1000;
+  });
+  Fault slow;
+  slow.kind = FaultKind::slow;
+  slow.delay = 3ms;
+  slow.count = 1000;
+  (*fake_)->faults().add(slow);
+  std::mutex mutex;
+  std::vector<char> finished;  // 'A' or 'B', in completion order
+  std::atomic<int> failures{0};
+  auto client = [&](char who) {
+    auto r = post(message(std::string(1, who)), who == 'A' ? kKeyA : kKeyB);
+    if (r.status != 200) ++failures;
+    std::lock_guard lock(mutex);
+    finished.push_back(who);
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 200; ++i) threads.emplace_back(client, 'A');
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return queue().depth() + finished.size() >= 195;
+  }));
+  for (int i = 0; i < 5; ++i) threads.emplace_back(client, 'B');
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(finished.size(), 205u);
+  std::size_t a_before_last_b = 0, a_seen = 0, b_seen = 0;
+  for (char c : finished) {
+    if (c == 'A') ++a_seen;
+    if (c == 'B' && ++b_seen == 5) a_before_last_b = a_seen;
+  }
+  EXPECT_LT(a_before_last_b, 150u) << "B's five finished after A's last fifty began";
+}
+
+TEST_F(QueueRetryTest, MetricsEndpointShowsRequestsQueueAndTokens) {
+  start();
+  ASSERT_EQ(post(message("hello")).status, 200u);
+  ASSERT_EQ(post(message("hello", true)).status, 200u);
+  // A request is counted once its response is written, which the client may see first.
+  const std::string done = "gateway_requests_total{route=\"messages\",status=\"200\"} 2";
+  ASSERT_TRUE(eventually([&] { return metrics().find(done) != std::string::npos; }));
+  auto r = http_request("GET", url("/metrics"));
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("content-type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
+  for (std::string_view want :
+       {"gateway_upstream_attempts_total{outcome=\"ok\"} 2", "# TYPE gateway_queue_depth gauge",
+        "gateway_queue_wait_seconds_count 2", "gateway_active_streams 0",
+        "gateway_tokens_total{direction=\"output\"}", "gateway_tokens_total{direction=\"input\"}",
+        "gateway_upstream_in_flight 0", "gateway_request_duration_seconds_bucket"}) {
+    EXPECT_NE(r.body.find(want), std::string::npos) << want << "\n" << r.body;
+  }
+}
+
+}  // namespace
+}  // namespace gw::test

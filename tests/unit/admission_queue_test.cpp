@@ -1,0 +1,238 @@
+#include "server/queue/admission_queue.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <string>
+#include <vector>
+
+namespace gw {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+Config::Queue one_at_a_time() {
+  Config::Queue q;
+  q.max_concurrency = 1;
+  q.max_depth = 100;
+  q.max_wait = 5s;
+  return q;
+}
+
+AdmissionRequest from(std::string key) {
+  AdmissionRequest r;
+  r.key = std::move(key);
+  return r;
+}
+
+// Admitted in turn; each holds its slot until the next loop iteration so that the
+// order of admission is the queue's, not the order the coroutines happen to run in.
+asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
+                                std::vector<std::string>& order) {
+  AdmissionGrant g;
+  auto err = co_await q.admit(from(key), g);
+  if (err) {
+    order.push_back("refused:" + key);
+    co_return;
+  }
+  order.push_back(key);
+  asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
+  co_await t.async_wait(asio::use_awaitable);
+  q.release(g, std::nullopt);
+}
+
+TEST(AdmissionQueue, RoundRobinAcrossKeys) {
+  asio::io_context ioc;
+  AdmissionQueue q(one_at_a_time(), {});
+  AdmissionGrant first;
+  std::vector<std::string> order;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("A"), first);  // holds the only slot while the others queue
+      },
+      asio::detached);
+  ioc.poll();
+  ioc.restart();  // it ran out of work: poll/run would return at once otherwise
+  ASSERT_TRUE(first.held);
+  for (int i = 0; i < 5; ++i) asio::co_spawn(ioc, take_turn(q, "A", order), asio::detached);
+  for (int i = 0; i < 2; ++i) asio::co_spawn(ioc, take_turn(q, "B", order), asio::detached);
+  ioc.poll();
+  EXPECT_EQ(q.depth(), 7u);
+  q.release(first, std::nullopt);
+  ioc.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"A", "B", "A", "B", "A", "A", "A"}));
+  EXPECT_EQ(q.depth(), 0u);
+  EXPECT_EQ(q.in_flight(), 0u);
+}
+
+TEST(AdmissionQueue, PerKeyConcurrencyLetsOtherKeysThrough) {
+  asio::io_context ioc;
+  Config::Queue c = one_at_a_time();
+  c.max_concurrency = 4;
+  ClientKey a{"A", "key-a-0123456789abcdef", {}, 0, 1};
+  AdmissionQueue q(c, {a});
+  AdmissionGrant held;
+  std::vector<std::string> order;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), held); }, asio::detached);
+  ioc.poll();
+  ioc.restart();
+  ASSERT_TRUE(held.held);
+  asio::co_spawn(ioc, take_turn(q, "A", order), asio::detached);  // waits: A is at its cap
+  asio::co_spawn(ioc, take_turn(q, "B", order), asio::detached);
+  ioc.run_for(std::chrono::milliseconds(20));  // B's turn holds its slot for 1ms
+  ioc.restart();
+  EXPECT_EQ(order, std::vector<std::string>{"B"});
+  q.release(held, std::nullopt);
+  ioc.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"B", "A"}));
+}
+
+TEST(AdmissionQueue, FullQueueAndMaxWaitAre429WithRetryAfter) {
+  asio::io_context ioc;
+  Config::Queue c = one_at_a_time();
+  c.max_depth = 1;
+  c.max_wait = 30ms;
+  AdmissionQueue q(c, {});
+  AdmissionGrant held, second, third;
+  std::optional<ApiError> e2, e3;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), held); }, asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { e2 = co_await q.admit(from("A"), second); },
+      asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { e3 = co_await q.admit(from("B"), third); },
+      asio::detached);
+  ioc.run();
+  ASSERT_TRUE(held.held);
+  ASSERT_TRUE(e3);  // the queue was full
+  EXPECT_EQ(e3->status, boost::beast::http::status::too_many_requests);
+  EXPECT_EQ(e3->type, "rate_limit_error");
+  ASSERT_TRUE(e3->retry_after_seconds);
+  EXPECT_GE(*e3->retry_after_seconds, 1);
+  ASSERT_TRUE(e2);  // waited past max_wait
+  EXPECT_EQ(e2->type, "rate_limit_error");
+  EXPECT_FALSE(second.held);
+  EXPECT_FALSE(third.held);
+  EXPECT_EQ(q.depth(), 0u);
+  q.release(held, std::nullopt);
+  EXPECT_EQ(q.in_flight(), 0u);
+}
+
+TEST(AdmissionQueue, CancelledWaiterLeavesTheQueueHoldingNothing) {
+  asio::io_context ioc;
+  AdmissionQueue q(one_at_a_time(), {});
+  AdmissionGrant held, waiting;
+  std::optional<ApiError> err;
+  asio::cancellation_signal cancel;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), held); }, asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { err = co_await q.admit(from("B"), waiting); },
+      asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+  ioc.poll();
+  EXPECT_EQ(q.depth(), 1u);
+  cancel.emit(asio::cancellation_type::terminal);
+  ioc.poll();
+  EXPECT_EQ(q.depth(), 0u);
+  EXPECT_TRUE(err);
+  EXPECT_FALSE(waiting.held);
+  q.release(held, std::nullopt);
+  EXPECT_EQ(q.in_flight(), 0u);  // nobody was granted in the cancelled waiter's place
+}
+
+TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
+  asio::io_context ioc;
+  Config::Queue c;
+  AdmissionQueue q(c, {});
+  const auto until = std::chrono::steady_clock::now() + 40ms;
+  q.pause_until(until);
+  AdmissionGrant g;
+  std::chrono::steady_clock::time_point admitted_at;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("A"), g);
+        admitted_at = std::chrono::steady_clock::now();
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(g.held);
+  EXPECT_GE(admitted_at, until);
+  q.release(g, std::nullopt);
+}
+
+TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
+  asio::io_context ioc;
+  AdmissionQueue q(Config::Queue{}, {});
+  UpstreamLimits limits;
+  limits.requests.remaining = 0;
+  const auto system_now = std::chrono::system_clock::now();
+  limits.requests.reset = system_now + 40ms;
+  const auto before = std::chrono::steady_clock::now();
+  q.observe(limits, system_now);
+  AdmissionGrant g;
+  std::chrono::steady_clock::time_point admitted_at;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("A"), g);
+        admitted_at = std::chrono::steady_clock::now();
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(g.held);
+  EXPECT_GE(admitted_at, before + 40ms);
+  q.release(g, std::nullopt);
+  // Budget left, or a reset in the past: no pause.
+  limits.requests.remaining = 5;
+  q.observe(limits, system_now);
+  limits.requests.remaining = 0;
+  limits.requests.reset = system_now - 1s;
+  q.observe(limits, std::chrono::system_clock::now());
+  AdmissionGrant g2;
+  ioc.restart();
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), g2); }, asio::detached);
+  ioc.poll();
+  EXPECT_TRUE(g2.held);
+  q.release(g2, std::nullopt);
+}
+
+TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
+  asio::io_context ioc;
+  Config::Queue c;
+  c.output_tokens_per_minute = 1000;
+  c.max_wait = 20ms;
+  AdmissionQueue q(c, {});
+  AdmissionRequest big = from("A");
+  big.output_tokens = 800;
+  AdmissionGrant g1, g2, g3;
+  std::optional<ApiError> e2, e3;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(big, g1);
+        e2 = co_await q.admit(big, g2);  // 200 left: must wait, and max_wait is short
+        q.release(g1, 100);              // 700 unused comes back
+        e3 = co_await q.admit(big, g3);
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(e2);
+  EXPECT_FALSE(e3);
+  EXPECT_TRUE(g3.held);
+  q.release(g3, std::nullopt);
+}
+
+}  // namespace
+}  // namespace gw

@@ -1,0 +1,91 @@
+#include "server/upstream/retry_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gw {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(RetryPolicy, RetryableStatusesAndShouldRetryOverride) {
+  for (unsigned s : {408u, 409u, 429u, 500u, 502u, 503u, 504u, 529u}) {
+    EXPECT_TRUE(retryable_status(s, std::nullopt)) << s;
+  }
+  for (unsigned s : {400u, 401u, 403u, 404u, 413u, 422u, 501u}) {
+    EXPECT_FALSE(retryable_status(s, std::nullopt)) << s;
+  }
+  EXPECT_FALSE(retryable_status(500, false));
+  EXPECT_TRUE(retryable_status(400, true));
+  EXPECT_EQ(parse_should_retry("true"), true);
+  EXPECT_EQ(parse_should_retry("false"), false);
+  EXPECT_EQ(parse_should_retry(""), std::nullopt);
+  EXPECT_EQ(parse_should_retry("yes"), std::nullopt);
+}
+
+TEST(RetryPolicy, RetryAfterHints) {
+  const auto now = std::chrono::system_clock::from_time_t(784111777);  // 1994-11-06 08:49:37
+  EXPECT_EQ(retry_after_hint("250", "3", now), 250ms);
+  EXPECT_EQ(retry_after_hint("12.5", "", now), 13ms);
+  EXPECT_EQ(retry_after_hint("", "2", now), 2000ms);
+  EXPECT_EQ(retry_after_hint("", "0.5", now), 500ms);
+  EXPECT_EQ(retry_after_hint("junk", "2", now), 2000ms);
+  EXPECT_EQ(retry_after_hint("", "Sun, 06 Nov 1994 08:49:47 GMT", now), 10000ms);
+  EXPECT_EQ(retry_after_hint("", "Sun, 06 Nov 1994 08:49:30 GMT", now), 0ms);
+  EXPECT_EQ(retry_after_hint("", "", now), std::nullopt);
+  EXPECT_EQ(retry_after_hint("", "-1", now), std::nullopt);
+  EXPECT_EQ(retry_after_hint("", "soon", now), std::nullopt);
+}
+
+TEST(RetryPolicy, BackoffIsExponentialCappedWithJitter) {
+  Config::Retry r;  // 500ms, x2, 8s: the SDKs' numbers
+  EXPECT_EQ(backoff_delay(r, 0, 0.0), 500ms);
+  EXPECT_EQ(backoff_delay(r, 1, 0.0), 1000ms);
+  EXPECT_EQ(backoff_delay(r, 2, 0.0), 2000ms);
+  EXPECT_EQ(backoff_delay(r, 10, 0.0), 8000ms);
+  EXPECT_EQ(backoff_delay(r, 0, 0.999999), 375ms);
+  EXPECT_EQ(backoff_delay(r, 1, 0.5), 875ms);
+  r.initial_backoff = 100ms;
+  r.multiplier = 3;
+  r.max_backoff = 1000ms;
+  EXPECT_EQ(backoff_delay(r, 1, 0.0), 300ms);
+  EXPECT_EQ(backoff_delay(r, 2, 0.0), 900ms);
+  EXPECT_EQ(backoff_delay(r, 3, 0.0), 1000ms);
+}
+
+TEST(RetryPolicy, BudgetAndDeadline) {
+  Config::Retry r;
+  r.max_retries = 2;
+  r.deadline = 10s;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(may_retry(r, 1, t0, t0, 1s));
+  EXPECT_TRUE(may_retry(r, 2, t0, t0, 1s));
+  EXPECT_FALSE(may_retry(r, 3, t0, t0, 1s));  // three attempts = 1 + max_retries
+  EXPECT_FALSE(may_retry(r, 1, t0, t0 + 9s, 2s));
+  EXPECT_TRUE(may_retry(r, 1, t0, t0 + 8s, 2s));
+  r.max_retries = 0;
+  EXPECT_FALSE(may_retry(r, 1, t0, t0, 0s));
+}
+
+TEST(RetryPolicy, WhatTheClientGetsWhenRetriesRunOut) {
+  auto e = exhausted_error(529, true, 3, 2500ms);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, boost::beast::http::status::service_unavailable);
+  EXPECT_EQ(e->type, "overloaded_error");
+  EXPECT_EQ(e->retry_after_seconds, 3);
+  EXPECT_NE(e->message.find("3 attempts"), std::string::npos);
+  e = exhausted_error(500, true, 3, std::nullopt);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, boost::beast::http::status::bad_gateway);
+  EXPECT_EQ(e->type, "api_error");
+  EXPECT_FALSE(e->retry_after_seconds);
+  e = exhausted_error(504, true, 1, std::nullopt);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type, "timeout_error");
+  // Upstream's own 429 is relayed; so is whatever upstream said not to retry.
+  EXPECT_FALSE(exhausted_error(429, true, 3, 1000ms));
+  EXPECT_FALSE(exhausted_error(500, false, 1, std::nullopt));
+  EXPECT_FALSE(exhausted_error(400, false, 1, std::nullopt));
+}
+
+}  // namespace
+}  // namespace gw

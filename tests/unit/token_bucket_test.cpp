@@ -1,0 +1,105 @@
+#include "server/queue/token_bucket.hpp"
+#include "server/queue/token_estimate.hpp"
+#include "server/queue/upstream_limits.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace gw {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = TokenBucket::Clock;
+
+TEST(TokenBucket, StartsFullAndRefillsOverTheMinute) {
+  const auto t0 = Clock::now();
+  TokenBucket b(60, t0);  // one per second
+  EXPECT_TRUE(b.fits(60, t0));
+  b.take(60, t0);
+  EXPECT_FALSE(b.fits(1, t0));
+  EXPECT_EQ(b.time_until(1, t0), 1s);
+  EXPECT_EQ(b.time_until(3, t0), 3s);
+  EXPECT_TRUE(b.fits(1, t0 + 1s));
+  EXPECT_FALSE(b.fits(2, t0 + 1s));
+  EXPECT_DOUBLE_EQ(b.level(t0 + 10min), 60);  // never more than a minute's worth
+}
+
+TEST(TokenBucket, OversizedAmountFitsAFullBucket) {
+  const auto t0 = Clock::now();
+  TokenBucket b(100, t0);
+  EXPECT_TRUE(b.fits(1000, t0));
+  b.take(1000, t0);
+  EXPECT_DOUBLE_EQ(b.level(t0), 0);
+  EXPECT_NEAR(std::chrono::duration<double>(b.time_until(1000, t0)).count(), 60.0, 0.001);
+}
+
+TEST(TokenBucket, GiveBackAndUpstreamTightening) {
+  const auto t0 = Clock::now();
+  TokenBucket b(600, t0);
+  b.take(500, t0);
+  b.give_back(300, t0);
+  EXPECT_DOUBLE_EQ(b.level(t0), 400);
+  b.give_back(10'000, t0);
+  EXPECT_DOUBLE_EQ(b.level(t0), 600);
+  b.limit_to(50, t0);
+  EXPECT_DOUBLE_EQ(b.level(t0), 50);
+  b.limit_to(500, t0);  // never loosens
+  EXPECT_DOUBLE_EQ(b.level(t0), 50);
+}
+
+TEST(TokenBucket, ZeroIsUnlimited) {
+  const auto t0 = Clock::now();
+  TokenBucket b(0, t0);
+  EXPECT_TRUE(b.unlimited());
+  b.take(1e12, t0);
+  EXPECT_TRUE(b.fits(1e12, t0));
+  EXPECT_EQ(b.time_until(1e12, t0), Clock::duration::zero());
+}
+
+TEST(TokenEstimate, TextIsAboutFourCharactersPerToken) {
+  auto req = boost::json::parse(R"({"model":"m","max_tokens":5,"system":"You are terse.",
+    "messages":[{"role":"user","content":"What is the capital of France? Please answer."}]})")
+                 .as_object();
+  auto t = estimate_input_tokens(req);
+  EXPECT_GE(t, 15u);
+  EXPECT_LE(t, 30u);
+  auto empty = boost::json::parse(R"({"model":"m"})").as_object();
+  EXPECT_EQ(estimate_input_tokens(empty), 0u);
+}
+
+TEST(TokenEstimate, ImagesCountByPixelSize) {
+  EXPECT_EQ(image_tokens(750, 1), 1u);
+  EXPECT_EQ(image_tokens(200, 200), 54u);
+  EXPECT_EQ(image_tokens(4000, 4000), 1600u);  // upstream scales it down
+  EXPECT_EQ(image_tokens(0, 0), 1600u);
+  // A 1x1 PNG: its header says 1x1, so it costs next to nothing, whatever its base64 length.
+  auto req = boost::json::parse(R"({"messages":[{"role":"user","content":[{"type":"image",
+    "source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="}}]}]})")
+                 .as_object();
+  EXPECT_LE(estimate_input_tokens(req), 10u);
+  auto broken = boost::json::parse(R"({"messages":[{"role":"user","content":[{"type":"image",
+    "source":{"type":"base64","media_type":"image/png","data":"!!!!"}}]}]})")
+                    .as_object();
+  EXPECT_GE(estimate_input_tokens(broken), 1600u);
+}
+
+TEST(UpstreamLimits, HeadersAndResetTimes) {
+  boost::beast::http::fields h;
+  h.set("anthropic-ratelimit-requests-remaining", "0");
+  h.set("anthropic-ratelimit-requests-reset", "2025-08-21T12:40:59Z");
+  h.set("anthropic-ratelimit-input-tokens-remaining", "80000");
+  auto l = parse_upstream_limits(h);
+  EXPECT_EQ(l.requests.remaining, 0);
+  ASSERT_TRUE(l.requests.reset);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*l.requests.reset), 1755780059);
+  EXPECT_EQ(l.input_tokens.remaining, 80000);
+  EXPECT_FALSE(l.output_tokens.remaining);
+  auto off = parse_rfc3339("2025-08-21T14:40:59.5+02:00");
+  ASSERT_TRUE(off);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*off - *l.requests.reset).count(),
+            500);
+  EXPECT_FALSE(parse_rfc3339("yesterday"));
+}
+
+}  // namespace
+}  // namespace gw
