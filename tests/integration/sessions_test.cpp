@@ -578,6 +578,62 @@ TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
+  gateway_.reset();
+  start([](Config& c) { c.retry.initial_backoff = std::chrono::milliseconds(10); });
+  auto id = create_id();
+  Fault overloaded;
+  overloaded.kind = FaultKind::status;
+  overloaded.status = 529;
+  (*fake_)->faults().add(overloaded);
+  turn(id, R"({"content":"after one 529"})");
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(count(id), 2);
+
+  Fault drop;
+  drop.kind = FaultKind::drop_before_response;
+  (*fake_)->faults().add(drop);
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"streamed after a drop","stream":true})");
+  EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
+  EXPECT_EQ(count(id), 4);
+
+  overloaded.count = 3;  // every attempt
+  (*fake_)->faults().add(overloaded);
+  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"never"})");
+  expect_error(r, 503, "overloaded_error");
+  EXPECT_EQ(count(id), 4);
+}
+
+TEST_F(SessionsTest, FullQueueIs429ForTurnsAndCommitsNothing) {
+  gateway_.reset();
+  start([](Config& c) {
+    c.queue.max_concurrency = 1;
+    c.queue.max_depth = 0;
+  });
+  Fault slow;
+  slow.kind = FaultKind::slow;
+  slow.delay = std::chrono::milliseconds(300);
+  (*fake_)->faults().add(slow);
+  auto busy = create_id();
+  auto other = create_id();
+  auto running = std::async(std::launch::async, [&] {
+    return call("POST", "/v1/sessions/" + busy + "/messages", R"({"content":"slow"})");
+  });
+  ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
+  auto r = call("POST", "/v1/sessions/" + other + "/messages", R"({"content":"no room"})");
+  expect_error(r, 429, "rate_limit_error");
+  EXPECT_TRUE(r.header("retry-after").has_value());
+  EXPECT_EQ(running.get().status, 200u);
+  EXPECT_EQ(count(other), 0);
+  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  auto metrics = http_request("GET", url("/metrics"));
+  EXPECT_NE(metrics.body.find("gateway_store_duration_seconds_count{op=\"commit\"} 1"),
+            std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(SessionsTest, IdleSessionsArePurged) {
   gateway_.reset();
   start([](Config& c) {
