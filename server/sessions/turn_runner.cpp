@@ -54,15 +54,17 @@ class Turn {
     });
     if (*input_.stream) {
       EventStream events(ex_, s_.config.streaming.heartbeat);
-      s_.metrics.active_streams.add({}, 1);
-      if (co_await events.open()) co_return;
-      co_await (run_stream(events) || ex_.client_gone() || events.heartbeats());
-      co_await events.close();
-      s_.metrics.active_streams.add({}, -1);
+      if (!(co_await events.open())) {
+        s_.metrics.active_streams.add({}, 1);
+        co_await (run_stream(events) || ex_.client_gone() || events.heartbeats());
+        s_.metrics.active_streams.add({}, -1);
+        co_await events.close();
+      }
     } else {
       co_await (run_json() || ex_.client_gone());
     }
-    finish(0, 0);  // a client that left cancelled the call mid-way
+    // A call cut short (the client left, a write failed) still gives its slot back.
+    finish(0, 0);
     ex_.on_client_gone(nullptr);
     if (ex_.client_left()) {
       log::info("client left; turn cancelled, nothing committed",
@@ -177,8 +179,9 @@ class Turn {
     return out;
   }
 
-  // Sends one request; on failure answers nothing itself but returns what to say.
-  // `upstream_body` gets an upstream error body to relay as is.
+  // Sends the next request through admission and the retry policy. On failure it answers
+  // nothing itself but returns what to tell the client; `prelude` gets the stream's first
+  // bytes the dispatcher already read.
   asio::awaitable<std::optional<ApiError>> open_call(UpstreamCall& call, bool stream,
                                                      std::string& prelude) {
     current_ = &call;
