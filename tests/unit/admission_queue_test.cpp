@@ -208,6 +208,54 @@ TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
   q.release(g2, std::nullopt);
 }
 
+TEST(AdmissionQueue, RequestsPerMinuteSpacesAdmissionsOut) {
+  asio::io_context ioc;
+  Config::Queue c;
+  c.requests_per_minute = 1200;  // 20 per second: a full bucket of 1200, then one per 50ms
+  AdmissionQueue q(c, {});
+  std::vector<std::chrono::steady_clock::time_point> at;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 1202; ++i) {
+          AdmissionGrant g;
+          if (co_await q.admit(from("A"), g)) co_return;
+          at.push_back(std::chrono::steady_clock::now());
+          q.release(g, std::nullopt);
+        }
+      },
+      asio::detached);
+  ioc.run();
+  ASSERT_EQ(at.size(), 1202u);
+  EXPECT_GE(at[1201] - at[1199], 100ms - 1ms);  // the bucket was empty after 1200
+}
+
+TEST(AdmissionQueue, PerKeyRequestsPerMinuteOnlyHoldsThatKey) {
+  asio::io_context ioc;
+  ClientKey slow{"slow", "key-slow-0123456789ab", {}, 1, 0};  // one a minute
+  Config::Queue c;
+  c.max_wait = 30ms;
+  AdmissionQueue q(c, {slow});
+  AdmissionGrant a1, a2, b1;
+  std::optional<ApiError> e2, eb;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("slow"), a1);
+        e2 = co_await q.admit(from("slow"), a2);  // its minute's budget is spent
+        eb = co_await q.admit(from("other"), b1);
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(a1.held);
+  ASSERT_TRUE(e2);
+  EXPECT_EQ(e2->type, "rate_limit_error");
+  EXPECT_FALSE(eb);
+  EXPECT_TRUE(b1.held);
+  q.release(a1, std::nullopt);
+  q.release(b1, std::nullopt);
+}
+
 TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
   asio::io_context ioc;
   Config::Queue c;
