@@ -70,6 +70,7 @@ asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   ex.log().client_key = key ? key->name : "anonymous";
   DispatchInfo info;
   info.client_key = ex.log().client_key;
+  info.read_body = true;
   if (json_body) {
     // count_tokens has a budget of its own upstream; only messages spend input tokens.
     const bool estimate = ex.log().route == "messages";

@@ -121,7 +121,9 @@ asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher
     co_return;
   }
   std::string body;
-  if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
+  if (sent.body) {
+    body = std::move(*sent.body);
+  } else if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
     if (ex.client_left()) co_return;
     co_await ex.respond_error(upstream_transport_error(ec));
     co_return;

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/json.hpp>
 
 #include <random>
 
@@ -21,6 +22,9 @@ namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// A non-streaming Messages API reply is at most a few MB; this only guards memory.
+constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
 double unit_random() {
   thread_local std::minstd_rand rng{std::random_device{}()};
@@ -77,6 +81,30 @@ asio::awaitable<void> check_stream_start(UpstreamCall& call, Attempt& a, std::st
   }
 }
 
+// Reads a non-streaming answer whole: a body cut off, or a success that is not JSON (a
+// proxy's HTML page, say), is a failed attempt like a 502.
+asio::awaitable<void> read_whole_body(UpstreamCall& call, Attempt& a, Dispatched& out) {
+  std::string body;
+  if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
+    a.outcome = is_timeout(ec) ? "timeout" : "transport_error";
+    a.retryable = ec != asio::error::operation_aborted;
+    a.transport = ec;
+    a.final_error = upstream_transport_error(ec);
+    co_return;
+  }
+  if (a.status < 300) {
+    boost::system::error_code jec;
+    boost::json::parse(body, jec);
+    if (jec) {
+      a.outcome = "garbage";
+      a.retryable = true;
+      a.final_error = bad_gateway("upstream answered with a body that is not JSON");
+      co_return;
+    }
+  }
+  out.body = std::move(body);
+}
+
 }  // namespace
 
 UpstreamDispatcher::UpstreamDispatcher(const Config& config, GatewayMetrics& metrics)
@@ -102,6 +130,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
 
     out.attempts = attempt + 1;
     log.upstream_attempts = out.attempts;
+    out.body.reset();
     Attempt a;
     if (auto ec = co_await call.send(request)) {
       if (ec == asio::error::operation_aborted) {  // the client left: no retry
@@ -146,6 +175,9 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
         std::string prelude;
         co_await check_stream_start(call, a, prelude);
         if (!a.retryable) out.stream_prelude = std::move(prelude);
+      }
+      if (info.read_body && !(a.status == 200 && call.event_stream())) {
+        co_await read_whole_body(call, a, out);
       }
     }
     metrics_.upstream_attempts.add({a.outcome});

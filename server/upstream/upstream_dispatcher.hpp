@@ -22,6 +22,10 @@ struct DispatchInfo {
   std::uint64_t input_tokens = 0;        // estimate from the request body (estimate_input_tokens)
   std::uint64_t max_output_tokens = 0;   // reserved until the reply's usage is known
   bool stream = false;
+  // Non-streaming answers: read the whole body inside send(), so that a 2xx whose body is
+  // not JSON, or a body cut off, is retried like any failed attempt; the body comes back
+  // in Dispatched::body and `call` has nothing left to read. Pass-through sets it.
+  bool read_body = false;
   // The admission slot send() took, held until finished(). Shared so that a copy of the
   // info refers to the same slot.
   std::shared_ptr<AdmissionGrant> grant = std::make_shared<AdmissionGrant>();
@@ -34,6 +38,8 @@ struct Dispatched {
   // Streams only: body bytes already read from `call` (the first events) that the caller
   // must process before reading on.
   std::string stream_prelude;
+  // With DispatchInfo::read_body, the whole body of a non-streaming answer.
+  std::optional<std::string> body;
   int attempts = 0;  // upstream attempts made (also in the request's log)
 };
 

@@ -144,6 +144,23 @@ TEST_F(QueueRetryTest, TransportFailureIsRetried) {
   ASSERT_EQ(r.status, 200u) << r.body;
 }
 
+TEST_F(QueueRetryTest, GarbageSuccessIsRetriedThenA502) {
+  start();
+  Fault f;
+  f.kind = FaultKind::garbage;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_object(r.body)["type"], "message");
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+
+  f.count = 10;
+  (*fake_)->faults().add(f);
+  r = post(message("hello"));
+  expect_error(r, 502, "api_error");
+  EXPECT_EQ((*fake_)->recorded().size(), 2u + 3u);  // 1 + max_retries (2)
+}
+
 TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
   start([](Config& c) { c.retry.max_retries = 1; });
   Fault f = status_fault(429, 5);

@@ -208,6 +208,55 @@ TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
   q.release(g2, std::nullopt);
 }
 
+TEST(AdmissionQueue, RequestsPerMinuteSpacesAdmissionsOut) {
+  asio::io_context ioc;
+  Config::Queue c;
+  c.requests_per_minute = 600;  // a full bucket of 600, then one per 100ms
+  AdmissionQueue q(c, {});
+  std::vector<std::chrono::steady_clock::time_point> at;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 602; ++i) {
+          AdmissionGrant g;
+          if (co_await q.admit(from("A"), g)) co_return;
+          at.push_back(std::chrono::steady_clock::now());
+          q.release(g, std::nullopt);
+        }
+      },
+      asio::detached);
+  ioc.run();
+  ASSERT_EQ(at.size(), 602u);
+  // Two refills of 100ms each, minus what trickled in while the first 600 went through.
+  EXPECT_GE(at[601] - at[599], 150ms);
+}
+
+TEST(AdmissionQueue, PerKeyRequestsPerMinuteOnlyHoldsThatKey) {
+  asio::io_context ioc;
+  ClientKey slow{"slow", "key-slow-0123456789ab", {}, 1, 0};  // one a minute
+  Config::Queue c;
+  c.max_wait = 30ms;
+  AdmissionQueue q(c, {slow});
+  AdmissionGrant a1, a2, b1;
+  std::optional<ApiError> e2, eb;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await q.admit(from("slow"), a1);
+        e2 = co_await q.admit(from("slow"), a2);  // its minute's budget is spent
+        eb = co_await q.admit(from("other"), b1);
+      },
+      asio::detached);
+  ioc.run();
+  EXPECT_TRUE(a1.held);
+  ASSERT_TRUE(e2);
+  EXPECT_EQ(e2->type, "rate_limit_error");
+  EXPECT_FALSE(eb);
+  EXPECT_TRUE(b1.held);
+  q.release(a1, std::nullopt);
+  q.release(b1, std::nullopt);
+}
+
 TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
   asio::io_context ioc;
   Config::Queue c;
