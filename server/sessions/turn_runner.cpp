@@ -32,6 +32,16 @@ std::string rstrip(std::string s) {
   return s;
 }
 
+// The request is the gateway's own serialization: without an image block, about 4
+// characters a token over the whole body is what a parse would estimate too, and a turn
+// with a long history need not be parsed again just for that.
+std::uint64_t estimate_tokens_of(const std::string& body) {
+  if (body.find(R"("type":"image")") == std::string::npos) return body.size() / 4;
+  json::error_code ec;
+  auto parsed = json::parse(body, ec);
+  return !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : body.size() / 4;
+}
+
 // One turn in progress: what was asked, what came back so far.
 class Turn {
  public:
@@ -95,10 +105,10 @@ class Turn {
     info_ = DispatchInfo{};  // a fresh admission slot for every upstream call
     info_.client_key = ex_.log().client_key;
     info_.stream = stream;
-    json::error_code ec;
-    auto parsed = json::parse(up.body, ec);
-    info_.input_tokens =
-        !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : up.body.size() / 4;
+    // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
+    // is retried like any other failed attempt.
+    info_.read_body = !stream;
+    info_.input_tokens = estimate_tokens_of(up.body);
     info_.max_output_tokens =
         static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
     return up;
@@ -180,37 +190,30 @@ class Turn {
   }
 
   // Sends the next request through admission and the retry policy. On failure it answers
-  // nothing itself but returns what to tell the client; `prelude` gets the stream's first
-  // bytes the dispatcher already read.
+  // nothing itself but returns what to tell the client. `bytes` gets what the dispatcher
+  // already read: a stream's first events, or a JSON answer's whole body.
   asio::awaitable<std::optional<ApiError>> open_call(UpstreamCall& call, bool stream,
-                                                     std::string& prelude) {
+                                                     std::string& bytes) {
     current_ = &call;
     auto request = next_request(stream);
     admitted_ = true;
     auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
     if (sent.error) co_return sent.error;
-    prelude = std::move(sent.stream_prelude);
+    bytes = stream ? std::move(sent.stream_prelude) : std::move(sent.body).value_or("");
     co_return std::nullopt;
   }
 
   asio::awaitable<void> run_json() {
     for (;;) {
       UpstreamCall call(*s_.upstreams[ex_.worker()]);
-      std::string prelude;
-      if (auto e = co_await open_call(call, false, prelude)) {
+      std::string body;
+      if (auto e = co_await open_call(call, false, body)) {
         current_ = nullptr;
         finish(0, 0);
         if (!ex_.client_left()) co_await ex_.respond_error(*e);
         co_return;
       }
-      std::string body;
-      auto ec = co_await call.read_body(body, kMaxUpstreamBody);
       current_ = nullptr;
-      if (ec) {
-        finish(0, 0);
-        if (!ex_.client_left()) co_await ex_.respond_error(upstream_transport_error(ec));
-        co_return;
-      }
       auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
       finish(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {

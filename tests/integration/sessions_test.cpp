@@ -43,6 +43,7 @@ class SessionsTest : public ::testing::Test {
     fake_ = std::make_unique<RunningFake>(shared_test_certificates(), o);
     auto c = gateway_config(*fake_, shared_test_certificates().ca_cert_file().string());
     c.auth.keys = {ClientKey{"alpha", kKeyA, {}}, ClientKey{"beta", kKeyB, {}}};
+    c.retry.initial_backoff = std::chrono::milliseconds(10);  // retries, but quick ones
     if (tweak) tweak(c);
     gateway_ = std::make_unique<RunningGateway>(c);
   }
@@ -337,6 +338,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
 
   Fault garbage;
   garbage.kind = FaultKind::garbage;
+  garbage.count = 3;  // the first attempt and both retries
   (*fake_)->faults().add(garbage);
   r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"five"})");
   expect_error(r, 502, "api_error");
