@@ -139,33 +139,50 @@ struct SqliteStore::Connection {
   std::unique_ptr<Statements> st;
 };
 
-// A reader connection taken for one call, given back after.
+// The connection a read runs on. The writer's when it is free: its page cache stays
+// warm, whereas a reader connection drops its cache whenever another connection has
+// written since its last read, and reads every page again with a syscall. A reader
+// connection when a write is running, so a read never waits behind a commit.
 class SqliteStore::Reader {
  public:
   explicit Reader(SqliteStore& store) : store_(store) {
+    if (store_.write_mutex_.try_lock()) {
+      conn_ = store_.writer_.get();
+      return;
+    }
     std::unique_lock lock(store_.readers_mutex_);
     store_.reader_free_.wait(lock, [&] { return !store_.idle_readers_.empty(); });
-    conn_ = std::move(store_.idle_readers_.back());
+    borrowed_ = std::move(store_.idle_readers_.back());
     store_.idle_readers_.pop_back();
+    conn_ = borrowed_.get();
   }
   ~Reader() {
+    if (!borrowed_) {
+      store_.write_mutex_.unlock();
+      return;
+    }
     {
       std::lock_guard lock(store_.readers_mutex_);
-      store_.idle_readers_.push_back(std::move(conn_));
+      store_.idle_readers_.push_back(std::move(borrowed_));
     }
     store_.reader_free_.notify_one();
   }
-  Connection* operator->() { return conn_.get(); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  Connection* operator->() { return conn_; }
 
  private:
   SqliteStore& store_;
-  std::unique_ptr<Connection> conn_;
+  Connection* conn_ = nullptr;
+  std::unique_ptr<Connection> borrowed_;
 };
 
 namespace {
 
-// Past this many WAL pages (about 4 MB) a checkpoint copies them into the database file.
-constexpr int kCheckpointPages = 1000;
+// Past this many WAL pages (about 16 MB) a checkpoint copies them into the database file.
+// Larger is cheaper (a page written by many turns is copied once), smaller keeps reads'
+// WAL lookups short and the file small.
+constexpr int kCheckpointPages = 4000;
 
 int on_wal_commit(void* store_condition, sqlite3*, const char*, int pages) {
   if (pages >= kCheckpointPages) static_cast<std::function<void()>*>(store_condition)->operator()();
@@ -218,6 +235,14 @@ void SqliteStore::checkpoint_loop() {
     // PASSIVE: copies what no reader still needs, never blocks readers or the writer.
     sqlite3_wal_checkpoint_v2(checkpoint_db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                               nullptr);
+    {
+      // The WAL starts over only once every frame in it was copied, and under steady
+      // writes the pass above never catches up: the file would grow without end. So the
+      // few frames written meanwhile are copied with writes held back for that moment.
+      std::lock_guard write(write_mutex_);
+      sqlite3_wal_checkpoint_v2(writer_->db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+    }
     lock.lock();
   }
 }

@@ -14,7 +14,8 @@ namespace gw {
 
 // The embedded, durable store: one SQLite file in WAL mode. Writes go through one writer
 // connection under a mutex (SQLite allows one writer at a time anyway); reads take one of
-// several reader connections, so a context load never waits behind a commit. WAL
+// several reader connections, so a context load never waits behind a commit (a read
+// takes the writer's connection when no write runs: its cache is the warm one). WAL
 // checkpoints (the only fsync-heavy step with synchronous=NORMAL) run on a thread of
 // their own instead of inside whichever commit crosses the threshold. Statements are
 // prepared once per connection. A turn is one transaction.
