@@ -280,8 +280,10 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
       count += 2;
     }
     EXPECT_GT(fs::file_size(db), 20'000'000u);  // pages were copied into the database
-    // The WAL file keeps the largest size it ever had.
-    EXPECT_LT(fs::file_size(dir / "gateway.db-wal"), 60'000'000u);
+    // The WAL file keeps the largest size it ever had. Without starting over it reaches
+    // ~440 MB here; with it, the threshold plus what was written while a checkpoint ran
+    // (how much depends on the two threads' speeds: 20 to 65 MB seen).
+    EXPECT_LT(fs::file_size(dir / "gateway.db-wal"), 150'000'000u);
     EXPECT_EQ(store.messages("ses_1").size(), count);
   }
   fs::remove_all(dir);
