@@ -233,11 +233,17 @@ void SqliteStore::checkpoint_loop() {
     checkpoint_requested_ = false;
     lock.unlock();
     // PASSIVE: copies what no reader still needs, never blocks readers or the writer.
-    sqlite3_wal_checkpoint_v2(checkpoint_db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                              nullptr);
+    // Repeated while writes keep adding much, so that little is left for the pass below.
+    for (int pass = 0; pass < 4; ++pass) {
+      int frames = 0;
+      int copied = 0;
+      sqlite3_wal_checkpoint_v2(checkpoint_db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                &copied);
+      if (frames - copied < 256) break;
+    }
     {
       // The WAL starts over only once every frame in it was copied, and under steady
-      // writes the pass above never catches up: the file would grow without end. So the
+      // writes the passes above never catch up: the file would grow without end. So the
       // few frames written meanwhile are copied with writes held back for that moment.
       std::lock_guard write(write_mutex_);
       sqlite3_wal_checkpoint_v2(writer_->db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
