@@ -73,77 +73,78 @@ TEST(SessionInput, InvalidUtf8IsRejected) {
 }
 
 TEST(SessionInput, TurnFields) {
-  auto r = parse_turn_input(R"j({"content":"What is latin for Ant? (A) Apoidea, (B) Rhopalocera, (C) Formicidae",
+  auto r = parse_turn_input(
+      R"j({"content":"What is latin for Ant? (A) Apoidea, (B) Rhopalocera, (C) Formicidae",
     "prefill":"The answer is (","max_tokens":1,"stop_sequences":[")"],"temperature":0,
     "continue_on_max_tokens":0,"stream":false})j",
-                            5);
-ASSERT_TRUE(std::holds_alternative<TurnInput>(r)) << error_of(r);
-const auto& t = std::get<TurnInput>(r);
-EXPECT_EQ(t.prefill, "The answer is (");
-EXPECT_EQ(*t.max_tokens, 1);
+      5);
+  ASSERT_TRUE(std::holds_alternative<TurnInput>(r)) << error_of(r);
+  const auto& t = std::get<TurnInput>(r);
+  EXPECT_EQ(t.prefill, "The answer is (");
+  EXPECT_EQ(*t.max_tokens, 1);
   EXPECT_EQ(t.stop_sequences_json, R"j([")"])j");
   EXPECT_EQ(*t.temperature, 0.0);
   EXPECT_EQ(*t.stream, false);
   EXPECT_EQ(t.content_json.front(), '"');
-  }
+}
 
-  TEST(SessionInput, TurnErrors) {
-    EXPECT_EQ(error_of(parse_turn_input("{}", 5)), "content: Field required");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":""})", 5)),
-              "content: content must contain non-whitespace text");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":[]})", 5)),
-              "content: content must not be empty");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":42})", 5)),
-              "content: Input should be a valid string or list");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
-              "content.0.type: Input should be 'text' or 'image'");
-    EXPECT_NE(error_of(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
-                  .find("prefill: must not end with white space"),
-              std::string::npos);
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","continue_on_max_tokens":6})", 5)),
-              "continue_on_max_tokens: must be from 0 to 5");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stream":"yes"})", 5)),
-              "stream: Input should be a valid boolean");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","temperature":1.5})", 5)),
-              "temperature: must be from 0.0 to 1.0");
-    EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stop_sequences":[""]})", 5)),
-              "stop_sequences.0: Input should be a non-empty string");
-  }
+TEST(SessionInput, TurnErrors) {
+  EXPECT_EQ(error_of(parse_turn_input("{}", 5)), "content: Field required");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":""})", 5)),
+            "content: content must contain non-whitespace text");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":[]})", 5)),
+            "content: content must not be empty");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":42})", 5)),
+            "content: Input should be a valid string or list");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
+            "content.0.type: Input should be 'text' or 'image'");
+  EXPECT_NE(error_of(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
+                .find("prefill: must not end with white space"),
+            std::string::npos);
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","continue_on_max_tokens":6})", 5)),
+            "continue_on_max_tokens: must be from 0 to 5");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stream":"yes"})", 5)),
+            "stream: Input should be a valid boolean");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","temperature":1.5})", 5)),
+            "temperature: must be from 0.0 to 1.0");
+  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stop_sequences":[""]})", 5)),
+            "stop_sequences.0: Input should be a non-empty string");
+}
 
-  TEST(SessionInput, ImagesAreCheckedBeforeAnythingIsStored) {
-    const std::string png(test_images::kSpecPngBase64);
-    auto ok = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
+TEST(SessionInput, ImagesAreCheckedBeforeAnythingIsStored) {
+  const std::string png(test_images::kSpecPngBase64);
+  auto ok = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":")" +
-                                   png + R"("}},{"type":"text","text":"what is this?"}]})",
-                               5);
-    EXPECT_TRUE(std::holds_alternative<TurnInput>(ok)) << error_of(ok);
-    auto mismatch = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
+                                 png + R"("}},{"type":"text","text":"what is this?"}]})",
+                             5);
+  EXPECT_TRUE(std::holds_alternative<TurnInput>(ok)) << error_of(ok);
+  auto mismatch = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/jpeg","data":")" +
-                                         png + R"("}}]})",
-                                     5);
-    EXPECT_NE(error_of(mismatch).find("content.0.source: Image does not match"), std::string::npos);
-    auto garbage = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
+                                       png + R"("}}]})",
+                                   5);
+  EXPECT_NE(error_of(mismatch).find("content.0.source: Image does not match"), std::string::npos);
+  auto garbage = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":"aGVsbG8gd29ybGQ="}}]})",
-                                    5);
-    EXPECT_NE(error_of(garbage).find("content.0.source: The image is not a valid"),
-              std::string::npos);
-    auto bad64 = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
-    "media_type":"image/png","data":"***"}}]})",
                                   5);
-    EXPECT_EQ(error_of(bad64), "content.0.source.data: The image data is not valid base64");
-  }
+  EXPECT_NE(error_of(garbage).find("content.0.source: The image is not a valid"),
+            std::string::npos);
+  auto bad64 = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
+    "media_type":"image/png","data":"***"}}]})",
+                                5);
+  EXPECT_EQ(error_of(bad64), "content.0.source.data: The image data is not valid base64");
+}
 
-  TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
-    auto r = parse_session_patch(R"({"max_tokens":5})");
-    ASSERT_TRUE(std::holds_alternative<SessionPatch>(r));
-    EXPECT_FALSE(std::get<SessionPatch>(r).system_json);
-    EXPECT_EQ(*std::get<SessionPatch>(r).max_tokens, 5);
-    r = parse_session_patch(R"({"system":null})");
-    ASSERT_TRUE(std::holds_alternative<SessionPatch>(r));
-    EXPECT_EQ(*std::get<SessionPatch>(r).system_json, "");
-    EXPECT_EQ(error_of(parse_session_patch(R"({"messages":[]})")),
-              "messages: Extra inputs are not permitted");
-  }
+TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
+  auto r = parse_session_patch(R"({"max_tokens":5})");
+  ASSERT_TRUE(std::holds_alternative<SessionPatch>(r));
+  EXPECT_FALSE(std::get<SessionPatch>(r).system_json);
+  EXPECT_EQ(*std::get<SessionPatch>(r).max_tokens, 5);
+  r = parse_session_patch(R"({"system":null})");
+  ASSERT_TRUE(std::holds_alternative<SessionPatch>(r));
+  EXPECT_EQ(*std::get<SessionPatch>(r).system_json, "");
+  EXPECT_EQ(error_of(parse_session_patch(R"({"messages":[]})")),
+            "messages: Extra inputs are not permitted");
+}
 
-  }  // namespace
-  }  // namespace gw
+}  // namespace
+}  // namespace gw
