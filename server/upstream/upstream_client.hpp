@@ -77,6 +77,7 @@ class UpstreamCall {
   // Closes the connection now: a pending read or write fails at once. For a client that
   // left, and for shutdown.
   void abort();
+  bool aborted() const { return aborted_; }
 
  private:
   boost::asio::awaitable<boost::system::error_code> attempt(const UpstreamRequest& request,

@@ -133,7 +133,9 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
     out.body.reset();
     Attempt a;
     if (auto ec = co_await call.send(request)) {
-      if (ec == asio::error::operation_aborted) {  // the client left: no retry
+      // The client left: abort() closed the socket under the write, which then fails
+      // with whatever the OS says (EBADF, ECANCELED). Not an upstream failure; no retry.
+      if (ec == asio::error::operation_aborted || call.aborted()) {
         metrics_.upstream_attempts.add({"cancelled"});
         queue_.release(grant, 0);
         out.error = upstream_transport_error(ec);

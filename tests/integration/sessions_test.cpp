@@ -368,6 +368,28 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
   EXPECT_EQ(history[0].at("content"), "again");
 }
 
+TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
+  Fault hang;
+  hang.kind = FaultKind::hang;
+  (*fake_)->faults().add(hang);
+  auto id = create_id();
+  ClientOptions impatient;
+  impatient.timeout = std::chrono::milliseconds(200);
+  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"anyone there?"})", impatient);
+  EXPECT_TRUE(r.error);
+  // The turn ends (its lock frees) as a cancelled attempt, not a transport failure to retry.
+  EXPECT_TRUE(eventually([&] {
+    return http_request("GET", url("/metrics"))
+               .body.find("gateway_upstream_attempts_total{outcome=\"cancelled\"} 1") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(http_request("GET", url("/metrics")).body.find("outcome=\"transport_error\""),
+            std::string::npos);
+  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(count(id), 0);
+}
+
 TEST_F(SessionsTest, OneTurnAtATimePerSession) {
   Fault f;
   f.kind = FaultKind::slow;
