@@ -254,27 +254,28 @@ asio::awaitable<void> SessionRoutes::send_turn(Exchange& ex) {
   const std::size_t window = static_cast<std::size_t>(s_.config.sessions.max_context_messages);
   auto loaded = co_await s_.store_call(
       "context", [&] { return s_.store.context(id, window == 0 ? 0 : window + 1); });
+  std::optional<ApiError> refused;
+  std::optional<ConversationStore::Context> ctx;
+  if (loaded.ok()) ctx = std::move(*loaded.value);
   if (!loaded.ok()) {
-    co_await ex.respond_error(store_failed(loaded.error, ex));
-    co_return;
-  }
-  auto& ctx = *loaded.value;
-  if (!ctx || ctx->session.owner != ex.log().client_key) {
-    co_await ex.respond_error(session_not_found(id));
-    co_return;
-  }
-  if (auto e = check_model(key, ctx->session.model)) {
-    co_await ex.respond_error(*e);
-    co_return;
-  }
-  if (!input.prefill.empty() && rejects_prefill(ctx->session.model, s_.config.models.no_prefill)) {
-    co_await ex.respond_error(invalid_request(
+    refused = store_failed(loaded.error, ex);
+  } else if (!ctx || ctx->session.owner != ex.log().client_key) {
+    refused = session_not_found(id);
+  } else if (auto e = check_model(key, ctx->session.model)) {
+    refused = e;
+  } else if (!input.prefill.empty() &&
+             rejects_prefill(ctx->session.model, s_.config.models.no_prefill)) {
+    refused = invalid_request(
         "prefill is not supported by model " + ctx->session.model +
         ": it rejects a trailing assistant message. Use structured outputs (output_format) or "
-        "instructions in the system prompt to shape the reply instead"));
+        "instructions in the system prompt to shape the reply instead");
+  }
+  if (refused) {
+    held.reset();  // before the answer: a client's next try must not meet its own lock
+    co_await ex.respond_error(*refused);
     co_return;
   }
-  co_await run_turn(s_, ex, std::move(*ctx), std::move(input));
+  co_await run_turn(s_, ex, std::move(*ctx), std::move(input), std::move(*held));
 }
 
 }  // namespace gw

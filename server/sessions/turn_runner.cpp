@@ -45,8 +45,9 @@ std::uint64_t estimate_tokens_of(const std::string& body) {
 // One turn in progress: what was asked, what came back so far.
 class Turn {
  public:
-  Turn(SessionServices& s, Exchange& ex, ConversationStore::Context ctx, TurnInput input)
-      : s_(s), ex_(ex), ctx_(std::move(ctx)), input_(std::move(input)) {
+  Turn(SessionServices& s, Exchange& ex, ConversationStore::Context ctx, TurnInput input,
+       TurnLocks::Held held)
+      : s_(s), ex_(ex), ctx_(std::move(ctx)), input_(std::move(input)), held_(std::move(held)) {
     const auto& cfg = s_.config.sessions;
     const bool truncated =
         ctx_.session.message_count - ctx_.session.pinned_count > ctx_.recent.size();
@@ -210,6 +211,7 @@ class Turn {
       if (auto e = co_await open_call(call, false, body)) {
         current_ = nullptr;
         finish(0, 0);
+        held_.reset();
         if (!ex_.client_left()) co_await ex_.respond_error(*e);
         co_return;
       }
@@ -222,18 +224,22 @@ class Turn {
         copy_relayed_headers(call.headers(), res.base());
         res.body() = std::move(body);
         ex_.log().error_type = "upstream_" + std::to_string(call.status());
+        held_.reset();
         co_await ex_.respond(std::move(res));
         co_return;
       }
       if (!reply) {
+        held_.reset();
         co_await ex_.respond_error(bad_gateway("upstream answered with something not a Message"));
         co_return;
       }
       if (!take(*reply)) break;
     }
     if (ex_.client_left()) co_return;
-    if (auto e = co_await commit()) {
-      co_await ex_.respond_error(*e);
+    auto failed = co_await commit();
+    held_.reset();
+    if (failed) {
+      co_await ex_.respond_error(*failed);
       co_return;
     }
     co_await ex_.respond_json(http::status::ok, reply_json());
@@ -249,6 +255,7 @@ class Turn {
   std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
 
   asio::awaitable<void> stream_error(EventStream& events, const ApiError& e) {
+    held_.reset();
     ex_.log().error_type = e.type;
     co_await events.write(sse_event("error", error_body(e, ex_.request_id()), next_id()));
   }
@@ -274,6 +281,7 @@ class Turn {
       json::error_code jec;
       auto parsed = ec ? json::value() : json::parse(body, jec);
       if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
+        held_.reset();
         co_await events.write(sse_event("error", body, next_id()));
       } else {
         co_await stream_error(events, ec ? upstream_transport_error(ec)
@@ -297,6 +305,7 @@ class Turn {
           batch += with_id(e.raw, next_id());
         }
         parsed.clear();
+        if (builder.failed()) held_.reset();  // upstream's event: error is in this batch
         if (co_await events.write(batch)) {
           call.abort();
           current_ = nullptr;
@@ -339,8 +348,10 @@ class Turn {
       if (!take(*reply)) break;
     }
     if (ex_.client_left()) co_return;
-    if (auto e = co_await commit()) {
-      co_await stream_error(events, *e);
+    auto failed = co_await commit();
+    held_.reset();
+    if (failed) {
+      co_await stream_error(events, *failed);
       co_return;
     }
     std::string data = R"({"session_id":)" + json_string(ctx_.session.id) + R"(,"turn_id":)" +
@@ -368,6 +379,9 @@ class Turn {
   DispatchInfo info_;
   UpstreamCall* current_ = nullptr;
   bool admitted_ = false;
+  // Held until the turn's outcome is settled, and let go before the client hears of it: a
+  // client that sends its next turn the moment it has the answer must not get a 409.
+  std::optional<TurnLocks::Held> held_;
   std::uint64_t committed_count_ = 0;
   std::uint64_t event_seq_ = 0;
 };
@@ -375,8 +389,9 @@ class Turn {
 }  // namespace
 
 asio::awaitable<void> run_turn(SessionServices& services, Exchange& ex,
-                               ConversationStore::Context ctx, TurnInput input) {
-  Turn turn(services, ex, std::move(ctx), std::move(input));
+                               ConversationStore::Context ctx, TurnInput input,
+                               TurnLocks::Held held) {
+  Turn turn(services, ex, std::move(ctx), std::move(input), std::move(held));
   co_await turn.run();
 }
 

@@ -9,8 +9,10 @@ namespace gw {
 // Runs one turn of a session whose history is `ctx` and answers the client: a JSON reply,
 // or an event stream ending in `turn_committed`. The turn's messages are committed in one
 // store transaction after upstream succeeded and never otherwise: an upstream error, a
-// broken stream, a client that leaves or a shutdown leave the history as it was.
+// broken stream, a client that leaves or a shutdown leave the history as it was. `held` is
+// the session's turn lock; it is let go once the outcome is settled, before the answer.
 asio::awaitable<void> run_turn(SessionServices& services, Exchange& ex,
-                               ConversationStore::Context ctx, TurnInput input);
+                               ConversationStore::Context ctx, TurnInput input,
+                               TurnLocks::Held held);
 
 }  // namespace gw

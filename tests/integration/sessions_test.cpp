@@ -390,6 +390,25 @@ TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
   EXPECT_EQ(count(id), 0);
 }
 
+TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
+  // The next turn goes out the moment the answer is read, on a new connection: the lock
+  // must already be free (CI once saw a 409 here).
+  auto id = create_id();
+  for (int i = 0; i < 40; ++i) {
+    const std::string content = R"({"content":"turn )" + std::to_string(i) + "\"}";
+    auto r = call("POST", "/v1/sessions/" + id + "/messages", content);
+    ASSERT_EQ(r.status, 200u) << i << " " << r.body;
+    r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+                     R"({"content":"streamed","stream":true})");
+    ASSERT_NE(r.body.find("turn_committed"), std::string::npos) << i << " " << r.body;
+  }
+  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"x","prefill":"y "})");
+  EXPECT_EQ(r.status, 400u);
+  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"after an error"})");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(count(id), 162);
+}
+
 TEST_F(SessionsTest, OneTurnAtATimePerSession) {
   Fault f;
   f.kind = FaultKind::slow;
