@@ -32,7 +32,6 @@ class Gateway {
   void start();  // binds and serves on the worker threads
   std::uint16_t port() const { return server_->port(); }
   const Config& config() const { return config_; }
-  ConversationStore& store() { return *store_; }
   // The registry behind GET /metrics: other parts register their families here.
   Metrics& metrics() { return metrics_; }
   UpstreamDispatcher& dispatcher() { return *dispatcher_; }

@@ -28,15 +28,9 @@ std::optional<ApiError> check_body(const std::string& body, const ClientKey* key
     info.max_output_tokens = static_cast<std::uint64_t>(std::max<std::int64_t>(0, max->as_int64()));
   }
   if (estimate) info.input_tokens = estimate_input_tokens(object);
-  if (key && !key->models.empty()) {
-    const auto* model = object.if_contains("model");
-    if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
-    std::string_view id = model->as_string();
-    if (std::find(key->models.begin(), key->models.end(), id) == key->models.end()) {
-      return permission_denied("key '" + key->name + "' may not use model " + std::string(id));
-    }
-  }
-  return std::nullopt;
+  const auto* model = object.if_contains("model");
+  if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
+  return refuse_model(key, model->as_string());
 }
 
 }  // namespace

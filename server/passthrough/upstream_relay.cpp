@@ -4,6 +4,7 @@
 #include "server/sse/sse_parser.hpp"
 #include "server/sse/sse_writer.hpp"
 #include "server/upstream/header_rules.hpp"
+#include "server/upstream/message_usage.hpp"
 #include "server/upstream/upstream_errors.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -22,28 +23,12 @@ struct Usage {
   std::uint64_t output = 0;
 };
 
-void read_usage(const boost::json::value* usage, Usage& out) {
-  if (!usage || !usage->is_object()) return;
-  const auto& u = usage->as_object();
-  auto number = [&](std::string_view name, std::uint64_t& field) {
-    const auto* v = u.if_contains(name);
-    if (v && v->is_int64() && v->as_int64() >= 0) field = static_cast<std::uint64_t>(v->as_int64());
-  };
-  number("input_tokens", out.input);
-  number("output_tokens", out.output);
-}
-
-// message_start carries the input usage, message_delta the output so far; both small.
+// message_start and message_delta carry usage; only they are parsed, and they are small.
 void usage_from_event(const SseEvent& e, Usage& out) {
   if (e.event != "message_start" && e.event != "message_delta") return;
   boost::system::error_code ec;
   auto v = boost::json::parse(e.data, ec);
-  if (ec || !v.is_object()) return;
-  const auto& o = v.as_object();
-  if (const auto* m = o.if_contains("message"); m && m->is_object()) {
-    read_usage(m->as_object().if_contains("usage"), out);
-  }
-  read_usage(o.if_contains("usage"), out);
+  if (!ec && v.is_object()) read_event_usage(e.event, v.as_object(), out.input, out.output);
 }
 
 // Counts a stream as active for as long as it is relayed.
@@ -134,7 +119,9 @@ asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher
   if (call.status() == 200) {
     boost::system::error_code jec;
     auto v = boost::json::parse(body, jec);
-    if (!jec && v.is_object()) read_usage(v.as_object().if_contains("usage"), usage);
+    if (!jec && v.is_object()) {
+      read_usage(v.as_object().if_contains("usage"), usage.input, usage.output);
+    }
   }
   res.body() = std::move(body);
   co_await ex.respond(std::move(res));

@@ -25,14 +25,6 @@ std::variant<const ClientKey*, ApiError> caller(const SessionServices& s, Exchan
   return who;
 }
 
-std::optional<ApiError> check_model(const ClientKey* key, const std::string& model) {
-  if (!key || key->models.empty()) return std::nullopt;
-  if (std::find(key->models.begin(), key->models.end(), model) != key->models.end()) {
-    return std::nullopt;
-  }
-  return permission_denied("key '" + key->name + "' may not use model " + model);
-}
-
 ApiError session_not_found(std::string_view id) {
   return not_found("session " + std::string(id) + " not found");
 }
@@ -77,7 +69,7 @@ asio::awaitable<void> SessionRoutes::create(Exchange& ex) {
   record.id = make_id("ses_");
   record.owner = ex.log().client_key;
   record.model = in.model.value_or(s_.config.sessions.default_model);
-  if (auto e = check_model(key, record.model)) {
+  if (auto e = refuse_model(key, record.model)) {
     co_await ex.respond_error(*e);
     co_return;
   }
@@ -177,7 +169,7 @@ asio::awaitable<void> SessionRoutes::patch(Exchange& ex) {
   }
   const SessionPatch& p = std::get<SessionPatch>(parsed);
   if (p.model) {
-    if (auto e = check_model(key, *p.model)) {
+    if (auto e = refuse_model(key, *p.model)) {
       co_await ex.respond_error(*e);
       co_return;
     }
@@ -261,7 +253,7 @@ asio::awaitable<void> SessionRoutes::send_turn(Exchange& ex) {
     refused = store_failed(loaded.error, ex);
   } else if (!ctx || ctx->session.owner != ex.log().client_key) {
     refused = session_not_found(id);
-  } else if (auto e = check_model(key, ctx->session.model)) {
+  } else if (auto e = refuse_model(key, ctx->session.model)) {
     refused = e;
   } else if (!input.prefill.empty() &&
              rejects_prefill(ctx->session.model, s_.config.models.no_prefill)) {

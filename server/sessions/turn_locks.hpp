@@ -34,11 +34,6 @@ class TurnLocks {
     return std::optional<Held>(std::in_place, *this, session_id);
   }
 
-  std::size_t running() {
-    std::lock_guard lock(mutex_);
-    return running_.size();
-  }
-
  private:
   void release(const std::string& id) {
     std::lock_guard lock(mutex_);

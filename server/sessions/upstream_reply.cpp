@@ -1,5 +1,7 @@
 #include "server/sessions/upstream_reply.hpp"
 
+#include "server/upstream/message_usage.hpp"
+
 #include <boost/json.hpp>
 
 namespace gw {
@@ -11,22 +13,6 @@ namespace {
 std::string string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::uint64_t count_at(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
-  return 0;
-}
-
-void read_usage(const json::object& message, TokenUsage& usage, bool output_only) {
-  const json::value* u = message.if_contains("usage");
-  if (!u || !u->is_object()) return;
-  const auto& o = u->get_object();
-  if (!output_only && o.contains("input_tokens")) usage.input_tokens = count_at(o, "input_tokens");
-  if (o.contains("output_tokens")) usage.output_tokens = count_at(o, "output_tokens");
 }
 
 void read_stop(const json::object& o, UpstreamReply& r) {
@@ -55,7 +41,7 @@ std::optional<UpstreamReply> parse_message_json(std::string_view body) {
   }
   r.content_json = json::serialize(*content);
   read_stop(o, r);
-  read_usage(o, r.usage, false);
+  read_usage(o.if_contains("usage"), r.usage.input_tokens, r.usage.output_tokens);
   return r;
 }
 
@@ -69,12 +55,12 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
   json::value v = json::parse(event.data, ec);
   if (ec || !v.is_object()) return;
   const json::object& o = v.get_object();
+  read_event_usage(event.event, o, reply_.usage.input_tokens, reply_.usage.output_tokens);
   if (event.event == "message_start") {
     const json::value* m = o.if_contains("message");
     if (!m || !m->is_object()) return;
     reply_.id = string_at(m->get_object(), "id");
     reply_.model = string_at(m->get_object(), "model");
-    read_usage(m->get_object(), reply_.usage, false);
   } else if (event.event == "content_block_delta") {
     const json::value* d = o.if_contains("delta");
     if (d && d->is_object() && string_at(d->get_object(), "type") == "text_delta") {
@@ -83,7 +69,6 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
   } else if (event.event == "message_delta") {
     const json::value* d = o.if_contains("delta");
     if (d && d->is_object()) read_stop(d->get_object(), reply_);
-    read_usage(o, reply_.usage, true);
   } else if (event.event == "message_stop") {
     complete_ = true;
   }
