@@ -3,6 +3,8 @@
 #include "server/common/log.hpp"
 #include "server/config/config_error.hpp"
 #include "server/config/config_loader.hpp"
+#include "server/http/connection_cap.hpp"
+#include "server/http/listen_address.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -47,9 +49,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_only) {
+    // What start would do with the listen address, so that a file the check passes starts.
+    try {
+      gw::resolve_listen_address(config.listen.host, config.listen.port);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "claude-gateway: invalid configuration %s: listen: %s\n",
+                   config_path.c_str(), e.what());
+      return 1;
+    }
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
+  gw::raise_descriptor_limit();
   gw::log::Level level = gw::log::Level::info;
   gw::log::parse_level(config.log.level, level);
   gw::log::set_level(level);

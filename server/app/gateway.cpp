@@ -65,6 +65,7 @@ void Gateway::start() {
             {{"address", config_.listen.host + ":" + std::to_string(port())},
              {"upstream", config_.upstream.base_url},
              {"workers", std::to_string(workers_.size())},
+             {"max_connections", std::to_string(server_->max_connections())},
              {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"},
              {"store", config_.store.backend == "sqlite" ? config_.store.data_dir + "/gateway.db"
                                                          : std::string("memory (not durable)")}});

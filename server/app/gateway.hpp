@@ -31,6 +31,7 @@ class Gateway {
 
   void start();  // binds and serves on the worker threads
   std::uint16_t port() const { return server_->port(); }
+  std::size_t max_connections() const { return server_->max_connections(); }
   const Config& config() const { return config_; }
   // The registry behind GET /metrics: other parts register their families here.
   Metrics& metrics() { return metrics_; }

@@ -68,6 +68,9 @@ struct Config {
     Millis body_timeout{60'000};    // ... and its body within this
     Millis idle_timeout{60'000};    // keep-alive connection with no request is closed
     int max_continuations = 5;      // ceiling for a turn's continue_on_max_tokens
+    // Connections served at once; beyond it idle keep-alive ones are closed first, then
+    // new ones get 503. 0: derived from the descriptor limit (and always kept below it).
+    std::size_t max_connections = 0;
   } limits;
 
   struct Auth {

@@ -47,6 +47,7 @@ void read_limits(MapReader& m, Config::Limits& l) {
   m.read_duration("body_timeout", l.body_timeout);
   m.read_duration("idle_timeout", l.idle_timeout);
   m.read_int("max_continuations", l.max_continuations, 0, 100);
+  m.read_int("max_connections", l.max_connections, 0, 10'000'000);
 }
 
 constexpr std::int64_t kMaxRate = 1'000'000'000'000;

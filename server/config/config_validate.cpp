@@ -143,8 +143,8 @@ void validate_config(const Config& config) {
   if (config.limits.max_body_bytes == 0) {
     throw ConfigError("limits.max_body_bytes", "must be greater than 0");
   }
-  if (config.limits.max_header_bytes == 0) {
-    throw ConfigError("limits.max_header_bytes", "must be greater than 0");
+  if (config.limits.max_header_bytes < 1024) {
+    throw ConfigError("limits.max_header_bytes", "must be at least 1KiB");
   }
 
   if (config.retry.max_backoff < config.retry.initial_backoff) {

@@ -1,5 +1,7 @@
 #include "server/http/exchange.hpp"
 
+#include "server/http/buffer_room.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -110,12 +112,19 @@ asio::awaitable<beast::error_code> Exchange::end_stream() {
 asio::awaitable<void> Exchange::client_gone() {
   // Read the raw socket: plain socket reads honour cancellation slots, so `||` can stop
   // this wait when the work finishes first.
-  auto [ec, n] = co_await stream_.socket().async_read_some(buffer_.prepare(4096), kTuple);
+  // With the buffer full of a pipelined request, nothing more can be read: a client that
+  // leaves then goes unnoticed until the work ends, as without this wait.
+  auto room = buffer_room(buffer_);
+  asio::steady_timer forever(stream_.get_executor(), asio::steady_timer::time_point::max());
+  if (room == 0) {
+    co_await forever.async_wait(kTuple);
+    co_return;
+  }
+  auto [ec, n] = co_await stream_.socket().async_read_some(buffer_.prepare(room), kTuple);
   if (!ec) {
     // A pipelining client sent its next request early: keep it for the connection loop
     // and wait until cancelled.
     buffer_.commit(n);
-    asio::steady_timer forever(stream_.get_executor(), asio::steady_timer::time_point::max());
     co_await forever.async_wait(kTuple);
     co_return;
   }

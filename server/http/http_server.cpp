@@ -2,13 +2,17 @@
 
 #include "server/common/ids.hpp"
 #include "server/common/log.hpp"
+#include "server/http/accept_backoff.hpp"
+#include "server/http/buffer_room.hpp"
+#include "server/http/connection_cap.hpp"
+#include "server/http/listen_address.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <system_error>
@@ -35,10 +39,6 @@ asio::awaitable<void> discard_upload(beast::tcp_stream& stream) {
   }
 }
 
-ApiError body_too_large(std::size_t limit) {
-  return request_too_large("request body exceeds the limit of " + std::to_string(limit) + " bytes");
-}
-
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -48,7 +48,9 @@ std::string_view path_of(std::string_view target) {
 struct HttpServer::Connection {
   explicit Connection(beast::tcp_stream s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
-  bool idle = true;  // touched only on the connection's own worker thread
+  // Written on the connection's own worker thread; read by the acceptor to pick one to shed.
+  std::atomic<bool> idle{true};
+  std::atomic<bool> shed{false};  // asked to close to make room for a new connection
   bool closed = false;
 };
 
@@ -57,9 +59,7 @@ HttpServer::HttpServer(IoWorkers& workers, const Router& router, const Config::L
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   beast::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) throw std::system_error(ec, "listen address " + host);
-  tcp::endpoint ep{address, port};
+  auto ep = resolve_listen_address(host, port);
   acceptor_ = std::make_unique<tcp::acceptor>(workers_.context(0));
   acceptor_->open(ep.protocol(), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
@@ -67,6 +67,7 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::system_error(ec, "listen on " + host + ":" + std::to_string(port));
   port_ = acceptor_->local_endpoint().port();
+  max_connections_ = connection_cap(limits_.max_connections, descriptor_limit());
 }
 
 void HttpServer::start() {
@@ -74,23 +75,40 @@ void HttpServer::start() {
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {
+  AcceptBackoff backoff;
+  asio::steady_timer pause(acceptor_->get_executor());
   while (!draining_) {
     std::size_t worker = workers_.next();
     auto [ec, socket] =
         co_await acceptor_->async_accept(workers_.context(worker).get_executor(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || draining_) break;
-      // Out of descriptors and similar: log and keep serving the connections we have.
-      log::warn("accept failed", {{"error", ec.message()}});
+      // Out of descriptors and the like: the connection waits in the backlog, and trying
+      // again at once would fail again at once. Free a descriptor if an idle connection
+      // holds one, and wait.
+      shed_idle_connection();
+      auto failure = backoff.failed(AcceptBackoff::Clock::now());
+      if (failure.log) {
+        log::warn("accept failed; pausing accepts",
+                  {{"error", ec.message()},
+                   {"failures", std::to_string(*failure.log)},
+                   {"open_connections", std::to_string(open_connections())}});
+      }
+      pause.expires_after(failure.wait);
+      co_await pause.async_wait(kTuple);
       continue;
     }
+    backoff.succeeded();
+    // At the cap, an idle keep-alive connection makes room; with none idle the newcomer
+    // is told to come back (503) rather than left unanswered.
+    bool over_capacity = connections_held() >= max_connections_ && !shed_idle_connection();
     socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
     {
       std::lock_guard lock(mutex_);
       connections_.push_back(conn);
     }
-    asio::co_spawn(workers_.context(worker), serve(conn, worker),
+    asio::co_spawn(workers_.context(worker), serve(conn, worker, over_capacity),
                    [this, conn](std::exception_ptr e) {
                      if (e) {
                        try {
@@ -100,82 +118,71 @@ asio::awaitable<void> HttpServer::accept_loop() {
                        }
                      }
                      std::lock_guard lock(mutex_);
+                     if (conn->shed) --shedding_;
                      connections_.remove(conn);
                    });
   }
 }
 
-asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::size_t worker) {
+bool HttpServer::shed_idle_connection() {
+  std::lock_guard lock(mutex_);
+  for (auto& conn : connections_) {  // oldest first
+    if (!conn->idle || conn->shed) continue;
+    conn->shed = true;
+    ++shedding_;
+    asio::post(conn->stream.get_executor(), [this, conn] {
+      if (conn->idle && !conn->closed) {
+        conn->stream.socket().cancel();
+        return;
+      }
+      std::lock_guard lock(mutex_);  // it took a request meanwhile: keep serving it
+      if (conn->shed.exchange(false)) --shedding_;
+    });
+    return true;
+  }
+  return false;
+}
+
+std::size_t HttpServer::connections_held() const {
+  std::lock_guard lock(mutex_);
+  return connections_.size() - shedding_;
+}
+
+asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::size_t worker,
+                                        bool over_capacity) {
   auto& stream = conn->stream;
-  beast::flat_buffer buffer;
+  const RequestReader::Limits limits{limits_.max_header_bytes, limits_.max_body_bytes};
+  beast::flat_buffer buffer(RequestReader::buffer_limit(limits));
   for (;;) {
     conn->idle = true;
     if (draining_ || conn->closed) break;
     if (buffer.size() == 0) {
       // Waiting for the next request on a kept-alive connection.
       stream.expires_after(limits_.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(buffer_room(buffer)), kTuple);
       if (ec) break;
       buffer.commit(n);
     }
     conn->idle = false;
 
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
+    RequestReader reader(limits);
     RequestLog log;
     log.request_id = make_id("req_");
-    Exchange ex(stream, buffer, parser.get(), log, worker, limits_.idle_timeout);
+    Exchange ex(stream, buffer, reader.request(), log, worker, limits_.idle_timeout);
     if (draining_) ex.set_close();
-
-    // The whole header must arrive within header_timeout: a slow client is cut off.
-    stream.expires_after(limits_.header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-    if (hec) {
-      if (hec == http::error::body_limit) {  // the declared Content-Length is over the limit
-        co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
-      } else if (hec == http::error::header_limit) {
-        co_await refuse(
-            ex,
-            {http::status::request_header_fields_too_large, "invalid_request_error",
-             "request headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"},
-            false);
-      } else if (hec != beast::error::timeout && hec != http::error::end_of_stream &&
-                 hec != asio::error::eof && hec != asio::error::connection_reset) {
-        co_await refuse(ex, invalid_request("malformed HTTP request: " + hec.message()), false);
-      }
+    if (!co_await read_request(ex, reader, buffer)) break;
+    if (over_capacity) {
+      auto busy = overloaded("the gateway is serving its limit of " +
+                             std::to_string(max_connections_) + " connections; retry shortly");
+      busy.retry_after_seconds = 1;
+      co_await refuse(ex, busy);
       break;
     }
-    auto& req = parser.get();
-    log.method = std::string(req.method_string());
-
-    auto length = parser.content_length();
-    if (length && *length > limits_.max_body_bytes) {
-      co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
-      break;
-    }
-    if (beast::iequals(req[http::field::expect], "100-continue")) {
-      http::response<http::empty_body> cont{http::status::continue_, req.version()};
-      stream.expires_after(limits_.body_timeout);
-      auto [cec, cn] = co_await http::async_write(stream, cont, kTuple);
-      if (cec) break;
-    }
-    if (!parser.is_done()) {
-      stream.expires_after(limits_.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
-      if (bec) {
-        if (bec == http::error::body_limit) {
-          co_await refuse(ex, body_too_large(limits_.max_body_bytes), true);
-        }
-        break;  // a timed-out or vanished client gets no answer: nobody is there to read it
-      }
-    }
-    stream.expires_never();
 
     co_await dispatch(ex);
     write_access_log(log);
     if (observer_) observer_(log);
-    if (!ex.reusable() || ex.client_left() || !req.keep_alive()) break;
+    if (!ex.reusable() || ex.client_left() || !ex.request().keep_alive()) break;
   }
   conn->closed = true;
   beast::error_code ignored;
@@ -183,12 +190,49 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
   stream.close();
 }
 
-asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error, bool discard_body) {
+asio::awaitable<bool> HttpServer::read_request(Exchange& ex, RequestReader& reader,
+                                               beast::flat_buffer& buffer) {
+  auto& stream = ex.stream();
+  // The whole header must arrive within header_timeout and the body within body_timeout:
+  // slow clients are cut off. A timed-out or vanished client gets no answer: nobody is
+  // there to read it.
+  stream.expires_after(limits_.header_timeout);
+  for (;;) {
+    switch (reader.parse(buffer)) {
+      case RequestReader::Step::complete:
+        stream.expires_never();
+        co_return true;
+      case RequestReader::Step::refused:
+        co_await refuse(ex, reader.refusal());
+        co_return false;
+      case RequestReader::Step::header_done: {
+        auto& req = ex.request();
+        ex.log().method = std::string(req.method_string());
+        stream.expires_after(limits_.body_timeout);
+        if (beast::iequals(req[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, req.version()};
+          auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
+          if (ec) co_return false;
+        }
+        continue;
+      }
+      case RequestReader::Step::need_more:
+        break;
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(buffer_room(buffer)), kTuple);
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
+}
+
+asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error) {
   ex.set_close();
   co_await ex.respond_error(error);
   write_access_log(ex.log());
   if (observer_) observer_(ex.log());
-  if (discard_body) co_await discard_upload(ex.stream());
+  // Whatever the client is still sending (the body, the rest of a header) is read and
+  // dropped for a moment, so that closing does not reset the connection under our answer.
+  co_await discard_upload(ex.stream());
 }
 
 asio::awaitable<void> HttpServer::dispatch(Exchange& ex) {

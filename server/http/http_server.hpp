@@ -2,6 +2,7 @@
 
 #include "server/app/io_workers.hpp"
 #include "server/config/config.hpp"
+#include "server/http/request_reader.hpp"
 #include "server/http/router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +25,9 @@ class HttpServer {
   // Binds and listens; throws std::system_error with a readable message on failure.
   void listen(const std::string& host, std::uint16_t port);
   std::uint16_t port() const { return port_; }
+  // The most connections served at once (limits.max_connections, kept below the
+  // descriptor limit); beyond it idle keep-alive connections are closed first.
+  std::size_t max_connections() const { return max_connections_; }
   void start();
 
   // Stop accepting; idle keep-alive connections close now, busy ones after their
@@ -46,19 +50,30 @@ class HttpServer {
 
  private:
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<Connection> conn, std::size_t worker);
+  asio::awaitable<void> serve(std::shared_ptr<Connection> conn, std::size_t worker,
+                              bool over_capacity);
+  // Reads the request under the header and body deadlines; false when the connection is
+  // done: the client left or was too slow, or its request was refused (and answered).
+  asio::awaitable<bool> read_request(Exchange& ex, RequestReader& reader,
+                                     beast::flat_buffer& buffer);
   asio::awaitable<void> dispatch(Exchange& ex);
   // Answers a request that is refused before routing, then the connection closes.
-  asio::awaitable<void> refuse(Exchange& ex, const ApiError& error, bool discard_body);
+  asio::awaitable<void> refuse(Exchange& ex, const ApiError& error);
+  // Asks the oldest idle keep-alive connection to close; false when none is idle.
+  bool shed_idle_connection();
+  // Connections open and not already asked to close.
+  std::size_t connections_held() const;
 
   IoWorkers& workers_;
   const Router& router_;
   Config::Limits limits_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;
+  std::size_t max_connections_ = 0;
   std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
   std::list<std::shared_ptr<Connection>> connections_;
+  std::size_t shedding_ = 0;  // connections asked to close, not yet gone
   std::function<void(const RequestLog&)> observer_;
 };
 

@@ -235,7 +235,9 @@ TEST(Config, ZeroSizeLimitIsAnError) {
   EXPECT_EQ(error_of(with_key("limits:\n  max_body_bytes: 0\n")),
             "limits.max_body_bytes: must be greater than 0");
   EXPECT_EQ(error_of(with_key("limits:\n  max_header_bytes: 0KiB\n")),
-            "limits.max_header_bytes: must be greater than 0");
+            "limits.max_header_bytes: must be at least 1KiB");
+  EXPECT_EQ(error_of(with_key("limits:\n  max_header_bytes: 1023\n")),
+            "limits.max_header_bytes: must be at least 1KiB");
 }
 
 TEST(Config, ListenForms) {

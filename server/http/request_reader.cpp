@@ -1,0 +1,144 @@
+#include "server/http/request_reader.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace gw {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The transfer codings of every Transfer-Encoding line, in order; parameters dropped.
+std::vector<std::string> transfer_codings(const Request& req) {
+  std::vector<std::string> codings;
+  auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  for (auto it = first; it != last; ++it) {
+    std::string_view rest = it->value();
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      item = trim(item.substr(0, item.find(';')));
+      if (!item.empty()) codings.emplace_back(item);
+    }
+  }
+  return codings;
+}
+
+ApiError header_too_large(std::size_t limit) {
+  return {http::status::request_header_fields_too_large, "invalid_request_error",
+          "request headers exceed " + std::to_string(limit) + " bytes"};
+}
+
+}  // namespace
+
+RequestReader::RequestReader(Limits limits) : limits_(limits) {
+  parser_.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser_.body_limit(limits_.max_body_bytes);
+}
+
+std::size_t RequestReader::buffer_limit(const Limits& limits) {
+  return limits.max_header_bytes;
+}
+
+RequestReader::Step RequestReader::refuse(ApiError error) {
+  refusal_ = std::move(error);
+  return Step::refused;
+}
+
+RequestReader::Step RequestReader::parse(beast::flat_buffer& buffer) {
+  if (refusal_) return Step::refused;
+  while (!parser_.is_done()) {
+    if (buffer.size() == 0) return Step::need_more;
+    beast::error_code ec;
+    auto used = parser_.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (!parser_.is_header_done()) header_bytes_ += used;
+    if (ec == http::error::need_more) {
+      bool full = buffer.size() >= buffer.max_size();
+      if (!parser_.is_header_done()) {
+        // The header still needs a byte more than it has: over the limit if that byte would be.
+        if (header_bytes_ + buffer.size() >= limits_.max_header_bytes) {
+          return refuse(header_too_large(limits_.max_header_bytes));
+        }
+      } else if (full) {
+        return refuse({http::status::request_header_fields_too_large, "invalid_request_error",
+                       "a chunk-size line or the trailer section exceeds " +
+                           std::to_string(limits_.max_header_bytes) + " bytes"});
+      }
+      return Step::need_more;
+    }
+    if (ec) return on_parse_error(ec);
+    if (parser_.is_header_done() && !header_reported_) {
+      header_reported_ = true;
+      if (header_bytes_ > limits_.max_header_bytes) {
+        return refuse(header_too_large(limits_.max_header_bytes));
+      }
+      if (auto framing = check_framing()) return refuse(std::move(*framing));
+      if (parser_.chunked()) {
+        const auto& fields = parser_.get().base();
+        fields_in_header_ = static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
+      }
+      parser_.eager(true);
+      return Step::header_done;
+    }
+  }
+  if (parser_.chunked()) {
+    const auto& fields = parser_.get().base();
+    if (static_cast<std::size_t>(std::distance(fields.begin(), fields.end())) !=
+        fields_in_header_) {
+      return refuse(invalid_request("trailer fields are not accepted"));
+    }
+  }
+  return Step::complete;
+}
+
+RequestReader::Step RequestReader::on_parse_error(const beast::error_code& ec) {
+  if (ec == http::error::header_limit) return refuse(header_too_large(limits_.max_header_bytes));
+  if (ec == http::error::body_limit) {
+    body_unread_ = true;
+    return refuse(request_too_large("request body exceeds the limit of " +
+                                    std::to_string(limits_.max_body_bytes) + " bytes"));
+  }
+  if (parser_.is_header_done()) {
+    return refuse(invalid_request("malformed request body: " + ec.message()));
+  }
+  return refuse(invalid_request("malformed HTTP request: " + ec.message()));
+}
+
+std::optional<ApiError> RequestReader::check_framing() const {
+  const auto& req = parser_.get();
+  if (req.find(http::field::transfer_encoding) == req.end()) return std::nullopt;
+  if (req.version() < 11) {
+    return invalid_request("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+  }
+  if (req.find(http::field::content_length) != req.end()) {
+    return invalid_request("a request may not carry both Transfer-Encoding and Content-Length");
+  }
+  auto codings = transfer_codings(req);
+  auto chunked = [](const std::string& c) { return beast::iequals(c, "chunked"); };
+  if (codings.empty() || !chunked(codings.back()) ||
+      std::count_if(codings.begin(), codings.end(), chunked) != 1) {
+    return invalid_request("Transfer-Encoding must end with chunked, applied once");
+  }
+  if (codings.size() > 1) {
+    return ApiError{http::status::not_implemented, "invalid_request_error",
+                    "Transfer-Encoding " + codings.front() +
+                        " is not supported: send the body chunked or with a Content-Length"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace gw
