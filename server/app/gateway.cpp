@@ -43,7 +43,7 @@ Gateway::Gateway(Config config)
   purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   add_metrics_route(router_, metrics_);
-  server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits);
+  server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits, &gateway_metrics_);
   server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
     m->requests.add({entry.route, std::to_string(entry.status)});
     m->request_seconds.observe(

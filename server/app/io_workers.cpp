@@ -1,5 +1,7 @@
 #include "server/app/io_workers.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+
 namespace gw {
 
 IoWorkers::IoWorkers(std::size_t count) {
@@ -7,6 +9,10 @@ IoWorkers::IoWorkers(std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
+    // Asio makes a context's reactor (an epoll and an eventfd) with its first socket. Make
+    // it now: the first socket may be accepted when descriptors are exhausted, and then
+    // accept() itself would throw instead of failing with EMFILE.
+    boost::asio::ip::tcp::socket reactor_now(*contexts_.back());
   }
 }
 

@@ -6,6 +6,7 @@
 #include "server/http/buffer_room.hpp"
 #include "server/http/connection_cap.hpp"
 #include "server/http/listen_address.hpp"
+#include "server/metrics/gateway_metrics.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -54,8 +55,13 @@ struct HttpServer::Connection {
   bool closed = false;
 };
 
-HttpServer::HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits)
-    : workers_(workers), router_(router), limits_(limits) {}
+HttpServer::HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits,
+                       GatewayMetrics* metrics)
+    : workers_(workers), router_(router), limits_(limits), metrics_(metrics) {}
+
+void HttpServer::count(const char* event) {
+  if (metrics_) metrics_->connection_events.add({event});
+}
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   beast::error_code ec;
@@ -79,13 +85,20 @@ asio::awaitable<void> HttpServer::accept_loop() {
   asio::steady_timer pause(acceptor_->get_executor());
   while (!draining_) {
     std::size_t worker = workers_.next();
-    auto [ec, socket] =
-        co_await acceptor_->async_accept(workers_.context(worker).get_executor(), kTuple);
+    beast::error_code ec;
+    tcp::socket socket(workers_.context(worker));
+    try {
+      std::tie(ec, socket) =
+          co_await acceptor_->async_accept(workers_.context(worker).get_executor(), kTuple);
+    } catch (const boost::system::system_error& e) {
+      ec = e.code();  // the loop must outlive whatever accept() runs into
+    }
     if (ec) {
       if (ec == asio::error::operation_aborted || draining_) break;
       // Out of descriptors and the like: the connection waits in the backlog, and trying
       // again at once would fail again at once. Free a descriptor if an idle connection
       // holds one, and wait.
+      count("accept_failed");
       shed_idle_connection();
       auto failure = backoff.failed(AcceptBackoff::Clock::now());
       if (failure.log) {
@@ -102,11 +115,13 @@ asio::awaitable<void> HttpServer::accept_loop() {
     // At the cap, an idle keep-alive connection makes room; with none idle the newcomer
     // is told to come back (503) rather than left unanswered.
     bool over_capacity = connections_held() >= max_connections_ && !shed_idle_connection();
+    if (over_capacity) count("over_capacity");
     socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
     {
       std::lock_guard lock(mutex_);
       connections_.push_back(conn);
+      if (metrics_) metrics_->connections.set({}, static_cast<double>(connections_.size()));
     }
     asio::co_spawn(workers_.context(worker), serve(conn, worker, over_capacity),
                    [this, conn](std::exception_ptr e) {
@@ -120,6 +135,9 @@ asio::awaitable<void> HttpServer::accept_loop() {
                      std::lock_guard lock(mutex_);
                      if (conn->shed) --shedding_;
                      connections_.remove(conn);
+                     if (metrics_) {
+                       metrics_->connections.set({}, static_cast<double>(connections_.size()));
+                     }
                    });
   }
 }
@@ -130,6 +148,7 @@ bool HttpServer::shed_idle_connection() {
     if (!conn->idle || conn->shed) continue;
     conn->shed = true;
     ++shedding_;
+    count("shed");
     asio::post(conn->stream.get_executor(), [this, conn] {
       if (conn->idle && !conn->closed) {
         conn->stream.socket().cancel();

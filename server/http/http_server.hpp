@@ -15,12 +15,15 @@
 
 namespace gw {
 
+struct GatewayMetrics;
+
 // Accepts connections, spreads them over the workers and runs one coroutine per
 // connection: read with limits, route, answer, keep alive. Also knows every open
 // connection so that a drain can close the idle ones and wait for the busy ones.
 class HttpServer {
  public:
-  HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits);
+  HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits,
+             GatewayMetrics* metrics = nullptr);
 
   // Binds and listens; throws std::system_error with a readable message on failure.
   void listen(const std::string& host, std::uint16_t port);
@@ -61,6 +64,7 @@ class HttpServer {
   asio::awaitable<void> refuse(Exchange& ex, const ApiError& error);
   // Asks the oldest idle keep-alive connection to close; false when none is idle.
   bool shed_idle_connection();
+  void count(const char* event);
   // Connections open and not already asked to close.
   std::size_t connections_held() const;
 
@@ -75,6 +79,7 @@ class HttpServer {
   std::list<std::shared_ptr<Connection>> connections_;
   std::size_t shedding_ = 0;  // connections asked to close, not yet gone
   std::function<void(const RequestLog&)> observer_;
+  GatewayMetrics* metrics_;
 };
 
 }  // namespace gw

@@ -40,6 +40,13 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
       store_seconds(r.histogram("gateway_store_duration_seconds",
                                 "Time a conversation store call took on the blocking pool, by "
                                 "operation.",
-                                kStoreBuckets, {"op"})) {}
+                                kStoreBuckets, {"op"})),
+      connections(r.gauge("gateway_connections", "Client connections open now.")),
+      connection_events(r.counter(
+          "gateway_connection_events_total",
+          "Connection limits at work: idle connections closed to make room (shed), newcomers "
+          "answered 503 at the cap (over_capacity), accept() failures such as EMFILE "
+          "(accept_failed).",
+          {"event"})) {}
 
 }  // namespace gw

@@ -22,7 +22,9 @@ struct GatewayMetrics {
   MetricFamily& active_streams;
   MetricFamily& tokens;  // {direction}
   MetricFamily& cooldowns;
-  MetricFamily& store_seconds;  // {op}
+  MetricFamily& store_seconds;      // {op}
+  MetricFamily& connections;        // open client connections
+  MetricFamily& connection_events;  // {event}: shed, over_capacity, accept_failed
 };
 
 }  // namespace gw

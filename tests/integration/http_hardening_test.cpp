@@ -15,11 +15,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace gw::test {
 namespace {
@@ -52,11 +58,14 @@ json::object body_of(const std::string& response) {
 // A client socket whose reads give up after a few seconds instead of hanging the test.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) : socket_(io_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+  explicit RawClient(std::uint16_t port, bool connect_now = true) : socket_(io_), port_(port) {
+    socket_.open(tcp::v4());
     timeval tv{5, 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect_now) connect();
   }
+  // Needs no new descriptor: the socket is open already.
+  void connect() { socket_.connect({asio::ip::make_address("127.0.0.1"), port_}); }
   // Writes all of `bytes`; false once the server closed or reset the connection.
   bool send(std::string_view bytes) {
     boost::system::error_code ec;
@@ -102,6 +111,7 @@ class RawClient {
  private:
   asio::io_context io_;
   tcp::socket socket_;
+  std::uint16_t port_;
 };
 
 class HttpHardeningTest : public ::testing::Test {
@@ -235,6 +245,47 @@ TEST_F(ConnectionCapTest, WithNoneIdleANewcomerGets503WithRetryAfter) {
   ASSERT_EQ(status_of(res), 503u) << res;
   EXPECT_EQ(body_of(res)["error"].at("type"), "overloaded_error");
   EXPECT_EQ(header_of(res, "retry-after"), "1") << res;
+}
+
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d)) ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+// Finding 3: out of descriptors, accept() failed at once, forever: a core at 100% and a
+// log line per failure. Now the loop pauses (10 ms doubling to 1 s) and logs once a second.
+TEST_F(HttpHardeningTest, OutOfDescriptorsTheAcceptLoopPausesThenServesAgain) {
+  auto failures = [&] {
+    return gateway_.gateway()
+        .metrics()
+        .counter("gateway_connection_events_total", "", {"event"})
+        .value({"accept_failed"});
+  };
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  RawClient client(gateway_.port(), false);  // its descriptors taken before we hog the rest
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = open_descriptors() + 16;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> hogs;
+  for (int fd; (fd = open("/dev/null", O_RDONLY)) >= 0;) hogs.push_back(fd);
+  // Connected in the kernel's backlog; the gateway's accept() fails while we hog the rest.
+  client.connect();
+  ASSERT_TRUE(eventually([&] { return failures() >= 1; }));
+  auto before = failures();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto during = failures() - before;
+  for (int fd : hogs) close(fd);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  // A spinning loop fails hundreds of thousands of times a second; a paced one a handful.
+  EXPECT_LE(during, 20) << "accept() retried " << during << " times in a second";
+  ASSERT_TRUE(client.send(get));
+  EXPECT_EQ(status_of(client.read_response()), 200u);
 }
 
 }  // namespace
