@@ -171,6 +171,23 @@ TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
   EXPECT_EQ((*fake_)->recorded().size(), 2u);
 }
 
+// Issue 9, finding 4: `retry-after: 100000` made the gateway relay the 429 (the wait was
+// past the deadline) and pause every key for 28 hours. Capped, the retry comes after
+// max_retry_after, succeeds, the pause is over for everyone, and the cap is counted.
+TEST_F(QueueRetryTest, AbsurdRetryAfterIsCappedRetriedAndCounted) {
+  start([](Config& c) { c.retry.max_retry_after = 1s; });
+  Fault f = status_fault(429);
+  f.retry_after = 100000;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(post(message("hello"), kKeyB).status, 200u);  // the cooldown did not outlast it
+  auto m = metrics();
+  EXPECT_NE(m.find("gateway_upstream_retry_after_capped_total 1\n"), std::string::npos) << m;
+}
+
 TEST_F(QueueRetryTest, StreamDroppedBeforeFirstEventIsRetriedTransparently) {
   start();
   Fault f;
