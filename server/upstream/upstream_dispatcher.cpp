@@ -180,17 +180,19 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
         out.error = upstream_credentials_rejected();
         co_return out;
       }
+      // Decided once: check_stream_start clears a.status when the stream broke, and that
+      // broken stream must not then be read again as a whole body (the socket at EOF
+      // would be waited on for stream_idle_timeout before the retry).
+      const bool stream = a.status == 200 && call.event_stream();
       if (a.status >= 400) {
         a.retryable = retryable_status(a.status, parse_should_retry(h["x-should-retry"]));
         a.final_error = exhausted_error(a.status, a.retryable, out.attempts, a.hint);
-      } else if (a.status == 200 && call.event_stream()) {
+      } else if (stream) {
         std::string prelude;
         co_await check_stream_start(call, a, prelude);
         if (!a.retryable) out.stream_prelude = std::move(prelude);
       }
-      if (info.read_body && !(a.status == 200 && call.event_stream())) {
-        co_await read_whole_body(call, a, out);
-      }
+      if (info.read_body && !stream) co_await read_whole_body(call, a, out);
     }
     metrics_.upstream_attempts.add({a.outcome});
 
