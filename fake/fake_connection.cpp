@@ -215,6 +215,9 @@ class Session {
       co_return co_await write_stream(req, reply, rid, fault ? &*fault : nullptr);
     }
 
+    if (fault && fault->kind == FaultKind::drop_after_headers) {
+      co_return co_await write_head_only(req, reply, rid);
+    }
     if (fault && fault->kind == FaultKind::slow && fault->delay.count() > 0) {
       if (!co_await wait_watching(fault->delay)) {
         count_disconnect();
@@ -284,6 +287,16 @@ class Session {
     co_return After::drop;
   }
 
+  // The head with its content-length, then the socket closes before a byte of body.
+  asio::awaitable<After> write_head_only(const Request& req, const Reply& reply,
+                                         std::string_view rid) {
+    auto res = json_response(req, reply.status, reply.body, rid, nullptr);
+    note_response(reply.status, std::string());
+    http::response_serializer<http::string_body> sr{res};
+    co_await http::async_write_header(stream_, sr, kTuple);
+    co_return After::drop;
+  }
+
   asio::awaitable<After> write_stream(const Request& req, const Reply& reply, std::string_view rid,
                                       const Fault* fault) {
     http::response<http::empty_body> res{http::status::ok, req.version()};
@@ -300,6 +313,11 @@ class Session {
     }
 
     state_->stats.on_stream_started();
+    if (fault && fault->kind == FaultKind::drop_after_headers) {
+      note_response(200, std::string());
+      state_->stats.on_stream_ended(false);
+      co_return After::drop;
+    }
     const auto& events = reply.events;
     const bool breaks = fault && (fault->kind == FaultKind::drop_mid_stream ||
                                   fault->kind == FaultKind::stream_error);

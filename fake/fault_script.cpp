@@ -10,9 +10,10 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 7> kKindNames = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 8> kKindNames = {{
     {FaultKind::status, "status"},
     {FaultKind::drop_before_response, "drop_before_response"},
+    {FaultKind::drop_after_headers, "drop_after_headers"},
     {FaultKind::drop_mid_stream, "drop_mid_stream"},
     {FaultKind::stream_error, "stream_error"},
     {FaultKind::slow, "slow"},

@@ -9,6 +9,7 @@
 //    "should_retry":false, "error_type":"rate_limit_error", "message":"...",
 //    "count":2}
 //   {"kind":"drop_before_response"}
+//   {"kind":"drop_after_headers"}
 //   {"kind":"drop_mid_stream", "after_events":3}
 //   {"kind":"stream_error", "after_events":3, "error_type":"overloaded_error",
 //    "message":"Overloaded"}
@@ -37,6 +38,8 @@ namespace gw::fake {
 enum class FaultKind {
   status,                // answer an error status instead of the real reply
   drop_before_response,  // read the request, close the socket without a byte
+  drop_after_headers,    // send the 200 head (a stream's, or a JSON answer's with its
+                         // content-length), then close before a byte of body
   drop_mid_stream,       // send after_events SSE events, then close (no message_stop)
   stream_error,          // send after_events events, then an `event: error`, end the stream
   slow,                  // delay_ms between SSE events, or before a JSON answer

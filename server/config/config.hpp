@@ -49,6 +49,9 @@ struct Config {
     Millis max_backoff{8'000};    // backoff cap
     double multiplier = 2.0;      // backoff growth per retry
     Millis deadline{600'000};     // no retry starts later than this after the request came
+    // Longest pause upstream may impose: a retry-after (429's shared cooldown and the wait
+    // before the next attempt) or an exhausted anthropic-ratelimit-* reset is cut to this.
+    Millis max_retry_after{60'000};
   } retry;
 
   // Admission in front of upstream: what does not fit waits, fairly, in a bounded queue.

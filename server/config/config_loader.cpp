@@ -65,6 +65,7 @@ void read_retry(MapReader& m, Config::Retry& r) {
     r.multiplier = v;
   });
   m.read_duration("deadline", r.deadline);
+  m.read_duration("max_retry_after", r.max_retry_after);
 }
 
 void read_queue(MapReader& m, Config::Queue& q) {

@@ -2,6 +2,7 @@
 
 #include <boost/url.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -136,6 +137,7 @@ void validate_config(const Config& config) {
       {config.retry.initial_backoff, "retry.initial_backoff"},
       {config.retry.max_backoff, "retry.max_backoff"},
       {config.retry.deadline, "retry.deadline"},
+      {config.retry.max_retry_after, "retry.max_retry_after"},
       {config.queue.max_wait, "queue.max_wait"},
   };
   for (const auto& [value, path] : durations) require_positive(value, path);
@@ -149,6 +151,10 @@ void validate_config(const Config& config) {
 
   if (config.retry.max_backoff < config.retry.initial_backoff) {
     throw ConfigError("retry.max_backoff", "must not be less than retry.initial_backoff");
+  }
+  // The cap exists so that upstream cannot stop the gateway; an hour is already an outage.
+  if (config.retry.max_retry_after > std::chrono::hours(1)) {
+    throw ConfigError("retry.max_retry_after", "must be at most 1h");
   }
 
   const std::string& level = config.log.level;

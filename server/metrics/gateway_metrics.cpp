@@ -37,6 +37,9 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
                        {"direction"})),
       cooldowns(r.counter("gateway_upstream_cooldowns_total",
                           "Times an upstream 429 or exhausted budget paused dispatch.")),
+      retry_after_capped(
+          r.counter("gateway_upstream_retry_after_capped_total",
+                    "Upstream retry-after hints longer than retry.max_retry_after, cut to it.")),
       store_seconds(r.histogram("gateway_store_duration_seconds",
                                 "Time a conversation store call took on the blocking pool, by "
                                 "operation.",

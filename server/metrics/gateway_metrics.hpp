@@ -22,6 +22,7 @@ struct GatewayMetrics {
   MetricFamily& active_streams;
   MetricFamily& tokens;  // {direction}
   MetricFamily& cooldowns;
+  MetricFamily& retry_after_capped;
   MetricFamily& store_seconds;      // {op}
   MetricFamily& connections;        // open client connections
   MetricFamily& connection_events;  // {event}: shed, over_capacity, accept_failed

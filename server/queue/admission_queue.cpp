@@ -35,9 +35,10 @@ ApiError cancelled_error() {
 }  // namespace
 
 AdmissionQueue::AdmissionQueue(const Config::Queue& config, const std::vector<ClientKey>& keys,
-                               GatewayMetrics* metrics)
+                               GatewayMetrics* metrics, Millis max_pause)
     : config_(config),
       metrics_(metrics),
+      max_pause_(max_pause),
       rpm_(config.requests_per_minute),
       input_tpm_(config.input_tokens_per_minute),
       output_tpm_(config.output_tokens_per_minute),
@@ -269,6 +270,7 @@ void AdmissionQueue::release(AdmissionGrant& grant, std::optional<std::uint64_t>
 
 void AdmissionQueue::pause_until(Clock::time_point until) {
   std::lock_guard lock(mutex_);
+  until = std::min(until, Clock::now() + max_pause_);
   if (until <= paused_until_) return;
   paused_until_ = until;
   if (metrics_) metrics_->cooldowns.add({});
@@ -278,13 +280,14 @@ void AdmissionQueue::pause_until(Clock::time_point until) {
 void AdmissionQueue::observe(const UpstreamLimits& limits,
                              std::chrono::system_clock::time_point system_now) {
   const auto now = Clock::now();
-  // A reset further out than a minute is a monthly cap or a bad clock: not a pause.
-  constexpr auto kMaxPause = std::chrono::seconds(60);
+  // A reset further out than max_pause (a monthly cap, a bad clock) pauses max_pause, as
+  // a long retry-after does: then upstream's own answers say whether the budget is back.
   auto until = [&](const UpstreamBudget& b) -> std::optional<Clock::time_point> {
     if (!b.remaining || *b.remaining >= 1 || !b.reset) return std::nullopt;
-    auto left = std::chrono::duration_cast<Clock::duration>(*b.reset - system_now);
-    if (left <= Clock::duration::zero()) return std::nullopt;
-    return now + std::min<Clock::duration>(left, kMaxPause);
+    if (*b.reset <= system_now) return std::nullopt;
+    // Compared before converting: system and steady durations may differ in range.
+    if (*b.reset - system_now >= max_pause_) return now + max_pause_;
+    return now + std::chrono::duration_cast<Clock::duration>(*b.reset - system_now);
   };
   std::optional<Clock::time_point> pause;
   for (const auto* b :

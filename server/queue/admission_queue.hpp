@@ -56,8 +56,11 @@ class AdmissionQueue {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `max_pause` bounds every cooldown (retry.max_retry_after): upstream can make the
+  // gateway wait, never stop it.
   AdmissionQueue(const Config::Queue& config, const std::vector<ClientKey>& keys,
-                 GatewayMetrics* metrics = nullptr);
+                 GatewayMetrics* metrics = nullptr,
+                 Millis max_pause = Config::Retry{}.max_retry_after);
   ~AdmissionQueue();
   AdmissionQueue(const AdmissionQueue&) = delete;
   AdmissionQueue& operator=(const AdmissionQueue&) = delete;
@@ -73,7 +76,8 @@ class AdmissionQueue {
   // the reservation; nullopt keeps the whole reservation (usage unknown).
   void release(AdmissionGrant& grant, std::optional<std::uint64_t> output_used);
 
-  // Shared cooldown: nobody is admitted before `until` (an upstream 429's retry-after).
+  // Shared cooldown: nobody is admitted before `until` (an upstream 429's retry-after),
+  // or before max_pause from now if that comes first.
   void pause_until(Clock::time_point until);
   // Upstream's anthropic-ratelimit-* view: an exhausted budget pauses dispatch until its
   // reset; the local buckets never believe in more than upstream says is left.
@@ -108,6 +112,7 @@ class AdmissionQueue {
 
   Config::Queue config_;
   GatewayMetrics* metrics_;
+  Clock::duration max_pause_;
 
   mutable std::mutex mutex_;
   TokenBucket rpm_, input_tpm_, output_tpm_;

@@ -1,5 +1,6 @@
 #include "server/queue/upstream_limits.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -32,6 +33,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
                   &second, &n) != 6) {
     return std::nullopt;
   }
+  if (!(second >= 0 && second < 61)) return std::nullopt;  // also NaN, and 1e300
   std::string_view zone = std::string_view(s).substr(static_cast<std::size_t>(n));
   long offset = 0;
   if (zone == "Z" || zone == "z") {
@@ -54,7 +56,11 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   tm.tm_sec = 0;
   std::time_t t = timegm(&tm);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  auto tp = std::chrono::system_clock::from_time_t(t - offset);
+  // system_clock counts nanoseconds in 64 bits, from 1677 to 2262: a reset in the year
+  // 9999 is read as 2200 (still "far away" to whoever caps the pause), one in the year 1
+  // as 1970 (long past).
+  constexpr std::time_t kLatest = 7'258'118'400;  // 2200-01-01T00:00:00Z
+  auto tp = std::chrono::system_clock::from_time_t(std::clamp<std::time_t>(t - offset, 0, kLatest));
   return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                   std::chrono::duration<double>(second));
 }

@@ -12,20 +12,31 @@ namespace gw {
 
 namespace {
 
+// A number of seconds or milliseconds. Too large for a double (1e400) or "inf" is +inf:
+// still a hint, one that the cap cuts down. NaN says nothing.
 std::optional<double> parse_number(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
-    return std::nullopt;
+  if (end != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow or underflow: the sign and the exponent say which.
+    const auto exponent = text.find_first_of("eE");
+    if (exponent != std::string_view::npos &&
+        text.substr(exponent).find('-') != std::string_view::npos) {
+      return 0.0;
+    }
+    return text.front() == '-' ? -HUGE_VAL : HUGE_VAL;
   }
+  if (ec != std::errc{} || std::isnan(value)) return std::nullopt;
   return value;
 }
 
-// IMF-fixdate, the form HTTP uses: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+// IMF-fixdate, the form HTTP uses: "Sun, 06 Nov 1994 08:49:37 GMT". Returned as seconds
+// since the epoch, in a double: a year like 9999 does not fit system_clock's nanoseconds.
+std::optional<double> parse_http_date(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::string s(text);
@@ -46,11 +57,13 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   tm.tm_sec = second;
   std::time_t t = timegm(&tm);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
+  return static_cast<double>(t);
 }
 
-Millis from_double_ms(double ms) {
-  return Millis(static_cast<Millis::rep>(std::ceil(std::min(ms, 1e12))));
+// Milliseconds as a double (any size, +inf included) to a wait no longer than `cap`.
+RetryAfter bounded(double ms, Millis cap) {
+  if (ms > static_cast<double>(cap.count())) return {cap, true};
+  return {Millis(static_cast<Millis::rep>(std::ceil(std::max(ms, 0.0)))), false};
 }
 
 }  // namespace
@@ -78,18 +91,18 @@ bool retryable_status(unsigned status, std::optional<bool> should_retry) {
   }
 }
 
-std::optional<Millis> retry_after_hint(std::string_view retry_after_ms,
-                                       std::string_view retry_after,
-                                       std::chrono::system_clock::time_point now) {
-  if (auto ms = parse_number(retry_after_ms); ms && *ms >= 0) return from_double_ms(*ms);
+std::optional<RetryAfter> retry_after_hint(std::string_view retry_after_ms,
+                                           std::string_view retry_after,
+                                           std::chrono::system_clock::time_point now, Millis cap) {
+  if (auto ms = parse_number(retry_after_ms); ms && *ms >= 0) return bounded(*ms, cap);
   if (retry_after.empty()) return std::nullopt;
   if (auto seconds = parse_number(retry_after)) {
     if (*seconds < 0) return std::nullopt;
-    return from_double_ms(*seconds * 1000.0);
+    return bounded(*seconds * 1000.0, cap);
   }
   if (auto date = parse_http_date(retry_after)) {
-    auto wait = std::chrono::duration_cast<Millis>(*date - now);
-    return std::max(wait, Millis(0));
+    const double now_ms = std::chrono::duration<double, std::milli>(now.time_since_epoch()).count();
+    return bounded(*date * 1000.0 - now_ms, cap);
   }
   return std::nullopt;
 }

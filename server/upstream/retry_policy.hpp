@@ -22,12 +22,20 @@ std::optional<bool> parse_should_retry(std::string_view value);
 // 503, 504 and 529 are worth another attempt.
 bool retryable_status(unsigned status, std::optional<bool> should_retry);
 
+// The wait upstream asked for, cut to `cap`.
+struct RetryAfter {
+  Millis wait{0};
+  bool capped = false;  // upstream asked for more than `cap` (counted in /metrics)
+};
+
 // The wait upstream asked for: retry-after-ms (milliseconds, may be fractional), else
 // retry-after as seconds, else as an HTTP date counted from `now`. Empty strings are
-// absent headers. Negative or unparseable hints are ignored.
-std::optional<Millis> retry_after_hint(std::string_view retry_after_ms,
-                                       std::string_view retry_after,
-                                       std::chrono::system_clock::time_point now);
+// absent headers. Negative or unparseable hints are ignored. A hint above `cap` (however
+// absurd: int64 max, 1e300, the year 9999) waits `cap`: one upstream answer must not
+// pause every key for a day.
+std::optional<RetryAfter> retry_after_hint(std::string_view retry_after_ms,
+                                           std::string_view retry_after,
+                                           std::chrono::system_clock::time_point now, Millis cap);
 
 // Backoff before retry number `retry` (0 for the first): initial * multiplier^retry,
 // capped at max_backoff, minus up to 25% jitter; `unit_random` is in [0, 1).

@@ -96,6 +96,7 @@ asio::awaitable<error_code> UpstreamCall::attempt(const UpstreamRequest& request
     co_return wec;
   }
   parser_.emplace();
+  body_error_ = {};
   parser_->header_limit(64 * 1024);
   parser_->body_limit(boost::none);
   auto hec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
@@ -114,6 +115,7 @@ asio::awaitable<error_code> UpstreamCall::read_some(std::string& out) {
   out.clear();
   if (!conn_ || !parser_) co_return error_code(asio::error::not_connected);
   if (parser_->is_done()) co_return error_code(http::error::end_of_stream);
+  if (body_error_) co_return body_error_;
   // The body lands directly in `out` (its capacity is reused from call to call), not in a
   // buffer inside this coroutine's frame, which would be allocated on every read.
   out.resize(kReadChunk);
@@ -139,6 +141,7 @@ asio::awaitable<error_code> UpstreamCall::read_some(std::string& out) {
   body.data = nullptr;
   body.size = 0;
   if (!ec) conn_->tcp().expires_never();
+  if (ec && ec != http::error::end_of_stream) body_error_ = ec;
   co_return ec;
 }
 

@@ -70,7 +70,9 @@ class UpstreamCall {
   // The whole body, up to `limit` bytes.
   boost::asio::awaitable<boost::system::error_code> read_body(std::string& out, std::size_t limit);
   // The next piece of the body into `out` (replacing it). `http::error::end_of_stream`
-  // once the body is complete; `stream_idle_timeout` bounds each wait.
+  // once the body is complete; `stream_idle_timeout` bounds each wait. After a failure
+  // (upstream closed mid-body, say) every further read fails the same way at once: the
+  // socket is not read again, where a second wait would last the whole idle timeout.
   boost::asio::awaitable<boost::system::error_code> read_some(std::string& out);
   bool done() const { return parser_ && parser_->is_done(); }
 
@@ -86,6 +88,7 @@ class UpstreamCall {
   UpstreamClient& client_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  boost::system::error_code body_error_;  // the read that failed, for the next ones
   bool aborted_ = false;
 };
 

@@ -108,7 +108,9 @@ asio::awaitable<void> read_whole_body(UpstreamCall& call, Attempt& a, Dispatched
 }  // namespace
 
 UpstreamDispatcher::UpstreamDispatcher(const Config& config, GatewayMetrics& metrics)
-    : retry_(config.retry), metrics_(metrics), queue_(config.queue, config.auth.keys, &metrics) {}
+    : retry_(config.retry),
+      metrics_(metrics),
+      queue_(config.queue, config.auth.keys, &metrics, config.retry.max_retry_after) {}
 
 asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
                                                      const UpstreamRequest& request,
@@ -154,8 +156,16 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
       a.status = call.status();
       a.outcome = status_outcome(a.status);
       queue_.observe(parse_upstream_limits(h), std::chrono::system_clock::now());
-      a.hint = retry_after_hint(h["retry-after-ms"], h[http::field::retry_after],
-                                std::chrono::system_clock::now());
+      if (auto hint = retry_after_hint(h["retry-after-ms"], h[http::field::retry_after],
+                                       std::chrono::system_clock::now(), retry_.max_retry_after)) {
+        a.hint = hint->wait;
+        if (hint->capped) {
+          metrics_.retry_after_capped.add({});
+          log::warn("upstream retry-after above retry.max_retry_after: capped",
+                    {{"request_id", log.request_id},
+                     {"max_retry_after_ms", std::to_string(retry_.max_retry_after.count())}});
+        }
+      }
       if (a.status == 429 && a.hint) {
         // Upstream's rate limit is everyone's: pause the whole queue, not just this request.
         queue_.pause_until(Clock::now() + *a.hint);
@@ -170,17 +180,19 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
         out.error = upstream_credentials_rejected();
         co_return out;
       }
+      // Decided once: check_stream_start clears a.status when the stream broke, and that
+      // broken stream must not then be read again as a whole body (the socket at EOF
+      // would be waited on for stream_idle_timeout before the retry).
+      const bool stream = a.status == 200 && call.event_stream();
       if (a.status >= 400) {
         a.retryable = retryable_status(a.status, parse_should_retry(h["x-should-retry"]));
         a.final_error = exhausted_error(a.status, a.retryable, out.attempts, a.hint);
-      } else if (a.status == 200 && call.event_stream()) {
+      } else if (stream) {
         std::string prelude;
         co_await check_stream_start(call, a, prelude);
         if (!a.retryable) out.stream_prelude = std::move(prelude);
       }
-      if (info.read_body && !(a.status == 200 && call.event_stream())) {
-        co_await read_whole_body(call, a, out);
-      }
+      if (info.read_body && !stream) co_await read_whole_body(call, a, out);
     }
     metrics_.upstream_attempts.add({a.outcome});
 

@@ -407,6 +407,26 @@ TEST_F(FakeServerTest, DropMidStreamOnJsonTruncatesTheBody) {
   EXPECT_FALSE(r.complete);
 }
 
+TEST_F(FakeServerTest, DropAfterHeadersSendsTheHeadThenCloses) {
+  std::string error;
+  auto parsed = fake::parse_faults(R"({"faults":[{"kind":"drop_after_headers"}]})", error);
+  ASSERT_TRUE(parsed) << error;
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].kind, FaultKind::drop_after_headers);
+  fake_->faults().add(*parsed);
+  fake_->faults().add(*parsed);
+  auto s = stream(kStreamMessage);
+  EXPECT_EQ(s.status, 200u);
+  EXPECT_TRUE(s.error);
+  EXPECT_FALSE(s.complete);
+  EXPECT_TRUE(s.body.empty()) << s.body;
+  auto j = post("/v1/messages", kMessage);
+  EXPECT_EQ(j.status, 200u);
+  EXPECT_TRUE(j.error);
+  EXPECT_TRUE(j.body.empty()) << j.body;
+  EXPECT_EQ(post("/v1/messages", kMessage).status, 200u);
+}
+
 TEST_F(FakeServerTest, StreamErrorSendsAnErrorEventAndEndsTheStream) {
   Fault f;
   f.kind = FaultKind::stream_error;

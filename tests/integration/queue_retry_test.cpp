@@ -171,6 +171,62 @@ TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
   EXPECT_EQ((*fake_)->recorded().size(), 2u);
 }
 
+// Issue 9, finding 4: `retry-after: 100000` made the gateway relay the 429 (the wait was
+// past the deadline) and pause every key for 28 hours. Capped, the retry comes after
+// max_retry_after, succeeds, the pause is over for everyone, and the cap is counted.
+TEST_F(QueueRetryTest, AbsurdRetryAfterIsCappedRetriedAndCounted) {
+  start([](Config& c) { c.retry.max_retry_after = 1s; });
+  Fault f = status_fault(429);
+  f.retry_after = 100000;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello"));
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(post(message("hello"), kKeyB).status, 200u);  // the cooldown did not outlast it
+  auto m = metrics();
+  EXPECT_NE(m.find("gateway_upstream_retry_after_capped_total 1\n"), std::string::npos) << m;
+}
+
+// Issue 9, finding 7: a stream that upstream closes right after its 200 head waited for
+// stream_idle_timeout (an hour here) before the retry. The client's own timeout turns
+// that stall into a failure instead of a hang.
+TEST_F(QueueRetryTest, StreamClosedRightAfterItsHeadIsRetriedAtOnce) {
+  start([](Config& c) { c.upstream.stream_idle_timeout = 1h; });
+  Fault f;
+  f.kind = FaultKind::drop_after_headers;
+  (*fake_)->faults().add(f);
+  ClientOptions o;
+  o.timeout = 20s;
+  auto r = http_request("POST", url("/v1/messages"), headers(), message("hello", true), o);
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(r.body, sent.back().response_body);
+}
+
+// The same for a JSON answer: its head, then EOF before a byte of body.
+TEST_F(QueueRetryTest, JsonAnswerClosedRightAfterItsHeadIsRetriedAtOnce) {
+  start([](Config& c) {
+    c.upstream.stream_idle_timeout = 1h;
+    c.upstream.response_timeout = 1h;
+  });
+  Fault f;
+  f.kind = FaultKind::drop_after_headers;
+  (*fake_)->faults().add(f);
+  ClientOptions o;
+  o.timeout = 20s;
+  auto r = http_request("POST", url("/v1/messages"), headers(), message("hello"), o);
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_object(r.body)["type"], "message") << r.body;
+  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+}
+
 TEST_F(QueueRetryTest, StreamDroppedBeforeFirstEventIsRetriedTransparently) {
   start();
   Fault f;

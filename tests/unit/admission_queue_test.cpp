@@ -171,6 +171,47 @@ TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
   q.release(g, std::nullopt);
 }
 
+// Finding 4 of issue 9: an upstream's retry-after of a day (or int64 max) paused every
+// key that long; with the cap, the pause ends after max_pause and the waiter gets in.
+TEST(AdmissionQueue, CooldownNeverOutlastsMaxPause) {
+  asio::io_context ioc;
+  Config::Queue c;
+  c.max_wait = 10s;
+  AdmissionQueue q(c, {}, nullptr, 30ms);
+  q.pause_until(std::chrono::steady_clock::time_point::max());
+  q.pause_until(std::chrono::steady_clock::now() + 24h);
+  AdmissionGrant g;
+  std::optional<ApiError> refused;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { refused = co_await q.admit(from("A"), g); },
+      asio::detached);
+  ioc.run();
+  EXPECT_FALSE(refused) << refused->message;
+  EXPECT_TRUE(g.held);
+  q.release(g, std::nullopt);
+}
+
+TEST(AdmissionQueue, FarOffUpstreamResetPausesOnlyMaxPause) {
+  asio::io_context ioc;
+  Config::Queue c;
+  c.max_wait = 10s;
+  AdmissionQueue q(c, {}, nullptr, 30ms);
+  UpstreamLimits limits;
+  limits.requests.remaining = 0;
+  limits.requests.reset = parse_rfc3339("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(limits.requests.reset);
+  q.observe(limits, std::chrono::system_clock::now());
+  AdmissionGrant g;
+  std::optional<ApiError> refused;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { refused = co_await q.admit(from("A"), g); },
+      asio::detached);
+  ioc.run();
+  EXPECT_FALSE(refused) << refused->message;
+  EXPECT_TRUE(g.held);
+  q.release(g, std::nullopt);
+}
+
 TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
   asio::io_context ioc;
   AdmissionQueue q(Config::Queue{}, {});

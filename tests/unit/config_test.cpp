@@ -101,6 +101,7 @@ retry:
   max_backoff: 2s
   multiplier: 1.5
   deadline: 30s
+  max_retry_after: 5s
 queue:
   max_concurrency: 8
   requests_per_minute: 60
@@ -164,6 +165,7 @@ models:
   EXPECT_EQ(c.retry.max_backoff, 2s);
   EXPECT_DOUBLE_EQ(c.retry.multiplier, 1.5);
   EXPECT_EQ(c.retry.deadline, 30s);
+  EXPECT_EQ(c.retry.max_retry_after, 5s);
   EXPECT_EQ(c.queue.max_concurrency, 8u);
   EXPECT_EQ(c.queue.requests_per_minute, 60u);
   EXPECT_EQ(c.queue.input_tokens_per_minute, 1000u);
@@ -571,6 +573,7 @@ TEST(Config, ShippedExampleFileLoads) {
   EXPECT_EQ(c.retry.max_backoff, d.retry.max_backoff);
   EXPECT_DOUBLE_EQ(c.retry.multiplier, d.retry.multiplier);
   EXPECT_EQ(c.retry.deadline, d.retry.deadline);
+  EXPECT_EQ(c.retry.max_retry_after, d.retry.max_retry_after);
   EXPECT_EQ(c.queue.max_concurrency, d.queue.max_concurrency);
   EXPECT_EQ(c.queue.requests_per_minute, d.queue.requests_per_minute);
   EXPECT_EQ(c.queue.input_tokens_per_minute, d.queue.input_tokens_per_minute);
@@ -586,6 +589,11 @@ TEST(Config, RetryAndQueueRules) {
             "retry.multiplier: expected a number from 1 to 10, got \"0.5\"");
   EXPECT_EQ(error_of(with_key("retry:\n  initial_backoff: 2s\n  max_backoff: 1s\n")),
             "retry.max_backoff: must not be less than retry.initial_backoff");
+  EXPECT_EQ(error_of(with_key("retry:\n  max_retry_after: 0s\n")),
+            "retry.max_retry_after: must be greater than 0");
+  EXPECT_EQ(error_of(with_key("retry:\n  max_retry_after: 2h\n")),
+            "retry.max_retry_after: must be at most 1h");
+  EXPECT_EQ(error_of(with_key("retry:\n  max_retry_after: 1h\n")), "no error");
   EXPECT_EQ(error_of(with_key("queue:\n  max_wait: 0s\n")),
             "queue.max_wait: must be greater than 0");
   EXPECT_EQ(error_of(with_key("queue:\n  max_depth: -1\n")),

@@ -101,5 +101,19 @@ TEST(UpstreamLimits, HeadersAndResetTimes) {
   EXPECT_FALSE(parse_rfc3339("yesterday"));
 }
 
+// Years system_clock's nanoseconds cannot hold, and absurd seconds, must not overflow
+// (UBSan): far resets stay far, ancient ones stay past.
+TEST(UpstreamLimits, AbsurdResetTimesDoNotOverflow) {
+  const auto now = std::chrono::system_clock::now();
+  auto far = parse_rfc3339("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(far);
+  EXPECT_GT(*far, now + std::chrono::hours(24 * 365 * 100));
+  auto ancient = parse_rfc3339("0001-01-01T00:00:00Z");
+  ASSERT_TRUE(ancient);
+  EXPECT_LT(*ancient, now);
+  EXPECT_FALSE(parse_rfc3339("2025-08-21T12:40:1e300Z"));
+  EXPECT_FALSE(parse_rfc3339("2025-08-21T12:40:-5Z"));
+}
+
 }  // namespace
 }  // namespace gw
