@@ -200,6 +200,8 @@ class Session {
         case FaultKind::garbage:
           co_return co_await write_json(
               req, 200, "<html><body><h1>502 Bad Gateway</h1></body></html>\n", rid);
+        case FaultKind::body:
+          co_return co_await write_json(req, fault->status, fault->body, rid, &*fault);
         default:
           break;
       }

@@ -19,6 +19,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 8> kKindNames = {{
     {FaultKind::slow, "slow"},
     {FaultKind::hang, "hang"},
     {FaultKind::garbage, "garbage"},
+    {FaultKind::body, "body"},
 }};
 
 // Accepts integers, and doubles that hold a whole number, since JS clients send 1.0.
@@ -117,6 +118,8 @@ std::optional<Fault> parse_fault(const json::value& v, std::string& error) {
   }
   if (!read_string(*o, "error_type", f.error_type, error)) return std::nullopt;
   if (!read_string(*o, "message", f.message, error)) return std::nullopt;
+  if (!read_string(*o, "body", f.body, error)) return std::nullopt;
+  if (f.kind == FaultKind::body && !o->contains("status")) f.status = 200;
   if (o->contains("after_events")) {
     if (!read_non_negative(*o, "after_events", n, error)) return std::nullopt;
     f.after_events = static_cast<std::size_t>(n);

@@ -16,6 +16,7 @@
 //   {"kind":"slow", "delay_ms":200}
 //   {"kind":"hang"}
 //   {"kind":"garbage"}
+//   {"kind":"body", "status":200, "body":"{...}"}   (that exact JSON body, as a reply)
 // Every fault takes either "count" (the next N matching requests, default 1) or
 // "for_ms": the fault applies to every request until for_ms milliseconds after the FIRST
 // request it hit (the window opens on first use, not when scripted, so a test's set-up
@@ -45,6 +46,7 @@ enum class FaultKind {
   slow,                  // delay_ms between SSE events, or before a JSON answer
   hang,                  // never answer; wait for the client to close
   garbage,               // 200 with a body that is not JSON
+  body,                  // `status` with the scripted `body` (application/json)
 };
 
 std::string_view to_string(FaultKind kind);
@@ -62,6 +64,9 @@ struct Fault {
   // overloaded_error / "Overloaded").
   std::string error_type;
   std::string message;
+
+  // body: sent as it is, whatever it holds
+  std::string body;
 
   // drop_mid_stream, stream_error
   std::size_t after_events = 0;

@@ -2,6 +2,7 @@
 
 #include "fake/image_check.hpp"
 #include "fake/token_count.hpp"
+#include "server/common/json_input.hpp"
 
 #include <boost/json.hpp>
 
@@ -443,7 +444,7 @@ std::variant<ParsedRequest, ApiError> parse_request(std::string_view body, Endpo
   // One arena per request: the parsed tree is dropped as a whole when validation ends.
   json::monotonic_resource arena;
   json::parse_options options;
-  options.max_depth = 512;  // tool schemas nest deeper than boost's default of 32
+  options.max_depth = kMaxRequestDepth;  // the gateway accepts what this fake accepts
   json::parser parser(json::storage_ptr(&arena), options);
   boost::system::error_code ec;
   const std::size_t consumed = parser.write(body.data(), body.size(), ec);

@@ -1,5 +1,7 @@
 #include "server/common/api_error.hpp"
 
+#include "server/common/utf8.hpp"
+
 #include <boost/json.hpp>
 
 namespace gw {
@@ -8,13 +10,14 @@ namespace http = boost::beast::http;
 
 std::string error_body(std::string_view type, std::string_view message,
                        std::string_view request_id) {
+  // A message may quote the client (a path, a field name): the body must stay JSON.
   boost::json::object err;
-  err["type"] = type;
-  err["message"] = message;
+  err["type"] = valid_utf8(type);
+  err["message"] = valid_utf8(message);
   boost::json::object body;
   body["type"] = "error";
   body["error"] = std::move(err);
-  body["request_id"] = request_id;
+  body["request_id"] = valid_utf8(request_id);
   return boost::json::serialize(body);
 }
 

@@ -1,5 +1,6 @@
 #include "server/passthrough/passthrough_routes.hpp"
 
+#include "server/common/json_input.hpp"
 #include "server/passthrough/upstream_relay.hpp"
 #include "server/queue/token_estimate.hpp"
 #include "server/upstream/header_rules.hpp"
@@ -16,9 +17,9 @@ namespace {
 // upstream; the body itself is never rewritten.
 std::optional<ApiError> check_body(const std::string& body, const ClientKey* key, bool estimate,
                                    DispatchInfo& info) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(body, ec);
-  if (ec) return invalid_request("The request body is not valid JSON: " + ec.message());
+  auto parsed = parse_client_json(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
+  const auto& value = std::get<boost::json::value>(parsed);
   if (!value.is_object()) return invalid_request("The request body must be a JSON object");
   const auto& object = value.as_object();
   if (const auto* stream = object.if_contains("stream"); stream && stream->is_bool()) {

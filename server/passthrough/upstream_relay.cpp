@@ -1,5 +1,6 @@
 #include "server/passthrough/upstream_relay.hpp"
 
+#include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
 #include "server/sse/sse_parser.hpp"
 #include "server/sse/sse_writer.hpp"
@@ -27,7 +28,7 @@ struct Usage {
 void usage_from_event(const SseEvent& e, Usage& out) {
   if (e.event != "message_start" && e.event != "message_delta") return;
   boost::system::error_code ec;
-  auto v = boost::json::parse(e.data, ec);
+  auto v = parse_upstream_json(e.data, ec);
   if (!ec && v.is_object()) read_event_usage(e.event, v.as_object(), out.input, out.output);
 }
 
@@ -118,7 +119,7 @@ asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
   if (call.status() == 200) {
     boost::system::error_code jec;
-    auto v = boost::json::parse(body, jec);
+    auto v = parse_upstream_json(body, jec);
     if (!jec && v.is_object()) {
       read_usage(v.as_object().if_contains("usage"), usage.input, usage.output);
     }

@@ -1,5 +1,6 @@
 #include "server/sessions/session_input.hpp"
 
+#include "server/common/json_input.hpp"
 #include "server/vision/base64.hpp"
 #include "server/vision/image_sniff.hpp"
 
@@ -25,9 +26,9 @@ bool blank(std::string_view s) {
 }
 
 std::variant<json::object, ApiError> parse_body(std::string_view body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) return invalid_request("The request body is not valid JSON: " + ec.message());
+  auto parsed = parse_client_json(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
+  json::value& v = std::get<json::value>(parsed);
   if (!v.is_object()) return invalid_request("The request body must be a JSON object");
   return std::move(v.as_object());
 }
@@ -150,10 +151,31 @@ std::optional<std::string> parse_system(const json::object& o, std::string& out)
   return std::nullopt;
 }
 
+// Code points, not bytes: a key's limit reads the same in any script.
+std::size_t code_points(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 std::optional<ApiError> parse_metadata(const json::object& o, std::string& out) {
   const json::value* v = field(o, "metadata");
   if (!v) return std::nullopt;
   if (!v->is_object()) return at("metadata", "Input should be a valid dictionary");
+  const json::object& m = v->get_object();
+  if (m.size() > kMaxMetadataKeys) {
+    return at("metadata", "at most " + std::to_string(kMaxMetadataKeys) + " keys are allowed");
+  }
+  for (const auto& [key, value] : m) {
+    if (code_points(key) > kMaxMetadataKeyChars) {
+      return at("metadata", "keys must be at most " + std::to_string(kMaxMetadataKeyChars) +
+                                " characters long");
+    }
+    if (json::serialize(value).size() > kMaxMetadataValueBytes) {
+      return at(
+          "metadata." + std::string(key),
+          "a value must be at most " + std::to_string(kMaxMetadataValueBytes) + " bytes as JSON");
+    }
+  }
   out = json::serialize(*v);
   return std::nullopt;
 }

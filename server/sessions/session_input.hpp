@@ -5,12 +5,20 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace gw {
+
+// Bounds on a session's `metadata`, as peers bound theirs (16 keys, keys of 64 characters,
+// values of 512): labels for the caller's own bookkeeping, not a document store. Every
+// list page repeats them, so they also bound what a list can cost.
+inline constexpr std::size_t kMaxMetadataKeys = 16;
+inline constexpr std::size_t kMaxMetadataKeyChars = 64;
+inline constexpr std::size_t kMaxMetadataValueBytes = 512;  // each value, serialized
 
 // The body of POST /v1/sessions, checked. Absent fields take the config's defaults later.
 struct NewSession {

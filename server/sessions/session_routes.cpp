@@ -25,6 +25,11 @@ std::variant<const ClientKey*, ApiError> caller(const SessionServices& s, Exchan
   return who;
 }
 
+// A list answer's bound, whatever its sessions hold (their system prompts, metadata stored
+// before metadata was bounded): a page ends early, with has_more, rather than grow past it.
+constexpr std::size_t kMaxListBytes = 1024 * 1024;
+constexpr std::size_t kPageFields = 256;  // has_more, first_id, last_id around the sessions
+
 ApiError session_not_found(std::string_view id) {
   return not_found("session " + std::string(id) + " not found");
 }
@@ -119,8 +124,9 @@ asio::awaitable<void> SessionRoutes::list(Exchange& ex) {
     }
   }
   const std::string owner = ex.log().client_key;
-  auto page =
-      co_await s_.store_call("list", [&] { return s_.store.list_sessions(owner, limit, after); });
+  auto page = co_await s_.store_call("list", [&] {
+    return s_.store.list_sessions(owner, limit, after, kMaxListBytes - kPageFields);
+  });
   if (!page.ok()) {
     co_await ex.respond_error(store_failed(page.error, ex));
     co_return;

@@ -1,6 +1,7 @@
 #include "server/sessions/turn_runner.hpp"
 
 #include "server/common/ids.hpp"
+#include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
 #include "server/http/event_stream.hpp"
 #include "server/queue/token_estimate.hpp"
@@ -38,7 +39,7 @@ std::string rstrip(std::string s) {
 std::uint64_t estimate_tokens_of(const std::string& body) {
   if (body.find(R"("type":"image")") == std::string::npos) return body.size() / 4;
   json::error_code ec;
-  auto parsed = json::parse(body, ec);
+  auto parsed = parse_upstream_json(body, ec);
   return !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : body.size() / 4;
 }
 
@@ -279,7 +280,7 @@ class Turn {
       ex_.log().error_type = "upstream_" + std::to_string(call.status());
       // Upstream's error body already has the API.md shape; anything else gets ours.
       json::error_code jec;
-      auto parsed = ec ? json::value() : json::parse(body, jec);
+      auto parsed = ec ? json::value() : parse_upstream_json(body, jec);
       if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
         held_.reset();
         co_await events.write(sse_event("error", body, next_id()));

@@ -1,5 +1,6 @@
 #include "server/sessions/upstream_reply.hpp"
 
+#include "server/common/json_input.hpp"
 #include "server/upstream/message_usage.hpp"
 
 #include <boost/json.hpp>
@@ -25,7 +26,7 @@ void read_stop(const json::object& o, UpstreamReply& r) {
 
 std::optional<UpstreamReply> parse_message_json(std::string_view body) {
   json::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = parse_upstream_json(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
   const json::object& o = v.get_object();
   if (string_at(o, "type") != "message") return std::nullopt;
@@ -52,7 +53,7 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
     return;
   }
   json::error_code ec;
-  json::value v = json::parse(event.data, ec);
+  json::value v = parse_upstream_json(event.data, ec);
   if (ec || !v.is_object()) return;
   const json::object& o = v.get_object();
   read_event_usage(event.event, o, reply_.usage.input_tokens, reply_.usage.output_tokens);

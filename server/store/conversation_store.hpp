@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,12 @@ struct SessionPatch {
   std::optional<std::string> metadata_json;
 };
 
+// At least what a session takes in a list answer: its JSON fields and the fixed rest (keys,
+// counts, timestamps: about 320 bytes at most).
+inline std::size_t listed_bytes(const SessionRecord& s) {
+  return 320 + s.id.size() + s.model.size() + s.system_json.size() + s.metadata_json.size();
+}
+
 struct SessionPage {
   std::vector<SessionRecord> sessions;
   bool has_more = false;
@@ -80,9 +87,12 @@ class ConversationStore {
                               const std::vector<StoredMessage>& seed) = 0;
   virtual std::optional<SessionRecord> get_session(const std::string& id) = 0;
   // `owner`'s sessions, newest first, starting after the session `after_id` (empty: from
-  // the newest). An unknown `after_id` yields an empty page.
+  // the newest). An unknown `after_id`, or another owner's, yields an empty page: the
+  // answer must not tell that someone else's session exists. The page also ends (with
+  // has_more) before the sessions' listed_bytes would pass `max_bytes`, though it always
+  // holds one session if there is one, so that paging moves on.
   virtual SessionPage list_sessions(const std::string& owner, std::size_t limit,
-                                    const std::string& after_id) = 0;
+                                    const std::string& after_id, std::size_t max_bytes) = 0;
   // nullopt when the session does not exist.
   virtual std::optional<SessionRecord> update_session(const std::string& id,
                                                       const SessionPatch& patch,

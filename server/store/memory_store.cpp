@@ -20,19 +20,21 @@ std::optional<SessionRecord> MemoryStore::get_session(const std::string& id) {
 }
 
 SessionPage MemoryStore::list_sessions(const std::string& owner, std::size_t limit,
-                                       const std::string& after_id) {
+                                       const std::string& after_id, std::size_t max_bytes) {
   std::lock_guard lock(mutex_);
   SessionPage page;
   auto it = by_order_.rbegin();
   if (!after_id.empty()) {
     auto after = sessions_.find(after_id);
-    if (after == sessions_.end()) return page;
+    if (after == sessions_.end() || after->second.session.owner != owner) return page;
     it = std::make_reverse_iterator(by_order_.find(after->second.order));
   }
+  std::size_t bytes = 0;
   for (; it != by_order_.rend(); ++it) {
     const SessionRecord& s = sessions_.at(it->second).session;
     if (s.owner != owner) continue;
-    if (page.sessions.size() == limit) {
+    bytes += listed_bytes(s);
+    if (page.sessions.size() == limit || (!page.sessions.empty() && bytes > max_bytes)) {
       page.has_more = true;
       break;
     }

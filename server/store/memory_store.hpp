@@ -15,7 +15,7 @@ class MemoryStore final : public ConversationStore {
                       const std::vector<StoredMessage>& seed) override;
   std::optional<SessionRecord> get_session(const std::string& id) override;
   SessionPage list_sessions(const std::string& owner, std::size_t limit,
-                            const std::string& after_id) override;
+                            const std::string& after_id, std::size_t max_bytes) override;
   std::optional<SessionRecord> update_session(const std::string& id, const SessionPatch& patch,
                                               EpochMillis at) override;
   bool delete_session(const std::string& id) override;

@@ -281,14 +281,14 @@ std::optional<SessionRecord> SqliteStore::get_session(const std::string& id) {
 }
 
 SessionPage SqliteStore::list_sessions(const std::string& owner, std::size_t limit,
-                                       const std::string& after_id) {
+                                       const std::string& after_id, std::size_t max_bytes) {
   Reader r(*this);
   Transaction snapshot(*r->st, false);
   SessionPage page;
   std::optional<std::int64_t> after;
   if (!after_id.empty()) {
     auto found = r->find(after_id);
-    if (!found) return page;
+    if (!found || found->second.owner != owner) return page;
     after = found->first;
   }
   SqliteStatement& stmt = after ? r->st->page_after : r->st->page_first;
@@ -296,12 +296,19 @@ SessionPage SqliteStore::list_sessions(const std::string& owner, std::size_t lim
   // One more than asked tells whether there is a next page.
   q->bind(1, owner).bind(2, to_i64(limit + 1));
   if (after) q->bind(3, *after);
+  std::size_t bytes = 0;
   while (q->step()) {
     if (page.sessions.size() == limit) {
       page.has_more = true;
       break;
     }
-    page.sessions.push_back(read_session(stmt));
+    SessionRecord s = read_session(stmt);
+    bytes += listed_bytes(s);
+    if (!page.sessions.empty() && bytes > max_bytes) {
+      page.has_more = true;
+      break;
+    }
+    page.sessions.push_back(std::move(s));
   }
   return page;
 }

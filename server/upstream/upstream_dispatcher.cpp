@@ -1,5 +1,6 @@
 #include "server/upstream/upstream_dispatcher.hpp"
 
+#include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
 #include "server/sse/sse_parser.hpp"
 #include "server/upstream/retry_policy.hpp"
@@ -94,7 +95,7 @@ asio::awaitable<void> read_whole_body(UpstreamCall& call, Attempt& a, Dispatched
   }
   if (a.status < 300) {
     boost::system::error_code jec;
-    boost::json::parse(body, jec);
+    parse_upstream_json(body, jec);
     if (jec) {
       a.outcome = "garbage";
       a.retryable = true;

@@ -148,3 +148,61 @@ TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
 
 }  // namespace
 }  // namespace gw
+
+namespace gw {
+namespace {
+
+std::string metadata_body(const std::string& metadata) {
+  return R"({"metadata":)" + metadata + "}";
+}
+
+TEST(SessionInput, MetadataWithinItsBoundsIsKept) {
+  std::string m = "{";
+  for (std::size_t i = 0; i < kMaxMetadataKeys; ++i) {
+    if (i) m += ',';
+    // The longest key (in characters: each é is two bytes) and the longest value.
+    std::string key;
+    for (std::size_t c = 0; c + 3 < kMaxMetadataKeyChars; ++c) key += "\xC3\xA9";
+    key += "k" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+    m += '"' + key + R"(":")" + std::string(kMaxMetadataValueBytes - 2, 'v') + '"';
+  }
+  m += '}';
+  auto r = parse_new_session(metadata_body(m));
+  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << error_of(r);
+  EXPECT_EQ(std::get<NewSession>(r).metadata_json.size(), m.size());
+  auto p = parse_session_patch(metadata_body(m));
+  ASSERT_TRUE(std::holds_alternative<SessionPatch>(p)) << error_of(p);
+}
+
+TEST(SessionInput, MetadataPastItsBoundsIsRefusedNamingTheLimit) {
+  std::string many = "{";
+  for (std::size_t i = 0; i <= kMaxMetadataKeys; ++i) {
+    many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  }
+  many += '}';
+  EXPECT_EQ(error_of(parse_new_session(metadata_body(many))),
+            "metadata: at most 16 keys are allowed");
+  const std::string long_key = R"({")" + std::string(kMaxMetadataKeyChars + 1, 'k') + R"(":1})";
+  EXPECT_EQ(error_of(parse_new_session(metadata_body(long_key))),
+            "metadata: keys must be at most 64 characters long");
+  const std::string big_value =
+      R"({"app":")" + std::string(kMaxMetadataValueBytes - 1, 'v') + R"("})";
+  EXPECT_EQ(error_of(parse_session_patch(metadata_body(big_value))),
+            "metadata.app: a value must be at most 512 bytes as JSON");
+  // A nested value counts as its whole serialization.
+  std::string nested = R"({"app":[)";
+  for (int i = 0; i < 200; ++i) nested += (i ? ",100" : "100");
+  nested += "]}";
+  EXPECT_EQ(error_of(parse_new_session(metadata_body(nested))),
+            "metadata.app: a value must be at most 512 bytes as JSON");
+}
+
+TEST(SessionInput, NonFiniteMetadataIsRefused) {
+  EXPECT_EQ(error_of(parse_new_session(R"({"metadata":{"score":1e400}})")),
+            "metadata.score: number out of range (it must be finite)");
+  EXPECT_EQ(error_of(parse_session_patch(R"({"metadata":{"score":-1e400}})")),
+            "metadata.score: number out of range (it must be finite)");
+}
+
+}  // namespace
+}  // namespace gw

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,6 +18,8 @@ namespace gw {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::size_t kNoBound = SIZE_MAX;
 
 struct StoreKind {
   std::string name;
@@ -138,20 +141,55 @@ TEST_P(StoreConformance, ListIsPerOwnerNewestFirstAndPaged) {
     store_->create_session(session("ses_a" + std::to_string(i), "alice"), {});
     store_->create_session(session("ses_b" + std::to_string(i), "bob"), {});
   }
-  auto page = store_->list_sessions("alice", 2, "");
+  auto page = store_->list_sessions("alice", 2, "", kNoBound);
   ASSERT_EQ(page.sessions.size(), 2u);
   EXPECT_TRUE(page.has_more);
   EXPECT_EQ(page.sessions[0].id, "ses_a4");
   EXPECT_EQ(page.sessions[1].id, "ses_a3");
-  page = store_->list_sessions("alice", 2, "ses_a3");
+  page = store_->list_sessions("alice", 2, "ses_a3", kNoBound);
   ASSERT_EQ(page.sessions.size(), 2u);
   EXPECT_EQ(page.sessions[0].id, "ses_a2");
-  page = store_->list_sessions("alice", 2, "ses_a1");
+  page = store_->list_sessions("alice", 2, "ses_a1", kNoBound);
   ASSERT_EQ(page.sessions.size(), 1u);
   EXPECT_FALSE(page.has_more);
   EXPECT_EQ(page.sessions[0].id, "ses_a0");
-  EXPECT_TRUE(store_->list_sessions("carol", 10, "").sessions.empty());
-  EXPECT_TRUE(store_->list_sessions("alice", 10, "ses_unknown").sessions.empty());
+  EXPECT_TRUE(store_->list_sessions("carol", 10, "", kNoBound).sessions.empty());
+  EXPECT_TRUE(store_->list_sessions("alice", 10, "ses_unknown", kNoBound).sessions.empty());
+}
+
+TEST_P(StoreConformance, ListAfterAnotherOwnersSessionIsAsIfUnknown) {
+  store_->create_session(session("ses_b0", "bob"), {});
+  store_->create_session(session("ses_a0", "alice"), {});
+  // bob's own session is older than alice's: listing from hers would otherwise find it.
+  auto page = store_->list_sessions("bob", 10, "ses_a0", kNoBound);
+  EXPECT_TRUE(page.sessions.empty());
+  EXPECT_FALSE(page.has_more);
+}
+
+TEST_P(StoreConformance, ListPageEndsBeforeItsByteBoundButNeverEmpty) {
+  const std::string big(10'000, 'x');
+  for (int i = 0; i < 7; ++i) {
+    SessionRecord s = session("ses_" + std::to_string(i));
+    s.system_json = '"' + big + '"';
+    store_->create_session(s, {});
+  }
+  const std::size_t one = listed_bytes(*store_->get_session("ses_0"));
+  // Three fit, a fourth would not: every page but the last ends early with has_more.
+  std::vector<std::string> seen;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->list_sessions("alice", 100, after, 3 * one + one / 2);
+    for (const auto& s : page.sessions) seen.push_back(s.id);
+    if (!page.has_more) break;
+    EXPECT_EQ(page.sessions.size(), 3u);
+    after = page.sessions.back().id;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"ses_6", "ses_5", "ses_4", "ses_3", "ses_2", "ses_1",
+                                            "ses_0"}));
+  // A session bigger than the bound alone still gets a page of its own.
+  auto page = store_->list_sessions("alice", 100, "", 10);
+  ASSERT_EQ(page.sessions.size(), 1u);
+  EXPECT_TRUE(page.has_more);
 }
 
 TEST_P(StoreConformance, UpdateChangesOnlyWhatIsGiven) {
@@ -183,7 +221,7 @@ TEST_P(StoreConformance, DeleteRemovesHistoryAndPurgeTakesOnlyIdle) {
   EXPECT_TRUE(store_->delete_session("ses_new"));
   EXPECT_FALSE(store_->delete_session("ses_new"));
   EXPECT_TRUE(store_->messages("ses_new").empty());
-  EXPECT_TRUE(store_->list_sessions("alice", 10, "").sessions.empty());
+  EXPECT_TRUE(store_->list_sessions("alice", 10, "", kNoBound).sessions.empty());
 }
 
 TEST_P(StoreConformance, ConcurrentCommitsToOneSessionNeverInterleave) {
