@@ -21,6 +21,10 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
       raw_.push_back('\n');
       line_start_ = raw_.size();
       i = 1;
+      // Counted as it would be had "\r\n" come in one feed: the limit must not depend on
+      // where the stream was split.
+      check_size();
+      if (overflowed_) return;
     }
     if (held_blank_line_) {
       held_blank_line_ = false;
