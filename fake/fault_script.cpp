@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 8> kKindNames = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 9> kKindNames = {{
     {FaultKind::status, "status"},
     {FaultKind::drop_before_response, "drop_before_response"},
     {FaultKind::drop_after_headers, "drop_after_headers"},
