@@ -19,7 +19,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The transfer codings of every Transfer-Encoding line, in order; parameters dropped.
+// The transfer codings of every Transfer-Encoding line, in order, parameters and all:
+// `chunked;x` is not `chunked`.
 std::vector<std::string> transfer_codings(const Request& req) {
   std::vector<std::string> codings;
   auto [first, last] = req.equal_range(http::field::transfer_encoding);
@@ -29,7 +30,7 @@ std::vector<std::string> transfer_codings(const Request& req) {
       auto comma = rest.find(',');
       auto item = rest.substr(0, comma);
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-      item = trim(item.substr(0, item.find(';')));
+      item = trim(item);
       if (!item.empty()) codings.emplace_back(item);
     }
   }
@@ -132,6 +133,10 @@ std::optional<ApiError> RequestReader::check_framing() const {
   if (codings.empty() || !chunked(codings.back()) ||
       std::count_if(codings.begin(), codings.end(), chunked) != 1) {
     return invalid_request("Transfer-Encoding must end with chunked, applied once");
+  }
+  if (!parser_.chunked()) {
+    // Whatever we read in the field, the body's framing is what Beast decided.
+    return invalid_request("Transfer-Encoding must be chunked");
   }
   if (codings.size() > 1) {
     return ApiError{http::status::not_implemented, "invalid_request_error",

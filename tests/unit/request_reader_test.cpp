@@ -126,6 +126,7 @@ TEST(RequestReader, OnlyChunkedIsAcceptedAsTransferCoding) {
            Case{"Transfer-Encoding: chunked, gzip\r\n", 400},
            Case{"Transfer-Encoding: identity\r\n", 400},
            Case{"Transfer-Encoding: \r\n", 400},
+           Case{"Transfer-Encoding: chunked;x=1\r\n", 400},
        }) {
     RequestReader reader(kLimits);
     auto r = feed(reader, "POST / HTTP/1.1\r\nHost: x\r\n" + c.fields + "\r\nabc");
