@@ -1,5 +1,7 @@
 #include "server/config/value_parsers.hpp"
 
+#include "server/common/trim.hpp"
+
 #include <boost/asio/ip/address_v6.hpp>
 
 #include <array>
@@ -10,23 +12,17 @@
 namespace gw {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Splits "123unit" into the digits and the (trimmed) unit. Digits only: a sign or a
 // fraction makes the whole value invalid.
 std::optional<std::pair<std::uint64_t, std::string_view>> number_and_unit(std::string_view s) {
-  s = trim(s);
+  s = trim_ows(s);
   std::size_t digits = 0;
   while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
   if (digits == 0) return std::nullopt;
   std::uint64_t value = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + digits, value);
   if (ec != std::errc() || ptr != s.data() + digits) return std::nullopt;
-  return std::pair{value, trim(s.substr(digits))};
+  return std::pair{value, trim_ows(s.substr(digits))};
 }
 
 std::optional<std::uint64_t> scaled(std::uint64_t value, std::uint64_t factor) {
@@ -75,7 +71,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.empty()) return std::nullopt;
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -84,7 +80,7 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   for (std::string_view yes : {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"}) {
     if (text == yes) return true;
   }
@@ -95,7 +91,7 @@ std::optional<bool> parse_bool(std::string_view text) {
 }
 
 std::optional<HostPort> parse_host_port(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   HostPort out;
   std::string_view port;
   if (text.starts_with('[')) {

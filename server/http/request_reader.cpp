@@ -1,5 +1,7 @@
 #include "server/http/request_reader.hpp"
 
+#include "server/common/trim.hpp"
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -13,12 +15,6 @@ namespace gw {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The transfer codings of every Transfer-Encoding line, in order, parameters and all:
 // `chunked;x` is not `chunked`.
 std::vector<std::string> transfer_codings(const Request& req) {
@@ -30,7 +26,7 @@ std::vector<std::string> transfer_codings(const Request& req) {
       auto comma = rest.find(',');
       auto item = rest.substr(0, comma);
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-      item = trim(item);
+      item = trim_ows(item);
       if (!item.empty()) codings.emplace_back(item);
     }
   }

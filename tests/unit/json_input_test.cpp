@@ -1,4 +1,5 @@
 #include "server/common/json_input.hpp"
+#include "support/invalid_request_message.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -19,16 +20,6 @@ std::string nested_objects(std::size_t levels, std::string_view key = "a") {
   return s;
 }
 
-std::string error_of(const std::variant<json::value, ApiError>& r) {
-  if (const auto* e = std::get_if<ApiError>(&r)) {
-    EXPECT_EQ(e->status, boost::beast::http::status::bad_request);
-    EXPECT_EQ(e->type, "invalid_request_error");
-    return e->message;
-  }
-  ADD_FAILURE() << "expected an error";
-  return {};
-}
-
 TEST(JsonInput, ClientBodyWithADeepToolSchemaIsAccepted) {
   // A tool whose input_schema nests 15 object levels (properties of properties ...), as
   // Boost's default depth of 32 refused: each level is a schema and its "properties".
@@ -41,7 +32,7 @@ TEST(JsonInput, ClientBodyWithADeepToolSchemaIsAccepted) {
       R"("tools":[{"name":"t","input_schema":)" +
       schema + "}]}";
   auto r = parse_client_json(body);
-  ASSERT_TRUE(std::holds_alternative<json::value>(r)) << error_of(r);
+  ASSERT_TRUE(std::holds_alternative<json::value>(r)) << invalid_request_message(r);
   EXPECT_TRUE(std::get<json::value>(r).is_object());
   EXPECT_TRUE(std::holds_alternative<json::value>(
       parse_client_json(R"({"x":)" + nested_objects(kMaxRequestDepth - 1) + "}")));
@@ -51,25 +42,28 @@ TEST(JsonInput, ClientBodyBombIsRefusedWithA400) {
   for (std::size_t depth : {kMaxRequestDepth + 1, std::size_t{100'000}}) {
     std::string bomb(depth, '[');
     bomb.append(depth, ']');
-    EXPECT_EQ(error_of(parse_client_json(bomb)),
+    EXPECT_EQ(invalid_request_message(parse_client_json(bomb)),
               "The request body is not valid JSON: it nests deeper than 512 levels");
   }
 }
 
 TEST(JsonInput, ClientBodyThatIsNotJsonSaysSo) {
-  EXPECT_NE(error_of(parse_client_json(R"({"a":)")).find("The request body is not valid JSON: "),
+  EXPECT_NE(invalid_request_message(parse_client_json(R"({"a":)"))
+                .find("The request body is not valid JSON: "),
             std::string::npos);
-  EXPECT_NE(error_of(parse_client_json(R"({"a":1} x)")).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(invalid_request_message(parse_client_json(R"({"a":1} x)")).find("not valid JSON"),
+            std::string::npos);
 }
 
 TEST(JsonInput, NonFiniteNumbersAreRefusedNamingTheField) {
-  EXPECT_EQ(error_of(parse_client_json(R"({"metadata":{"score":1e400}})")),
+  EXPECT_EQ(invalid_request_message(parse_client_json(R"({"metadata":{"score":1e400}})")),
             "metadata.score: number out of range (it must be finite)");
-  EXPECT_EQ(
-      error_of(parse_client_json(R"({"messages":[{"role":"user","content":[{"type":"tool_result"},)"
-                                 R"({"type":"tool_use","input":{"y":[1,2],"x":-1e999}}]}]})")),
-      "messages.0.content.1.input.x: number out of range (it must be finite)");
-  EXPECT_EQ(error_of(parse_client_json("1e400")), "body: number out of range (it must be finite)");
+  EXPECT_EQ(invalid_request_message(parse_client_json(
+                R"({"messages":[{"role":"user","content":[{"type":"tool_result"},)"
+                R"({"type":"tool_use","input":{"y":[1,2],"x":-1e999}}]}]})")),
+            "messages.0.content.1.input.x: number out of range (it must be finite)");
+  EXPECT_EQ(invalid_request_message(parse_client_json("1e400")),
+            "body: number out of range (it must be finite)");
   // Large but finite numbers are numbers.
   EXPECT_TRUE(std::holds_alternative<json::value>(
       parse_client_json(R"({"a":1e300,"b":-1.7976931348623157e308,"c":18446744073709551615})")));
@@ -79,7 +73,7 @@ TEST(JsonInput, NonFiniteSearchIsIterativeAtTheDepthBound) {
   // Deepest a client body can be: found without recursion, and the path names every level.
   std::string body = nested_objects(kMaxRequestDepth - 1, "k");
   body.replace(body.find('1'), 1, "1e400");
-  const std::string message = error_of(parse_client_json(body));
+  const std::string message = invalid_request_message(parse_client_json(body));
   EXPECT_EQ(message.rfind("k.k.k.", 0), 0u) << message.substr(0, 40);
   EXPECT_EQ(message.size(),
             (kMaxRequestDepth - 1) * 2 - 1 +

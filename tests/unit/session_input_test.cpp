@@ -1,4 +1,5 @@
 #include "server/sessions/session_input.hpp"
+#include "support/invalid_request_message.hpp"
 
 #include "test_images.hpp"
 
@@ -6,17 +7,6 @@
 
 namespace gw {
 namespace {
-
-template <class T>
-std::string error_of(const std::variant<T, ApiError>& r) {
-  if (const auto* e = std::get_if<ApiError>(&r)) {
-    EXPECT_EQ(e->status, boost::beast::http::status::bad_request);
-    EXPECT_EQ(e->type, "invalid_request_error");
-    return e->message;
-  }
-  ADD_FAILURE() << "expected an error";
-  return {};
-}
 
 TEST(SessionInput, NewSessionAllOptional) {
   auto r = parse_new_session("{}");
@@ -33,7 +23,7 @@ TEST(SessionInput, NewSessionWithSeedMessages) {
     "max_tokens":1024,"metadata":{"app":"helpdesk"},
     "messages":[{"role":"user","content":"What's the capital of France?"},
                 {"role":"assistant","content":[{"type":"text","text":"Paris."}]}]})");
-  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << error_of(r);
+  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << invalid_request_message(r);
   const auto& s = std::get<NewSession>(r);
   EXPECT_EQ(*s.model, "claude-opus-4-7");
   EXPECT_EQ(s.system_json, R"("You are terse.")");
@@ -46,30 +36,36 @@ TEST(SessionInput, NewSessionWithSeedMessages) {
 }
 
 TEST(SessionInput, NewSessionErrorsNameTheField) {
-  EXPECT_NE(error_of(parse_new_session("{not json")).find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of(parse_new_session("[]")).find("JSON object"), std::string::npos);
-  EXPECT_EQ(error_of(parse_new_session(R"({"model":5})")), "model: Input should be a valid string");
-  EXPECT_EQ(error_of(parse_new_session(R"({"max_tokens":"9"})")),
+  EXPECT_NE(invalid_request_message(parse_new_session("{not json")).find("not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(invalid_request_message(parse_new_session("[]")).find("JSON object"),
+            std::string::npos);
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"model":5})")),
+            "model: Input should be a valid string");
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"max_tokens":"9"})")),
             "max_tokens: Input should be a valid integer");
-  EXPECT_EQ(error_of(parse_new_session(R"({"max_tokens":0})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"max_tokens":0})")),
             "max_tokens: must be from 1 to 1000000");
-  EXPECT_EQ(error_of(parse_new_session(R"({"metadata":[1]})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"metadata":[1]})")),
             "metadata: Input should be a valid dictionary");
-  EXPECT_EQ(error_of(parse_new_session(R"({"modle":"x"})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"modle":"x"})")),
             "modle: Extra inputs are not permitted");
-  EXPECT_EQ(error_of(parse_new_session(R"({"messages":[{"role":"system","content":"x"}]})")),
+  EXPECT_EQ(invalid_request_message(
+                parse_new_session(R"({"messages":[{"role":"system","content":"x"}]})")),
             "messages.0.role: Input should be 'user' or 'assistant'");
-  EXPECT_EQ(error_of(parse_new_session(R"({"messages":[{"role":"user","content":"  "}]})")),
+  EXPECT_EQ(invalid_request_message(
+                parse_new_session(R"({"messages":[{"role":"user","content":"  "}]})")),
             "messages.0.content: content must contain non-whitespace text");
-  EXPECT_EQ(error_of(parse_new_session(R"({"messages":[{"role":"user"}]})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"messages":[{"role":"user"}]})")),
             "messages.0.content: Field required");
-  EXPECT_EQ(error_of(parse_new_session(R"({"system":[{"type":"image"}]})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"system":[{"type":"image"}]})")),
             "system.0.type: Input should be 'text'");
 }
 
 TEST(SessionInput, InvalidUtf8IsRejected) {
   std::string body = "{\"content\":\"caf\xC3\"}";
-  EXPECT_NE(error_of(parse_turn_input(body, 5)).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(invalid_request_message(parse_turn_input(body, 5)).find("not valid JSON"),
+            std::string::npos);
 }
 
 TEST(SessionInput, TurnFields) {
@@ -78,7 +74,7 @@ TEST(SessionInput, TurnFields) {
     "prefill":"The answer is (","max_tokens":1,"stop_sequences":[")"],"temperature":0,
     "continue_on_max_tokens":0,"stream":false})j",
       5);
-  ASSERT_TRUE(std::holds_alternative<TurnInput>(r)) << error_of(r);
+  ASSERT_TRUE(std::holds_alternative<TurnInput>(r)) << invalid_request_message(r);
   const auto& t = std::get<TurnInput>(r);
   EXPECT_EQ(t.prefill, "The answer is (");
   EXPECT_EQ(*t.max_tokens, 1);
@@ -89,26 +85,29 @@ TEST(SessionInput, TurnFields) {
 }
 
 TEST(SessionInput, TurnErrors) {
-  EXPECT_EQ(error_of(parse_turn_input("{}", 5)), "content: Field required");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":""})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input("{}", 5)), "content: Field required");
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":""})", 5)),
             "content: content must contain non-whitespace text");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":[]})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":[]})", 5)),
             "content: content must not be empty");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":42})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":42})", 5)),
             "content: Input should be a valid string or list");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
             "content.0.type: Input should be 'text' or 'image'");
-  EXPECT_NE(error_of(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
-                .find("prefill: must not end with white space"),
-            std::string::npos);
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","continue_on_max_tokens":6})", 5)),
+  EXPECT_NE(
+      invalid_request_message(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
+          .find("prefill: must not end with white space"),
+      std::string::npos);
+  EXPECT_EQ(invalid_request_message(
+                parse_turn_input(R"({"content":"hi","continue_on_max_tokens":6})", 5)),
             "continue_on_max_tokens: must be from 0 to 5");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stream":"yes"})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":"hi","stream":"yes"})", 5)),
             "stream: Input should be a valid boolean");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","temperature":1.5})", 5)),
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":"hi","temperature":1.5})", 5)),
             "temperature: must be from 0.0 to 1.0");
-  EXPECT_EQ(error_of(parse_turn_input(R"({"content":"hi","stop_sequences":[""]})", 5)),
-            "stop_sequences.0: Input should be a non-empty string");
+  EXPECT_EQ(
+      invalid_request_message(parse_turn_input(R"({"content":"hi","stop_sequences":[""]})", 5)),
+      "stop_sequences.0: Input should be a non-empty string");
 }
 
 TEST(SessionInput, ImagesAreCheckedBeforeAnythingIsStored) {
@@ -117,21 +116,23 @@ TEST(SessionInput, ImagesAreCheckedBeforeAnythingIsStored) {
     "media_type":"image/png","data":")" +
                                  png + R"("}},{"type":"text","text":"what is this?"}]})",
                              5);
-  EXPECT_TRUE(std::holds_alternative<TurnInput>(ok)) << error_of(ok);
+  EXPECT_TRUE(std::holds_alternative<TurnInput>(ok)) << invalid_request_message(ok);
   auto mismatch = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/jpeg","data":")" +
                                        png + R"("}}]})",
                                    5);
-  EXPECT_NE(error_of(mismatch).find("content.0.source: Image does not match"), std::string::npos);
+  EXPECT_NE(invalid_request_message(mismatch).find("content.0.source: Image does not match"),
+            std::string::npos);
   auto garbage = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":"aGVsbG8gd29ybGQ="}}]})",
                                   5);
-  EXPECT_NE(error_of(garbage).find("content.0.source: The image is not a valid"),
+  EXPECT_NE(invalid_request_message(garbage).find("content.0.source: The image is not a valid"),
             std::string::npos);
   auto bad64 = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":"***"}}]})",
                                 5);
-  EXPECT_EQ(error_of(bad64), "content.0.source.data: The image data is not valid base64");
+  EXPECT_EQ(invalid_request_message(bad64),
+            "content.0.source.data: The image data is not valid base64");
 }
 
 TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
@@ -142,7 +143,7 @@ TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
   r = parse_session_patch(R"({"system":null})");
   ASSERT_TRUE(std::holds_alternative<SessionPatch>(r));
   EXPECT_EQ(*std::get<SessionPatch>(r).system_json, "");
-  EXPECT_EQ(error_of(parse_session_patch(R"({"messages":[]})")),
+  EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"messages":[]})")),
             "messages: Extra inputs are not permitted");
 }
 
@@ -168,10 +169,10 @@ TEST(SessionInput, MetadataWithinItsBoundsIsKept) {
   }
   m += '}';
   auto r = parse_new_session(metadata_body(m));
-  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << error_of(r);
+  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << invalid_request_message(r);
   EXPECT_EQ(std::get<NewSession>(r).metadata_json.size(), m.size());
   auto p = parse_session_patch(metadata_body(m));
-  ASSERT_TRUE(std::holds_alternative<SessionPatch>(p)) << error_of(p);
+  ASSERT_TRUE(std::holds_alternative<SessionPatch>(p)) << invalid_request_message(p);
 }
 
 TEST(SessionInput, MetadataPastItsBoundsIsRefusedNamingTheLimit) {
@@ -180,27 +181,27 @@ TEST(SessionInput, MetadataPastItsBoundsIsRefusedNamingTheLimit) {
     many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
   }
   many += '}';
-  EXPECT_EQ(error_of(parse_new_session(metadata_body(many))),
+  EXPECT_EQ(invalid_request_message(parse_new_session(metadata_body(many))),
             "metadata: at most 16 keys are allowed");
   const std::string long_key = R"({")" + std::string(kMaxMetadataKeyChars + 1, 'k') + R"(":1})";
-  EXPECT_EQ(error_of(parse_new_session(metadata_body(long_key))),
+  EXPECT_EQ(invalid_request_message(parse_new_session(metadata_body(long_key))),
             "metadata: keys must be at most 64 characters long");
   const std::string big_value =
       R"({"app":")" + std::string(kMaxMetadataValueBytes - 1, 'v') + R"("})";
-  EXPECT_EQ(error_of(parse_session_patch(metadata_body(big_value))),
+  EXPECT_EQ(invalid_request_message(parse_session_patch(metadata_body(big_value))),
             "metadata.app: a value must be at most 512 bytes as JSON");
   // A nested value counts as its whole serialization.
   std::string nested = R"({"app":[)";
   for (int i = 0; i < 200; ++i) nested += (i ? ",100" : "100");
   nested += "]}";
-  EXPECT_EQ(error_of(parse_new_session(metadata_body(nested))),
+  EXPECT_EQ(invalid_request_message(parse_new_session(metadata_body(nested))),
             "metadata.app: a value must be at most 512 bytes as JSON");
 }
 
 TEST(SessionInput, NonFiniteMetadataIsRefused) {
-  EXPECT_EQ(error_of(parse_new_session(R"({"metadata":{"score":1e400}})")),
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"metadata":{"score":1e400}})")),
             "metadata.score: number out of range (it must be finite)");
-  EXPECT_EQ(error_of(parse_session_patch(R"({"metadata":{"score":-1e400}})")),
+  EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"metadata":{"score":-1e400}})")),
             "metadata.score: number out of range (it must be finite)");
 }
 
