@@ -60,9 +60,10 @@ RequestReader::Step RequestReader::parse(beast::flat_buffer& buffer) {
   while (!parser_.is_done()) {
     if (buffer.size() == 0) return Step::need_more;
     beast::error_code ec;
+    const bool in_header = !parser_.is_header_done();
     auto used = parser_.put(buffer.data(), ec);
     buffer.consume(used);
-    if (!parser_.is_header_done()) header_bytes_ += used;
+    if (in_header) header_bytes_ += used;  // the put that ends the header counts too
     if (ec == http::error::need_more) {
       bool full = buffer.size() >= buffer.max_size();
       if (!parser_.is_header_done()) {

@@ -75,12 +75,26 @@ TEST(RequestReader, HeaderBlockOverTheLimitIs431WhateverItsShape) {
   ASSERT_EQ(r.step, RequestReader::Step::refused);
   EXPECT_EQ(refusal_status(b), 431u);
 
+  // Just over the limit, arriving in pieces: the request line is taken on its own, and
+  // the put that ends the header must count too (the fuzz target found it did not).
+  std::string over = "GET /" + std::string(40, 'u') + " HTTP/1.1\r\nX: ";
+  over += std::string(kHeaderLimit + 2 - over.size() - 4, 'a') + "\r\n\r\n";
+  for (std::size_t step : {1u, 7u, 100u, 4096u}) {
+    RequestReader d(kLimits);
+    ASSERT_EQ(feed(d, over, step).step, RequestReader::Step::refused) << step;
+    EXPECT_EQ(refusal_status(d), 431u) << step;
+  }
+
   // Exactly at the limit is fine.
   RequestReader c(kLimits);
   std::string at = "GET / HTTP/1.1\r\nX: ";
   at += std::string(kHeaderLimit - at.size() - 4, 'a') + "\r\n\r\n";
   ASSERT_EQ(at.size(), kHeaderLimit);
   EXPECT_EQ(feed(c, at).step, RequestReader::Step::complete);
+  for (std::size_t step : {1u, 7u, 100u}) {
+    RequestReader e(kLimits);
+    EXPECT_EQ(feed(e, at, step).step, RequestReader::Step::complete) << step;
+  }
 }
 
 TEST(RequestReader, TrailerFloodStopsAtTheLimit) {
