@@ -24,19 +24,23 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 using tcp = asio::ip::tcp;
 
-// After refusing an upload, read (and drop) what the client is still sending for a
-// moment: closing with unread data makes the kernel send a reset, and the client would
-// see a broken connection instead of our 413.
-asio::awaitable<void> discard_upload(beast::tcp_stream& stream) {
+// Lingering close, as nginx does it: after a refusal, the client may still be sending (a
+// body, the rest of a header, a trailer flood). Closing with its bytes unread makes our
+// kernel reset the connection, and a reset makes the client's kernel drop our answer
+// unread. So read and drop what keeps coming, into a sink on the stack (no memory grows),
+// until the client pauses for half a second or five seconds have passed.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::milliseconds(500));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   char sink[16 * 1024];
-  std::size_t total = 0;
-  while (total < 4 * 1024 * 1024) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    stream.expires_after(std::min(left, std::chrono::milliseconds(500)));
     auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
     if (rec) break;
-    total += n;
   }
 }
 
@@ -249,9 +253,7 @@ asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error) {
   co_await ex.respond_error(error);
   write_access_log(ex.log());
   if (observer_) observer_(ex.log());
-  // Whatever the client is still sending (the body, the rest of a header) is read and
-  // dropped for a moment, so that closing does not reset the connection under our answer.
-  co_await discard_upload(ex.stream());
+  co_await linger(ex.stream());
 }
 
 asio::awaitable<void> HttpServer::dispatch(Exchange& ex) {
