@@ -1,6 +1,7 @@
 // Cases for scripts/lint/coawait_temporaries.py (not compiled): every line carrying the
 // expect marker must be reported, and no other. The bad cases were each seen to double free
 // under GCC 12.2 with ASan.
+// clang-format off: each case stays on the line its marker is on.
 namespace gw {
 
 struct Agg {
@@ -63,3 +64,4 @@ asio::awaitable<void> fine(std::string big, Exchange& ex) {
 }
 
 }  // namespace gw
+// clang-format on
