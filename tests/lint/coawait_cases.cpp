@@ -1,7 +1,8 @@
 // Cases for scripts/lint/coawait_temporaries.py (not compiled): every line carrying the
 // expect marker must be reported, and no other. The bad cases were each seen to double free
 // under GCC 12.2 with ASan.
-// clang-format off: each case stays on the line its marker is on.
+// Each case stays on the line its marker is on:
+// clang-format off
 namespace gw {
 
 struct Agg {
