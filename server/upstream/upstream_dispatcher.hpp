@@ -5,11 +5,13 @@
 #include "server/http/request_log.hpp"
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/queue/admission_queue.hpp"
+#include "server/upstream/retry_state.hpp"
 #include "server/upstream/upstream_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,8 +70,18 @@ class UpstreamDispatcher {
   GatewayMetrics& metrics() { return metrics_; }
   AdmissionQueue& queue() { return queue_; }
 
+  // What the retry decisions read and tell, replaceable by tests: a fixed jitter, and a
+  // record of every decision (asserted instead of gaps on the wall clock). Set before
+  // the first request; called on the workers.
+  struct RetryHooks {
+    RetryState::Jitter jitter;  // default: a per-thread RNG
+    std::function<void(const RetryDecision&)> on_decision;
+  };
+  void set_retry_hooks(RetryHooks hooks);
+
  private:
   Config::Retry retry_;
+  RetryHooks hooks_;
   GatewayMetrics& metrics_;
   AdmissionQueue queue_;
 };
