@@ -94,12 +94,11 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
                                                      const DispatchInfo& info, RequestLog& log) {
   using Action = RetryDecision::Action;
   Dispatched out;
-  AdmissionGrant& grant = *info.grant;
   RetryState retry(retry_, Clock::now(), hooks_.jitter);
   const AdmissionRequest admission{info.client_key, info.input_tokens, info.max_output_tokens};
   for (;;) {
     const auto queued = Clock::now();
-    auto refused = co_await queue_.admit(admission, grant);
+    auto refused = co_await queue_.admit(admission, out.ticket);
     const double waited = std::chrono::duration<double>(Clock::now() - queued).count();
     log.queue_wait_ms += waited * 1000.0;
     if (refused) {
@@ -161,11 +160,12 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
     }
 
     if (d.action == Action::relay) {
-      grant.reply_ok = !a.send_error && a.status >= 200 && a.status < 300;
-      if (!grant.reply_ok) queue_.release(grant, 0);  // an error answer used no output
+      const bool ok = !a.send_error && a.status >= 200 && a.status < 300;
+      out.ticket.set_reply_ok(ok);
+      if (!ok) out.ticket.release(0);  // an error answer used no output
       co_return out;
     }
-    queue_.release(grant, 0);
+    out.ticket.release(0);
     if (d.action == Action::give_up) {
       if (d.abort_call) call.abort();
       out.error = d.error;
@@ -183,19 +183,6 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
       co_return out;
     }
   }
-}
-
-void UpstreamDispatcher::finished(const DispatchInfo& info, std::uint64_t output_tokens,
-                                  std::uint64_t input_tokens) {
-  AdmissionGrant& grant = *info.grant;
-  if (!grant.held) return;  // refused, cancelled, failed, or already finished
-  if (grant.reply_ok) {
-    metrics_.tokens.add({"input"},
-                        static_cast<double>(input_tokens ? input_tokens : info.input_tokens));
-    metrics_.tokens.add({"output"}, static_cast<double>(output_tokens));
-  }
-  // Unknown usage keeps the reservation: better to under-use the budget than overrun it.
-  queue_.release(grant, output_tokens ? std::optional<std::uint64_t>(output_tokens) : std::nullopt);
 }
 
 }  // namespace gw
