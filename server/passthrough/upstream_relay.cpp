@@ -95,8 +95,9 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, std::string
 
 asio::awaitable<void> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher& dispatcher,
                             const UpstreamRequest& request, const DispatchInfo& info,
-                            Usage& usage) {
+                            AdmissionTicket& ticket, Usage& usage) {
   auto sent = co_await dispatcher.send(call, request, info, ex.log());
+  ticket = std::move(sent.ticket);
   if (sent.error) {
     if (!ex.client_left()) co_await ex.respond_error(*sent.error);
     co_return;
@@ -136,8 +137,9 @@ asio::awaitable<void> relay_upstream(Exchange& ex, UpstreamClient& client,
   UpstreamCall call(client);
   ex.on_client_gone([&call] { call.abort(); });
   Usage usage;
-  co_await (relay(ex, call, dispatcher, request, info, usage) || ex.client_gone());
-  dispatcher.finished(info, usage.output, usage.input);
+  AdmissionTicket ticket;  // outlives relay(), which a client that left cuts short
+  co_await (relay(ex, call, dispatcher, request, info, ticket, usage) || ex.client_gone());
+  ticket.settle(usage.output, usage.input);
   ex.on_client_gone(nullptr);
   if (ex.client_left()) {
     log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace gw {
 
@@ -35,9 +36,10 @@ ApiError cancelled_error() {
 }  // namespace
 
 AdmissionQueue::AdmissionQueue(const Config::Queue& config, const std::vector<ClientKey>& keys,
-                               GatewayMetrics* metrics, Millis max_pause)
+                               GatewayMetrics* metrics, Millis max_pause, Now now)
     : config_(config),
       metrics_(metrics),
+      now_(std::move(now)),
       max_pause_(max_pause),
       rpm_(config.requests_per_minute),
       input_tpm_(config.input_tokens_per_minute),
@@ -96,16 +98,16 @@ void AdmissionQueue::take(const AdmissionRequest& r, KeyState& k, AdmissionGrant
   output_tpm_.take(static_cast<double>(r.output_tokens), now);
   ++in_flight_;
   ++k.in_flight;
-  g.held = true;
   g.key = r.key;
+  g.input_estimate = r.input_tokens;
   g.output_reserved = r.output_tokens;
   g.since = now;
-  g.reply_ok = false;
   if (metrics_) metrics_->in_flight.set({}, static_cast<double>(in_flight_));
 }
 
 asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRequest& request,
-                                                               AdmissionGrant& grant) {
+                                                               AdmissionTicket& ticket) {
+  ticket.release(std::nullopt);
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);
   auto w = std::make_shared<Waiter>();
@@ -124,11 +126,12 @@ asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRe
   bool admitted = false;
   {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = now_();
     auto& k = key_state(request.key);
     Clock::time_point retry_at;
     if (depth_ == 0 && fits_now(request, k, now, retry_at)) {
-      take(request, k, grant, now);
+      take(request, k, ticket.grant_, now);
+      ticket.queue_ = this;
       admitted = true;
     } else if (depth_ >= config_.max_depth) {
       refused = rate_limited("the gateway's queue is full", estimate_locked(now));
@@ -148,10 +151,11 @@ asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRe
       update_depth_gauge();
       if (w->granted) {
         w->timer = nullptr;  // the wake-up already posted must not touch this frame's timer
-        grant = w->grant;
+        ticket.grant_ = w->grant;
+        ticket.queue_ = this;
         admitted = true;
       }
-      timer.expires_at(now + config_.max_wait);
+      timer.expires_after(config_.max_wait);
     }
   }
   if (admitted) co_return std::nullopt;
@@ -161,7 +165,8 @@ asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRe
   auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   std::lock_guard lock(mutex_);
   if (w->granted) {
-    grant = w->grant;
+    ticket.grant_ = w->grant;
+    ticket.queue_ = this;
     co_return std::nullopt;
   }
   remove_waiter(w);
@@ -169,7 +174,7 @@ asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRe
   if (ec == asio::error::operation_aborted) co_return cancelled_error();
   if (metrics_) metrics_->queue_rejected.add({"timeout"});
   co_return rate_limited("the request waited longer than queue.max_wait for upstream capacity",
-                         estimate_locked(Clock::now()));
+                         estimate_locked(now_()));
 }
 
 void AdmissionQueue::remove_waiter(const std::shared_ptr<Waiter>& w) {
@@ -239,21 +244,19 @@ void AdmissionQueue::arm(Clock::time_point at) {
   if (armed_for_ <= at) return;  // an earlier wake-up is already set
   armed_for_ = at;
   asio::post(timer_ctx_, [this, at] {
-    timer_.expires_at(at);
+    timer_.expires_after(at - now_());
     timer_.async_wait([this, at](const boost::system::error_code& ec) {
       if (ec) return;  // replaced by an earlier wake-up
       std::lock_guard lock(mutex_);
       if (armed_for_ == at) armed_for_ = Clock::time_point::max();
-      pump(Clock::now());
+      pump(now_());
     });
   });
 }
 
 void AdmissionQueue::release(AdmissionGrant& grant, std::optional<std::uint64_t> output_used) {
-  if (!grant.held) return;
   std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
-  grant.held = false;
+  const auto now = now_();
   if (in_flight_ > 0) --in_flight_;
   if (auto it = keys_.find(grant.key); it != keys_.end() && it->second.in_flight > 0) {
     --it->second.in_flight;
@@ -268,9 +271,42 @@ void AdmissionQueue::release(AdmissionGrant& grant, std::optional<std::uint64_t>
   pump(now);
 }
 
+void AdmissionQueue::count_usage(const AdmissionGrant& grant, std::uint64_t output_tokens,
+                                 std::uint64_t input_tokens) {
+  if (!metrics_) return;
+  metrics_->tokens.add({"input"},
+                       static_cast<double>(input_tokens ? input_tokens : grant.input_estimate));
+  metrics_->tokens.add({"output"}, static_cast<double>(output_tokens));
+}
+
+AdmissionTicket::AdmissionTicket(AdmissionTicket&& other) noexcept
+    : queue_(std::exchange(other.queue_, nullptr)),
+      grant_(std::move(other.grant_)),
+      reply_ok_(other.reply_ok_) {}
+
+AdmissionTicket& AdmissionTicket::operator=(AdmissionTicket&& other) noexcept {
+  if (this != &other) {
+    release(std::nullopt);
+    queue_ = std::exchange(other.queue_, nullptr);
+    grant_ = std::move(other.grant_);
+    reply_ok_ = other.reply_ok_;
+  }
+  return *this;
+}
+
+void AdmissionTicket::release(std::optional<std::uint64_t> output_used) {
+  if (auto* q = std::exchange(queue_, nullptr)) q->release(grant_, output_used);
+}
+
+void AdmissionTicket::settle(std::uint64_t output_tokens, std::uint64_t input_tokens) {
+  if (!queue_) return;  // refused, failed, or already settled
+  if (reply_ok_) queue_->count_usage(grant_, output_tokens, input_tokens);
+  release(output_tokens ? std::optional<std::uint64_t>(output_tokens) : std::nullopt);
+}
+
 void AdmissionQueue::pause_until(Clock::time_point until) {
   std::lock_guard lock(mutex_);
-  until = std::min(until, Clock::now() + max_pause_);
+  until = std::min(until, now_() + max_pause_);
   if (until <= paused_until_) return;
   paused_until_ = until;
   if (metrics_) metrics_->cooldowns.add({});
@@ -279,7 +315,7 @@ void AdmissionQueue::pause_until(Clock::time_point until) {
 
 void AdmissionQueue::observe(const UpstreamLimits& limits,
                              std::chrono::system_clock::time_point system_now) {
-  const auto now = Clock::now();
+  const auto now = now_();
   // A reset further out than max_pause (a monthly cap, a bad clock) pauses max_pause, as
   // a long retry-after does: then upstream's own answers say whether the budget is back.
   auto until = [&](const UpstreamBudget& b) -> std::optional<Clock::time_point> {
@@ -315,7 +351,7 @@ std::size_t AdmissionQueue::in_flight() const {
 
 long long AdmissionQueue::estimate_wait_seconds() const {
   std::lock_guard lock(mutex_);
-  return estimate_locked(Clock::now());
+  return estimate_locked(now_());
 }
 
 long long AdmissionQueue::estimate_locked(Clock::time_point now) const {

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,15 +36,46 @@ namespace gw {
 
 struct GatewayMetrics;
 
-// What an admitted request holds until it is released: one concurrency slot and its
-// output-token reservation. Owned by the request (see DispatchInfo); touched only on the
-// request's own worker.
+class AdmissionQueue;
+
+// What an admission holds: one concurrency slot and its output-token reservation.
 struct AdmissionGrant {
-  bool held = false;
   std::string key;
+  std::uint64_t input_estimate = 0;
   std::uint64_t output_reserved = 0;
   std::chrono::steady_clock::time_point since;
-  bool reply_ok = false;  // the upstream answer that was handed on is a success
+};
+
+// An admission, move-only, given back to the queue exactly once: by settle() or
+// release(), else by its destructor, which keeps the whole output reservation (usage
+// unknown: better to under-use the budget than overrun it). Empty when default-made,
+// moved from, refused or released. Touched only on the request's own worker.
+class AdmissionTicket {
+ public:
+  AdmissionTicket() = default;
+  AdmissionTicket(AdmissionTicket&& other) noexcept;
+  AdmissionTicket& operator=(AdmissionTicket&& other) noexcept;  // releases what it held
+  AdmissionTicket(const AdmissionTicket&) = delete;
+  AdmissionTicket& operator=(const AdmissionTicket&) = delete;
+  ~AdmissionTicket() { release(std::nullopt); }
+
+  bool held() const { return queue_ != nullptr; }
+  // The upstream answer handed on is a success: settle() counts its tokens.
+  void set_reply_ok(bool ok) { reply_ok_ = ok; }
+
+  // Gives the slot back now; `output_used` comes off the reservation and the rest is
+  // given back (nullopt keeps the whole reservation). No-op when empty.
+  void release(std::optional<std::uint64_t> output_used);
+  // The call is over: counts the reply's usage in /metrics when it was a success
+  // (`input_tokens` 0: the estimate), then releases, giving back what `output_tokens`
+  // left unused (0: unknown, the reservation is kept).
+  void settle(std::uint64_t output_tokens, std::uint64_t input_tokens = 0);
+
+ private:
+  friend class AdmissionQueue;
+  AdmissionQueue* queue_ = nullptr;
+  AdmissionGrant grant_;
+  bool reply_ok_ = false;
 };
 
 struct AdmissionRequest {
@@ -55,26 +87,25 @@ struct AdmissionRequest {
 class AdmissionQueue {
  public:
   using Clock = std::chrono::steady_clock;
+  // The queue's time: Clock::now unless a test injects its own. Called from any thread.
+  using Now = std::function<Clock::time_point()>;
 
   // `max_pause` bounds every cooldown (retry.max_retry_after): upstream can make the
   // gateway wait, never stop it.
   AdmissionQueue(const Config::Queue& config, const std::vector<ClientKey>& keys,
                  GatewayMetrics* metrics = nullptr,
-                 Millis max_pause = Config::Retry{}.max_retry_after);
+                 Millis max_pause = Config::Retry{}.max_retry_after, Now now = Clock::now);
   ~AdmissionQueue();
   AdmissionQueue(const AdmissionQueue&) = delete;
   AdmissionQueue& operator=(const AdmissionQueue&) = delete;
 
-  // Waits, on the caller's executor, until `request` may go upstream, and fills `grant`.
-  // Returns a 429 rate_limit_error (with a retry-after estimate) when the queue is full or
-  // the wait ran past max_wait, and operation_aborted's error when the wait was cancelled;
-  // in both cases `grant` holds nothing.
+  // Waits, on the caller's executor, until `request` may go upstream, and gives `ticket`
+  // the admission (anything it held before is released first). Returns a 429
+  // rate_limit_error (with a retry-after estimate) when the queue is full or the wait ran
+  // past max_wait, and operation_aborted's error when the wait was cancelled; in both
+  // cases `ticket` holds nothing.
   boost::asio::awaitable<std::optional<ApiError>> admit(const AdmissionRequest& request,
-                                                        AdmissionGrant& grant);
-
-  // Frees what `grant` holds. `output_used`: the reply's output tokens, given back from
-  // the reservation; nullopt keeps the whole reservation (usage unknown).
-  void release(AdmissionGrant& grant, std::optional<std::uint64_t> output_used);
+                                                        AdmissionTicket& ticket);
 
   // Shared cooldown: nobody is admitted before `until` (an upstream 429's retry-after),
   // or before max_pause from now if that comes first.
@@ -92,7 +123,12 @@ class AdmissionQueue {
   long long estimate_wait_seconds() const;
 
  private:
+  friend class AdmissionTicket;
   struct Waiter;
+
+  void release(AdmissionGrant& grant, std::optional<std::uint64_t> output_used);
+  void count_usage(const AdmissionGrant& grant, std::uint64_t output_tokens,
+                   std::uint64_t input_tokens);
   struct KeyState {
     TokenBucket rpm;
     std::size_t max_concurrency = 0;
@@ -112,6 +148,7 @@ class AdmissionQueue {
 
   Config::Queue config_;
   GatewayMetrics* metrics_;
+  Now now_;
   Clock::duration max_pause_;
 
   mutable std::mutex mutex_;

@@ -75,8 +75,9 @@ class Turn {
     } else {
       co_await (run_json() || ex_.client_gone());
     }
-    // A call cut short (the client left, a write failed) still gives its slot back.
-    finish(0, 0);
+    // A call cut short (the client left, a write failed): its slot back now, its estimate
+    // counted (the ticket would give the slot back anyway, uncounted).
+    ticket_.settle(0, 0);
     ex_.on_client_gone(nullptr);
     if (ex_.client_left()) {
       log::info("client left; turn cancelled, nothing committed",
@@ -104,7 +105,7 @@ class Turn {
     up.headers = upstream_request_headers(ex_.request().base(), s_.config.upstream.api_key);
     up.headers.set(http::field::content_type, "application/json");
     up.body = build_turn_request(parts);
-    info_ = DispatchInfo{};  // a fresh admission slot for every upstream call
+    info_ = DispatchInfo{};
     info_.client_key = ex_.log().client_key;
     info_.stream = stream;
     // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
@@ -198,8 +199,8 @@ class Turn {
                                                      std::string& bytes) {
     current_ = &call;
     auto request = next_request(stream);
-    admitted_ = true;
     auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
+    ticket_ = std::move(sent.ticket);  // the previous call's is settled by now
     if (sent.error) co_return sent.error;
     bytes = stream ? std::move(sent.stream_prelude) : std::move(sent.body).value_or("");
     co_return std::nullopt;
@@ -211,14 +212,13 @@ class Turn {
       std::string body;
       if (auto e = co_await open_call(call, false, body)) {
         current_ = nullptr;
-        finish(0, 0);
         held_.reset();
         if (!ex_.client_left()) co_await ex_.respond_error(*e);
         co_return;
       }
       current_ = nullptr;
       auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
-      finish(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
+      ticket_.settle(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {
         // Upstream's own answer (400 for a bad model, 413, ...) is the client's answer.
         StringResponse res{static_cast<http::status>(call.status()), ex_.request().version()};
@@ -246,13 +246,6 @@ class Turn {
     co_await ex_.respond_json(http::status::ok, reply_json());
   }
 
-  // Ends the current call's admission, exactly once per dispatcher.send().
-  void finish(std::uint64_t output_tokens, std::uint64_t input_tokens) {
-    if (!admitted_) return;
-    admitted_ = false;
-    s_.dispatcher.finished(info_, output_tokens, input_tokens);
-  }
-
   std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
 
   asio::awaitable<void> stream_error(EventStream& events, const ApiError& e) {
@@ -268,7 +261,6 @@ class Turn {
     std::string piece;
     if (auto e = co_await open_call(call, true, piece)) {
       current_ = nullptr;
-      finish(0, 0);
       co_await stream_error(events, *e);
       co_return std::nullopt;
     }
@@ -276,7 +268,7 @@ class Turn {
       std::string body;
       auto ec = co_await call.read_body(body, kMaxUpstreamBody);
       current_ = nullptr;
-      finish(0, 0);
+      ticket_.settle(0, 0);
       ex_.log().error_type = "upstream_" + std::to_string(call.status());
       // Upstream's error body already has the API.md shape; anything else gets ours.
       json::error_code jec;
@@ -322,7 +314,7 @@ class Turn {
       }
     }
     current_ = nullptr;
-    finish(builder.reply().usage.output_tokens, builder.reply().usage.input_tokens);
+    ticket_.settle(builder.reply().usage.output_tokens, builder.reply().usage.input_tokens);
     if (builder.complete() && !builder.failed()) co_return std::move(builder.reply());
     if (builder.failed()) {
       ex_.log().error_type = "upstream_stream_error";
@@ -379,7 +371,8 @@ class Turn {
   UpstreamReply last_;
   DispatchInfo info_;
   UpstreamCall* current_ = nullptr;
-  bool admitted_ = false;
+  // The current upstream call's admission (empty between calls).
+  AdmissionTicket ticket_;
   // Held until the turn's outcome is settled, and let go before the client hears of it: a
   // client that sends its next turn the moment it has the answer must not get a 409.
   std::optional<TurnLocks::Held> held_;

@@ -5,11 +5,13 @@
 #include "server/http/request_log.hpp"
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/queue/admission_queue.hpp"
+#include "server/upstream/retry_state.hpp"
 #include "server/upstream/upstream_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,9 +28,6 @@ struct DispatchInfo {
   // not JSON, or a body cut off, is retried like any failed attempt; the body comes back
   // in Dispatched::body and `call` has nothing left to read. Pass-through sets it.
   bool read_body = false;
-  // The admission slot send() took, held until finished(). Shared so that a copy of the
-  // info refers to the same slot.
-  std::shared_ptr<AdmissionGrant> grant = std::make_shared<AdmissionGrant>();
 };
 
 // What getting a response out of upstream came to.
@@ -41,6 +40,9 @@ struct Dispatched {
   // With DispatchInfo::read_body, the whole body of a non-streaming answer.
   std::optional<std::string> body;
   int attempts = 0;  // upstream attempts made (also in the request's log)
+  // The admission the answer is relayed under; empty with `error`. The caller settles it
+  // with the reply's usage once the call is over (or lets it go: see AdmissionTicket).
+  AdmissionTicket ticket;
 };
 
 // The single way out to the Messages API for every route: admission and the retry policy
@@ -58,18 +60,21 @@ class UpstreamDispatcher {
   boost::asio::awaitable<Dispatched> send(UpstreamCall& call, const UpstreamRequest& request,
                                           const DispatchInfo& info, RequestLog& log);
 
-  // The call is over; `output_tokens` is what the reply's usage said (0 if unknown), and
-  // `input_tokens` likewise (0: count the estimate). Frees the admission slot and gives
-  // back the unused output reservation. Safe to call when send() was refused or
-  // cancelled; call it exactly once per send().
-  void finished(const DispatchInfo& info, std::uint64_t output_tokens,
-                std::uint64_t input_tokens = 0);
-
   GatewayMetrics& metrics() { return metrics_; }
   AdmissionQueue& queue() { return queue_; }
 
+  // What the retry decisions read and tell, replaceable by tests: a fixed jitter, and a
+  // record of every decision (asserted instead of gaps on the wall clock). Set before
+  // the first request; called on the workers.
+  struct RetryHooks {
+    RetryState::Jitter jitter;  // default: a per-thread RNG
+    std::function<void(const RetryDecision&)> on_decision;
+  };
+  void set_retry_hooks(RetryHooks hooks);
+
  private:
   Config::Retry retry_;
+  RetryHooks hooks_;
   GatewayMetrics& metrics_;
   AdmissionQueue queue_;
 };

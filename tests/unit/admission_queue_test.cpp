@@ -36,7 +36,7 @@ AdmissionRequest from(std::string key) {
 // order of admission is the queue's, not the order the coroutines happen to run in.
 asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
                                 std::vector<std::string>& order) {
-  AdmissionGrant g;
+  AdmissionTicket g;
   auto err = co_await q.admit(from(key), g);
   if (err) {
     order.push_back("refused:" + key);
@@ -45,13 +45,13 @@ asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
   order.push_back(key);
   asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
   co_await t.async_wait(asio::use_awaitable);
-  q.release(g, std::nullopt);
+  g.release(std::nullopt);
 }
 
 TEST(AdmissionQueue, RoundRobinAcrossKeys) {
   asio::io_context ioc;
   AdmissionQueue q(one_at_a_time(), {});
-  AdmissionGrant first;
+  AdmissionTicket first;
   std::vector<std::string> order;
   asio::co_spawn(
       ioc,
@@ -61,12 +61,12 @@ TEST(AdmissionQueue, RoundRobinAcrossKeys) {
       asio::detached);
   ioc.poll();
   ioc.restart();  // it ran out of work: poll/run would return at once otherwise
-  ASSERT_TRUE(first.held);
+  ASSERT_TRUE(first.held());
   for (int i = 0; i < 5; ++i) asio::co_spawn(ioc, take_turn(q, "A", order), asio::detached);
   for (int i = 0; i < 2; ++i) asio::co_spawn(ioc, take_turn(q, "B", order), asio::detached);
   ioc.poll();
   EXPECT_EQ(q.depth(), 7u);
-  q.release(first, std::nullopt);
+  first.release(std::nullopt);
   ioc.run();
   EXPECT_EQ(order, (std::vector<std::string>{"A", "B", "A", "B", "A", "A", "A"}));
   EXPECT_EQ(q.depth(), 0u);
@@ -79,19 +79,19 @@ TEST(AdmissionQueue, PerKeyConcurrencyLetsOtherKeysThrough) {
   c.max_concurrency = 4;
   ClientKey a{"A", "key-a-0123456789abcdef", {}, 0, 1};
   AdmissionQueue q(c, {a});
-  AdmissionGrant held;
+  AdmissionTicket held;
   std::vector<std::string> order;
   asio::co_spawn(
       ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), held); }, asio::detached);
   ioc.poll();
   ioc.restart();
-  ASSERT_TRUE(held.held);
+  ASSERT_TRUE(held.held());
   asio::co_spawn(ioc, take_turn(q, "A", order), asio::detached);  // waits: A is at its cap
   asio::co_spawn(ioc, take_turn(q, "B", order), asio::detached);
   ioc.run_for(std::chrono::milliseconds(20));  // B's turn holds its slot for 1ms
   ioc.restart();
   EXPECT_EQ(order, std::vector<std::string>{"B"});
-  q.release(held, std::nullopt);
+  held.release(std::nullopt);
   ioc.run();
   EXPECT_EQ(order, (std::vector<std::string>{"B", "A"}));
 }
@@ -102,7 +102,7 @@ TEST(AdmissionQueue, FullQueueAndMaxWaitAre429WithRetryAfter) {
   c.max_depth = 1;
   c.max_wait = 30ms;
   AdmissionQueue q(c, {});
-  AdmissionGrant held, second, third;
+  AdmissionTicket held, second, third;
   std::optional<ApiError> e2, e3;
   asio::co_spawn(
       ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), held); }, asio::detached);
@@ -113,7 +113,7 @@ TEST(AdmissionQueue, FullQueueAndMaxWaitAre429WithRetryAfter) {
       ioc, [&]() -> asio::awaitable<void> { e3 = co_await q.admit(from("B"), third); },
       asio::detached);
   ioc.run();
-  ASSERT_TRUE(held.held);
+  ASSERT_TRUE(held.held());
   ASSERT_TRUE(e3);  // the queue was full
   EXPECT_EQ(e3->status, boost::beast::http::status::too_many_requests);
   EXPECT_EQ(e3->type, "rate_limit_error");
@@ -121,17 +121,17 @@ TEST(AdmissionQueue, FullQueueAndMaxWaitAre429WithRetryAfter) {
   EXPECT_GE(*e3->retry_after_seconds, 1);
   ASSERT_TRUE(e2);  // waited past max_wait
   EXPECT_EQ(e2->type, "rate_limit_error");
-  EXPECT_FALSE(second.held);
-  EXPECT_FALSE(third.held);
+  EXPECT_FALSE(second.held());
+  EXPECT_FALSE(third.held());
   EXPECT_EQ(q.depth(), 0u);
-  q.release(held, std::nullopt);
+  held.release(std::nullopt);
   EXPECT_EQ(q.in_flight(), 0u);
 }
 
 TEST(AdmissionQueue, CancelledWaiterLeavesTheQueueHoldingNothing) {
   asio::io_context ioc;
   AdmissionQueue q(one_at_a_time(), {});
-  AdmissionGrant held, waiting;
+  AdmissionTicket held, waiting;
   std::optional<ApiError> err;
   asio::cancellation_signal cancel;
   asio::co_spawn(
@@ -145,8 +145,8 @@ TEST(AdmissionQueue, CancelledWaiterLeavesTheQueueHoldingNothing) {
   ioc.poll();
   EXPECT_EQ(q.depth(), 0u);
   EXPECT_TRUE(err);
-  EXPECT_FALSE(waiting.held);
-  q.release(held, std::nullopt);
+  EXPECT_FALSE(waiting.held());
+  held.release(std::nullopt);
   EXPECT_EQ(q.in_flight(), 0u);  // nobody was granted in the cancelled waiter's place
 }
 
@@ -156,7 +156,7 @@ TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
   AdmissionQueue q(c, {});
   const auto until = std::chrono::steady_clock::now() + 40ms;
   q.pause_until(until);
-  AdmissionGrant g;
+  AdmissionTicket g;
   std::chrono::steady_clock::time_point admitted_at;
   asio::co_spawn(
       ioc,
@@ -166,9 +166,9 @@ TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
       },
       asio::detached);
   ioc.run();
-  EXPECT_TRUE(g.held);
+  EXPECT_TRUE(g.held());
   EXPECT_GE(admitted_at, until);
-  q.release(g, std::nullopt);
+  g.release(std::nullopt);
 }
 
 // Finding 4 of issue 9: an upstream's retry-after of a day (or int64 max) paused every
@@ -180,15 +180,15 @@ TEST(AdmissionQueue, CooldownNeverOutlastsMaxPause) {
   AdmissionQueue q(c, {}, nullptr, 30ms);
   q.pause_until(std::chrono::steady_clock::time_point::max());
   q.pause_until(std::chrono::steady_clock::now() + 24h);
-  AdmissionGrant g;
+  AdmissionTicket g;
   std::optional<ApiError> refused;
   asio::co_spawn(
       ioc, [&]() -> asio::awaitable<void> { refused = co_await q.admit(from("A"), g); },
       asio::detached);
   ioc.run();
   EXPECT_FALSE(refused) << refused->message;
-  EXPECT_TRUE(g.held);
-  q.release(g, std::nullopt);
+  EXPECT_TRUE(g.held());
+  g.release(std::nullopt);
 }
 
 TEST(AdmissionQueue, FarOffUpstreamResetPausesOnlyMaxPause) {
@@ -201,15 +201,15 @@ TEST(AdmissionQueue, FarOffUpstreamResetPausesOnlyMaxPause) {
   limits.requests.reset = parse_rfc3339("9999-12-31T23:59:59Z");
   ASSERT_TRUE(limits.requests.reset);
   q.observe(limits, std::chrono::system_clock::now());
-  AdmissionGrant g;
+  AdmissionTicket g;
   std::optional<ApiError> refused;
   asio::co_spawn(
       ioc, [&]() -> asio::awaitable<void> { refused = co_await q.admit(from("A"), g); },
       asio::detached);
   ioc.run();
   EXPECT_FALSE(refused) << refused->message;
-  EXPECT_TRUE(g.held);
-  q.release(g, std::nullopt);
+  EXPECT_TRUE(g.held());
+  g.release(std::nullopt);
 }
 
 TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
@@ -221,7 +221,7 @@ TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
   limits.requests.reset = system_now + 40ms;
   const auto before = std::chrono::steady_clock::now();
   q.observe(limits, system_now);
-  AdmissionGrant g;
+  AdmissionTicket g;
   std::chrono::steady_clock::time_point admitted_at;
   asio::co_spawn(
       ioc,
@@ -231,22 +231,22 @@ TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
       },
       asio::detached);
   ioc.run();
-  EXPECT_TRUE(g.held);
+  EXPECT_TRUE(g.held());
   EXPECT_GE(admitted_at, before + 40ms);
-  q.release(g, std::nullopt);
+  g.release(std::nullopt);
   // Budget left, or a reset in the past: no pause.
   limits.requests.remaining = 5;
   q.observe(limits, system_now);
   limits.requests.remaining = 0;
   limits.requests.reset = system_now - 1s;
   q.observe(limits, std::chrono::system_clock::now());
-  AdmissionGrant g2;
+  AdmissionTicket g2;
   ioc.restart();
   asio::co_spawn(
       ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), g2); }, asio::detached);
   ioc.poll();
-  EXPECT_TRUE(g2.held);
-  q.release(g2, std::nullopt);
+  EXPECT_TRUE(g2.held());
+  g2.release(std::nullopt);
 }
 
 TEST(AdmissionQueue, RequestsPerMinuteSpacesAdmissionsOut) {
@@ -259,10 +259,10 @@ TEST(AdmissionQueue, RequestsPerMinuteSpacesAdmissionsOut) {
       ioc,
       [&]() -> asio::awaitable<void> {
         for (int i = 0; i < 602; ++i) {
-          AdmissionGrant g;
+          AdmissionTicket g;
           if (co_await q.admit(from("A"), g)) co_return;
           at.push_back(std::chrono::steady_clock::now());
-          q.release(g, std::nullopt);
+          g.release(std::nullopt);
         }
       },
       asio::detached);
@@ -278,7 +278,7 @@ TEST(AdmissionQueue, PerKeyRequestsPerMinuteOnlyHoldsThatKey) {
   Config::Queue c;
   c.max_wait = 30ms;
   AdmissionQueue q(c, {slow});
-  AdmissionGrant a1, a2, b1;
+  AdmissionTicket a1, a2, b1;
   std::optional<ApiError> e2, eb;
   asio::co_spawn(
       ioc,
@@ -289,13 +289,13 @@ TEST(AdmissionQueue, PerKeyRequestsPerMinuteOnlyHoldsThatKey) {
       },
       asio::detached);
   ioc.run();
-  EXPECT_TRUE(a1.held);
+  EXPECT_TRUE(a1.held());
   ASSERT_TRUE(e2);
   EXPECT_EQ(e2->type, "rate_limit_error");
   EXPECT_FALSE(eb);
-  EXPECT_TRUE(b1.held);
-  q.release(a1, std::nullopt);
-  q.release(b1, std::nullopt);
+  EXPECT_TRUE(b1.held());
+  a1.release(std::nullopt);
+  b1.release(std::nullopt);
 }
 
 TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
@@ -306,22 +306,22 @@ TEST(AdmissionQueue, OutputReservationIsGivenBackFromUsage) {
   AdmissionQueue q(c, {});
   AdmissionRequest big = from("A");
   big.output_tokens = 800;
-  AdmissionGrant g1, g2, g3;
+  AdmissionTicket g1, g2, g3;
   std::optional<ApiError> e2, e3;
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
         co_await q.admit(big, g1);
         e2 = co_await q.admit(big, g2);  // 200 left: must wait, and max_wait is short
-        q.release(g1, 100);              // 700 unused comes back
+        g1.release(100);                 // 700 unused comes back
         e3 = co_await q.admit(big, g3);
       },
       asio::detached);
   ioc.run();
   EXPECT_TRUE(e2);
   EXPECT_FALSE(e3);
-  EXPECT_TRUE(g3.held);
-  q.release(g3, std::nullopt);
+  EXPECT_TRUE(g3.held());
+  g3.release(std::nullopt);
 }
 
 }  // namespace
