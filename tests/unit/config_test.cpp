@@ -419,6 +419,13 @@ TEST(Config, BaseUrlRules) {
   EXPECT_THAT(error_of(base("https:///")), StartsWith("upstream.base_url: has no host"));
 }
 
+TEST(Config, ErrorsShowControlBytesEscaped) {
+  // A NUL in a key ended what() at once (the config fuzz target found an empty message).
+  // YAML's own escapes put a NUL and a 0x01 into the key.
+  const std::string error = error_of("upstream:\n  api_key: k\n\"\\0key\\x01\": 1\n");
+  EXPECT_THAT(error, ::testing::HasSubstr("\\x00key\\x01")) << error;
+}
+
 TEST(Config, ApiKeyIsRequired) {
   EXPECT_EQ(error_of("threads: 1\n"),
             "upstream.api_key: must not be empty: set ANTHROPIC_API_KEY, or start with "
