@@ -1,4 +1,4 @@
--- wrk script: session turns, POST /v1/sessions/{id}/messages, round-robin over a list of
+-- wrk script: session turns, POST /gateway/v1/sessions/{id}/messages, round-robin over a list of
 -- sessions so that no session gets a second turn while its first runs (a session takes one
 -- turn at a time; a second gets 409). Prints one RESULT line like bench/wrk-post.lua, plus
 -- the count of 409s (status_409) so a collision shows in the report.
@@ -49,7 +49,7 @@ end
 function request()
   local id = ids[next_index % #ids + 1]
   next_index = next_index + stride
-  return wrk.format("POST", "/v1/sessions/" .. id .. "/messages", headers, body)
+  return wrk.format("POST", "/gateway/v1/sessions/" .. id .. "/messages", headers, body)
 end
 
 function response(status, hdrs, resp_body)

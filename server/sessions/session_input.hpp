@@ -20,7 +20,7 @@ inline constexpr std::size_t kMaxMetadataKeys = 16;
 inline constexpr std::size_t kMaxMetadataKeyChars = 64;
 inline constexpr std::size_t kMaxMetadataValueBytes = 512;  // each value, serialized
 
-// The body of POST /v1/sessions, checked. Absent fields take the config's defaults later.
+// The body of POST /gateway/v1/sessions, checked. Absent fields take the config's defaults later.
 struct NewSession {
   std::optional<std::string> model;
   std::string system_json;  // empty: none
@@ -29,7 +29,7 @@ struct NewSession {
   std::string metadata_json = "{}";
 };
 
-// The body of POST /v1/sessions/{id}/messages, checked.
+// The body of POST /gateway/v1/sessions/{id}/messages, checked.
 struct TurnInput {
   std::string content_json;  // a JSON string or array of content blocks
   std::string prefill;       // empty: none

@@ -7,7 +7,7 @@
 
 namespace gw {
 
-// A session as API.md section 4 shows it; with `messages` for GET /v1/sessions/{id}.
+// A session as API.md section 4 shows it; with `messages` for GET /gateway/v1/sessions/{id}.
 std::string session_json(const SessionRecord& session,
                          const std::vector<StoredMessage>* messages = nullptr);
 

@@ -42,17 +42,17 @@ ApiError store_failed(const std::string& why, Exchange& ex) {
 }  // namespace
 
 void SessionRoutes::add_to(Router& router) {
-  router.add(http::verb::post, "/v1/sessions", "sessions.create",
+  router.add(http::verb::post, "/gateway/v1/sessions", "sessions.create",
              [this](Exchange& ex) { return create(ex); });
-  router.add(http::verb::get, "/v1/sessions", "sessions.list",
+  router.add(http::verb::get, "/gateway/v1/sessions", "sessions.list",
              [this](Exchange& ex) { return list(ex); });
-  router.add(http::verb::get, "/v1/sessions/{id}", "sessions.get",
+  router.add(http::verb::get, "/gateway/v1/sessions/{id}", "sessions.get",
              [this](Exchange& ex) { return get(ex); });
-  router.add(http::verb::patch, "/v1/sessions/{id}", "sessions.patch",
+  router.add(http::verb::patch, "/gateway/v1/sessions/{id}", "sessions.patch",
              [this](Exchange& ex) { return patch(ex); });
-  router.add(http::verb::delete_, "/v1/sessions/{id}", "sessions.delete",
+  router.add(http::verb::delete_, "/gateway/v1/sessions/{id}", "sessions.delete",
              [this](Exchange& ex) { return remove(ex); });
-  router.add(http::verb::post, "/v1/sessions/{id}/messages", "sessions.turn",
+  router.add(http::verb::post, "/gateway/v1/sessions/{id}/messages", "sessions.turn",
              [this](Exchange& ex) { return send_turn(ex); });
 }
 

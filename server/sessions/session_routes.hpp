@@ -5,7 +5,7 @@
 
 namespace gw {
 
-// /v1/sessions (API.md section 4): conversations kept server-side, owned by the client key
+// /gateway/v1/sessions (API.md section 4): conversations kept server-side, owned by the client key
 // that created them. Every store call runs on the blocking pool.
 class SessionRoutes {
  public:

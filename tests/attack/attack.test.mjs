@@ -66,11 +66,11 @@ async function warmUp(url) {
     await request(url, { method: 'POST', path: '/v1/messages', headers: jsonHeaders(), body: hello() });
     await request(url, { method: 'POST', path: '/v1/messages', headers: jsonHeaders(),
       body: { ...hello(), stream: true } });
-    await request(url, { path: '/v1/sessions', headers: jsonHeaders() });
+    await request(url, { path: '/gateway/v1/sessions', headers: jsonHeaders() });
     await request(url, { path: '/nowhere' });
     await request(url, { path: '/metrics' });
     // A body of some MiB (refused for max_tokens) sizes the allocator for attack 6's.
-    await request(url, { method: 'POST', path: '/v1/sessions', headers: jsonHeaders(),
+    await request(url, { method: 'POST', path: '/gateway/v1/sessions', headers: jsonHeaders(),
       body: { max_tokens: 'none', metadata: { blob: 'w'.repeat(3_900_000) } } });
   }
 }
@@ -134,7 +134,7 @@ function chunk(text) {
 
 // Sessions of a key, as its owner sees them.
 async function sessionsOf(url, who) {
-  const r = await request(url, { path: '/v1/sessions?limit=100', headers: jsonHeaders(who) });
+  const r = await request(url, { path: '/gateway/v1/sessions?limit=100', headers: jsonHeaders(who) });
   assert.equal(r.status, 200, `list ${who}'s sessions: ${r.text}`);
   return r.json.data;
 }
@@ -324,7 +324,7 @@ describe('attack suite', { concurrency: 1 }, () => {
   attack('6. 3.9 MB of session metadata gets 400 and nothing is stored', async (url) => {
     const stored = await sessionsOf(url, 'mallory');
     const body = { metadata: { blob: 'm'.repeat(3_900_000) } };
-    const r = await request(url, { method: 'POST', path: '/v1/sessions', headers: jsonHeaders('mallory'), body });
+    const r = await request(url, { method: 'POST', path: '/gateway/v1/sessions', headers: jsonHeaders('mallory'), body });
     assert.equal(r.status, 400, short(r.text));
     assertApiError(assert, r, 'invalid_request_error', 'metadata');
     assert.deepEqual(await sessionsOf(url, 'mallory'), stored, 'no session was stored');
@@ -360,7 +360,7 @@ describe('attack suite', { concurrency: 1 }, () => {
 
   attack('8. 1e400 in session metadata gets 400 naming the field; nothing is stored', async (url) => {
     const stored = await sessionsOf(url, 'mallory');
-    const r = await request(url, { method: 'POST', path: '/v1/sessions', headers: jsonHeaders('mallory'),
+    const r = await request(url, { method: 'POST', path: '/gateway/v1/sessions', headers: jsonHeaders('mallory'),
       body: '{"metadata":{"n":1e400}}' });
     assert.equal(r.status, 400, short(r.text));
     const e = assertApiError(assert, r, 'invalid_request_error', '1e400');
@@ -398,13 +398,13 @@ describe('attack suite', { concurrency: 1 }, () => {
 
   attack('9. after=<another key\'s session> answers as after=<unknown id>', async (url) => {
     const create = async (who) => {
-      const r = await request(url, { method: 'POST', path: '/v1/sessions', headers: jsonHeaders(who), body: {} });
+      const r = await request(url, { method: 'POST', path: '/gateway/v1/sessions', headers: jsonHeaders(who), body: {} });
       assert.equal(r.status, 201, r.text);
       return r.json.id;
     };
     await create('bob');  // older than alice's: a page after alice's id would list it
     const alices = await create('alice');
-    const list = (after) => request(url, { path: `/v1/sessions?after=${after}`, headers: jsonHeaders('bob') });
+    const list = (after) => request(url, { path: `/gateway/v1/sessions?after=${after}`, headers: jsonHeaders('bob') });
     const foreign = await list(alices);
     const unknown = await list('ses_doesnotexist');
     assert.equal(foreign.status, unknown.status, `status: foreign ${foreign.text} / unknown ${unknown.text}`);

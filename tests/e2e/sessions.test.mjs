@@ -26,20 +26,20 @@ async function call(stack, method, path, body, headers = {}) {
 }
 
 async function createSession(stack, body = {}) {
-  const r = await call(stack, 'POST', '/v1/sessions', body);
+  const r = await call(stack, 'POST', '/gateway/v1/sessions', body);
   assert.equal(r.status, 201, r.text);
   assert.match(r.json.id, /^ses_/);
   return r.json;
 }
 
 async function turn(stack, id, body, expectStatus = 200) {
-  const r = await call(stack, 'POST', `/v1/sessions/${id}/messages`, body);
+  const r = await call(stack, 'POST', `/gateway/v1/sessions/${id}/messages`, body);
   assert.equal(r.status, expectStatus, r.text);
   return r.json;
 }
 
 async function getSession(stack, id) {
-  const r = await call(stack, 'GET', `/v1/sessions/${id}`);
+  const r = await call(stack, 'GET', `/gateway/v1/sessions/${id}`);
   assert.equal(r.status, 200, r.text);
   return r.json;
 }
@@ -125,7 +125,7 @@ describe('sessions through the gateway', () => {
 
     // Listed among the caller's sessions, newest first.
     const other = await createSession(stack);
-    const list = await call(stack, 'GET', '/v1/sessions?limit=100');
+    const list = await call(stack, 'GET', '/gateway/v1/sessions?limit=100');
     assert.equal(list.status, 200, list.text);
     const ids = list.json.data.map((x) => x.id);
     assert.ok(ids.indexOf(other.id) >= 0 && ids.indexOf(other.id) < ids.indexOf(s.id), JSON.stringify(ids));
@@ -202,7 +202,7 @@ describe('sessions through the gateway', () => {
 
   ctx.test('prefill on a model that rejects it: 400 at once, nothing upstream, history unchanged', async (stack) => {
     const s = await createSession(stack, { model: OPUS_NO_PREFILL });
-    const r = await call(stack, 'POST', `/v1/sessions/${s.id}/messages`,
+    const r = await call(stack, 'POST', `/gateway/v1/sessions/${s.id}/messages`,
       { content: 'Pick one: (A) or (B)', prefill: 'The answer is (' });
     assert.equal(r.status, 400, r.text);
     assert.equal(r.json.type, 'error');
@@ -273,7 +273,7 @@ describe('sessions through the gateway', () => {
     const slow = turn(stack, s.id, { content: 'the slow one' });
     slow.catch(() => {}); // awaited below; not an unhandled rejection if an assert throws first
     await sleep(150);
-    const r = await call(stack, 'POST', `/v1/sessions/${s.id}/messages`, { content: 'too early' });
+    const r = await call(stack, 'POST', `/gateway/v1/sessions/${s.id}/messages`, { content: 'too early' });
     assert.equal(r.status, 409, r.text);
     assert.equal(r.json.error.type, 'conflict_error');
     const t = await slow;
@@ -286,7 +286,7 @@ describe('sessions through the gateway', () => {
   ctx.test('a streamed turn: every event has id <turn_id>.<n> increasing, then turn_committed', async (stack) => {
     const s = await createSession(stack, { model: SONNET });
     await turn(stack, s.id, { content: 'first, not streamed' });
-    const r = await fetch(`${stack.gatewayURL}/v1/sessions/${s.id}/messages`, {
+    const r = await fetch(`${stack.gatewayURL}/gateway/v1/sessions/${s.id}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ content: 'Stream me a story [[words:30]]', stream: true }),

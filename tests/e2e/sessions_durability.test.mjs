@@ -46,7 +46,7 @@ async function json(stack, method, p, body) {
 // One turn; the turn_id when the gateway acknowledged it, else null (failed, cut off by
 // the kill, or an error event in the stream).
 async function sendTurn(stack, sessionId, content, stream) {
-  const r = await fetch(`${stack.gatewayURL}/v1/sessions/${sessionId}/messages`, {
+  const r = await fetch(`${stack.gatewayURL}/gateway/v1/sessions/${sessionId}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ content, stream }),
@@ -121,7 +121,7 @@ async function loadThenKill(stack, sessions, counter) {
 async function verifyHistories(stack, sessions) {
   let cutButCommitted = 0;
   for (const s of sessions) {
-    const r = await json(stack, 'GET', `/v1/sessions/${s.id}`);
+    const r = await json(stack, 'GET', `/gateway/v1/sessions/${s.id}`);
     assert.equal(r.status, 200, `${s.id} after the restart: ${r.text}`);
     const g = r.json;
     assert.equal(g.message_count, g.messages.length, `${s.id}: message_count vs messages`);
@@ -188,7 +188,7 @@ describe('sessions survive a SIGKILL mid-load (SQLite store)', () => {
 
     const sessions = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const r = await json(first, 'POST', '/v1/sessions', { model: MODEL, metadata: { i } });
+      const r = await json(first, 'POST', '/gateway/v1/sessions', { model: MODEL, metadata: { i } });
       assert.equal(r.status, 201, r.text);
       sessions.push({ id: r.json.id, acked: [], inFlight: null });
     }
@@ -211,11 +211,11 @@ describe('sessions survive a SIGKILL mid-load (SQLite store)', () => {
     checkFile(dbFile, sessions);
 
     // The restarted gateway lists them all and takes new turns on them.
-    const list = await json(third, 'GET', '/v1/sessions?limit=100');
+    const list = await json(third, 'GET', '/gateway/v1/sessions?limit=100');
     assert.equal(list.status, 200, list.text);
     const listed = new Set(list.json.data.map((x) => x.id));
     for (const s of sessions) assert.ok(listed.has(s.id), `${s.id} not listed after the restart`);
-    const again = await json(third, 'POST', `/v1/sessions/${sessions[0].id}/messages`,
+    const again = await json(third, 'POST', `/gateway/v1/sessions/${sessions[0].id}/messages`,
       { content: 'after the restart' });
     assert.equal(again.status, 200, again.text);
     sessions[0].acked.push({ turnId: again.json.turn_id, content: 'after the restart' });

@@ -65,12 +65,12 @@ class HostileInputTest : public ::testing::Test {
     return http_request(method, gateway_->base_url() + std::string(path), as(key), body);
   }
   std::string create(std::string_view body, const char* key = kKeyA) {
-    auto r = call("POST", "/v1/sessions", body, key);
+    auto r = call("POST", "/gateway/v1/sessions", body, key);
     EXPECT_EQ(r.status, 201u) << r.body;
     return std::string(parse_object(r.body)["id"].as_string());
   }
   json::array listed(const char* key = kKeyA) {
-    auto r = call("GET", "/v1/sessions?limit=100", {}, key);
+    auto r = call("GET", "/gateway/v1/sessions?limit=100", {}, key);
     EXPECT_EQ(r.status, 200u) << r.body;
     return parse_object(r.body)["data"].as_array();
   }
@@ -118,7 +118,7 @@ TEST_F(HostileInputTest, DeepToolSchemaGoesUpstreamAndABombDoesNot) {
   r = call("POST", "/v1/messages", bomb);
   expect_error(r, 400, "invalid_request_error",
                "The request body is not valid JSON: it nests deeper than 512 levels");
-  r = call("POST", "/v1/sessions", bomb);
+  r = call("POST", "/gateway/v1/sessions", bomb);
   expect_error(r, 400, "invalid_request_error",
                "The request body is not valid JSON: it nests deeper than 512 levels");
   EXPECT_EQ((*fake_)->recorded().size(), 1u);
@@ -126,13 +126,13 @@ TEST_F(HostileInputTest, DeepToolSchemaGoesUpstreamAndABombDoesNot) {
 }
 
 TEST_F(HostileInputTest, NonFiniteNumbersAreRefusedAtTheDoor) {
-  auto r = call("POST", "/v1/sessions", R"({"metadata":{"score":1e400}})");
+  auto r = call("POST", "/gateway/v1/sessions", R"({"metadata":{"score":1e400}})");
   expect_error(r, 400, "invalid_request_error",
                "metadata.score: number out of range (it must be finite)");
   EXPECT_TRUE(listed().empty());
 
   const std::string id = create(R"({"metadata":{"app":"x"}})");
-  r = call("PATCH", "/v1/sessions/" + id, R"({"metadata":{"score":-1e400}})");
+  r = call("PATCH", "/gateway/v1/sessions/" + id, R"({"metadata":{"score":-1e400}})");
   expect_error(r, 400, "invalid_request_error",
                "metadata.score: number out of range (it must be finite)");
   EXPECT_EQ(listed()[0].at("metadata"), json::parse(R"({"app":"x"})"));
@@ -149,7 +149,7 @@ TEST_F(HostileInputTest, NonFiniteNumbersAreRefusedAtTheDoor) {
 
 TEST_F(HostileInputTest, OversizedMetadataIsRefusedAndNothingStored) {
   const std::string big = R"({"metadata":{"blob":")" + std::string(4'000'000, 'x') + R"("}})";
-  auto r = call("POST", "/v1/sessions", big);
+  auto r = call("POST", "/gateway/v1/sessions", big);
   expect_error(r, 400, "invalid_request_error",
                "metadata.blob: a value must be at most 512 bytes as JSON");
   EXPECT_TRUE(listed().empty());
@@ -158,7 +158,7 @@ TEST_F(HostileInputTest, OversizedMetadataIsRefusedAndNothingStored) {
   std::string many = R"({"metadata":{)";
   for (int i = 0; i < 17; ++i) many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
   many += "}}";
-  r = call("PATCH", "/v1/sessions/" + id, many);
+  r = call("PATCH", "/gateway/v1/sessions/" + id, many);
   expect_error(r, 400, "invalid_request_error", "metadata: at most 16 keys are allowed");
   EXPECT_EQ(listed()[0].at("metadata"), json::parse(R"({"app":"x"})"));
 }
@@ -172,7 +172,7 @@ TEST_F(HostileInputTest, ListAnswersStayBoundedAndPageThroughEverySession) {
   std::string after;
   int pages = 0;
   for (; pages < 40; ++pages) {
-    auto r = call("GET", "/v1/sessions?limit=100" + (after.empty() ? "" : "&after=" + after));
+    auto r = call("GET", "/gateway/v1/sessions?limit=100" + (after.empty() ? "" : "&after=" + after));
     ASSERT_EQ(r.status, 200u) << r.body.substr(0, 200);
     EXPECT_LE(r.body.size(), 1024u * 1024u);
     auto page = parse_object(r.body);
@@ -202,8 +202,8 @@ TEST_F(HostileInputTest, InvalidUtf8InThePathGetsA404ThatIsJson) {
 TEST_F(HostileInputTest, AnotherKeysSessionIdAsListCursorIsAnUnknownId) {
   create("{}", kKeyB);  // older than A's: a cursor at A's session would find it
   const std::string theirs = create("{}", kKeyA);
-  auto unknown = call("GET", "/v1/sessions?after=ses_doesnotexist0000000000", {}, kKeyB);
-  auto foreign = call("GET", "/v1/sessions?after=" + theirs, {}, kKeyB);
+  auto unknown = call("GET", "/gateway/v1/sessions?after=ses_doesnotexist0000000000", {}, kKeyB);
+  auto foreign = call("GET", "/gateway/v1/sessions?after=" + theirs, {}, kKeyB);
   ASSERT_EQ(unknown.status, 200u) << unknown.body;
   EXPECT_EQ(foreign.status, unknown.status);
   EXPECT_EQ(foreign.body, unknown.body);

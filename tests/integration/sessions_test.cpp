@@ -57,7 +57,7 @@ class SessionsTest : public ::testing::Test {
   }
 
   json::object create(std::string_view body = "{}", const char* key = kKeyA) {
-    auto r = call("POST", "/v1/sessions", body, key);
+    auto r = call("POST", "/gateway/v1/sessions", body, key);
     EXPECT_EQ(r.status, 201u) << r.body;
     return parse_object(r.body);
   }
@@ -67,13 +67,13 @@ class SessionsTest : public ::testing::Test {
   }
 
   json::object turn(const std::string& id, std::string_view body, unsigned expect = 200) {
-    auto r = call("POST", "/v1/sessions/" + id + "/messages", body);
+    auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", body);
     EXPECT_EQ(r.status, expect) << r.body;
     return parse_object(r.body);
   }
 
   json::object get(const std::string& id) {
-    auto r = call("GET", "/v1/sessions/" + id);
+    auto r = call("GET", "/gateway/v1/sessions/" + id);
     EXPECT_EQ(r.status, 200u) << r.body;
     return parse_object(r.body);
   }
@@ -198,12 +198,12 @@ TEST_F(SessionsTest, MultipleChoicePrefill) {
 
 TEST_F(SessionsTest, PrefillOnAModelThatRejectsItIsALocal400) {
   auto id = create_id(R"({"model":"claude-opus-4-7"})");
-  auto r = call("POST", "/v1/sessions/" + id + "/messages",
+  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages",
                 R"({"content":"Pick one","prefill":"The answer is ("})");
   expect_error(r, 400, "invalid_request_error", "structured outputs");
   EXPECT_TRUE((*fake_)->recorded().empty());
   EXPECT_EQ(count(id), 0);
-  r = call("POST", "/v1/sessions/" + id + "/messages",
+  r = call("POST", "/gateway/v1/sessions/" + id + "/messages",
            R"({"content":"Pick one","prefill":"The answer is "})");
   expect_error(r, 400, "invalid_request_error", "white space");
 }
@@ -247,7 +247,7 @@ TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
 
 TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
   auto id = create_id();
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                         R"({"content":"Tell me [[words:20]]","stream":true})");
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
@@ -283,7 +283,7 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   auto id = create_id();
   auto h = as(kKeyA);
   h.push_back({"accept", "text/event-stream"});
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), h, R"({"content":"hi"})");
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), h, R"({"content":"hi"})");
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
 }
 
@@ -295,7 +295,7 @@ TEST_F(SessionsTest, HeartbeatsDuringSilence) {
   f.delay = std::chrono::milliseconds(150);
   (*fake_)->faults().add(f);
   auto id = create_id();
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                         R"({"content":"hi","stream":true})");
   ASSERT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find(": keep-alive\n\n"), std::string::npos);
@@ -311,7 +311,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   f.status = 400;
   f.message = "bad request from upstream";
   (*fake_)->faults().add(f);
-  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"two"})");
+  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"two"})");
   expect_error(r, 400, "invalid_request_error", "bad request from upstream");
   EXPECT_EQ(count(id), 2);
 
@@ -319,7 +319,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   drop.kind = FaultKind::drop_mid_stream;
   drop.after_events = 3;
   (*fake_)->faults().add(drop);
-  r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                    R"({"content":"three","stream":true})");
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
@@ -330,7 +330,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   error_event.kind = FaultKind::stream_error;
   error_event.after_events = 2;
   (*fake_)->faults().add(error_event);
-  r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                    R"({"content":"four","stream":true})");
   EXPECT_NE(r.body.find("overloaded_error"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
@@ -340,7 +340,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   garbage.kind = FaultKind::garbage;
   garbage.count = 3;  // the first attempt and both retries
   (*fake_)->faults().add(garbage);
-  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"five"})");
+  r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"five"})");
   expect_error(r, 502, "api_error");
   EXPECT_EQ(count(id), 2);
   // And the session still works.
@@ -355,12 +355,12 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
   (*fake_)->faults().add(f);
   auto id = create_id();
   int chunks = 0;
-  http_stream("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
               R"({"content":"Tell me [[words:50]]","stream":true})", {},
               [&](std::string_view) { return ++chunks < 2; });
   // The turn is over when its lock is free: a new turn then succeeds.
   EXPECT_TRUE(eventually([&] {
-    auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"again"})");
+    auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"again"})");
     return r.status == 200;
   }));
   auto history = get(id)["messages"].as_array();
@@ -375,7 +375,7 @@ TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
   auto id = create_id();
   ClientOptions impatient;
   impatient.timeout = std::chrono::milliseconds(200);
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                         R"({"content":"anyone there?"})", impatient);
   EXPECT_TRUE(r.error);
   // The turn ends (its lock frees) as a cancelled attempt, not a transport failure to retry.
@@ -396,15 +396,15 @@ TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
   auto id = create_id();
   for (int i = 0; i < 40; ++i) {
     const std::string content = R"({"content":"turn )" + std::to_string(i) + "\"}";
-    auto r = call("POST", "/v1/sessions/" + id + "/messages", content);
+    auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", content);
     ASSERT_EQ(r.status, 200u) << i << " " << r.body;
-    r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+    r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                      R"({"content":"streamed","stream":true})");
     ASSERT_NE(r.body.find("turn_committed"), std::string::npos) << i << " " << r.body;
   }
-  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"x","prefill":"y "})");
+  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"x","prefill":"y "})");
   EXPECT_EQ(r.status, 400u);
-  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"after an error"})");
+  r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"after an error"})");
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(count(id), 162);
 }
@@ -416,10 +416,10 @@ TEST_F(SessionsTest, OneTurnAtATimePerSession) {
   (*fake_)->faults().add(f);
   auto id = create_id();
   auto running = std::async(std::launch::async, [&] {
-    return call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"slow one"})");
+    return call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"slow one"})");
   });
   ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
-  auto r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"too early"})");
+  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"too early"})");
   expect_error(r, 409, "conflict_error");
   EXPECT_EQ(running.get().status, 200u);
   EXPECT_EQ(count(id), 2);
@@ -431,16 +431,16 @@ TEST_F(SessionsTest, SessionsBelongToTheirKey) {
   auto mine = create_id(R"({"metadata":{"owner":"alpha"}})");
   create(R"({})", kKeyB);
   for (auto [method, path, body] :
-       {std::tuple{"GET", "/v1/sessions/" + mine, ""},
-        std::tuple{"PATCH", "/v1/sessions/" + mine, R"({"max_tokens":5})"},
-        std::tuple{"DELETE", "/v1/sessions/" + mine, ""},
-        std::tuple{"POST", "/v1/sessions/" + mine + "/messages", R"({"content":"hi"})"}}) {
+       {std::tuple{"GET", "/gateway/v1/sessions/" + mine, ""},
+        std::tuple{"PATCH", "/gateway/v1/sessions/" + mine, R"({"max_tokens":5})"},
+        std::tuple{"DELETE", "/gateway/v1/sessions/" + mine, ""},
+        std::tuple{"POST", "/gateway/v1/sessions/" + mine + "/messages", R"({"content":"hi"})"}}) {
     expect_error(call(method, path, body, kKeyB), 404, "not_found_error");
   }
-  auto list = parse_object(call("GET", "/v1/sessions", {}, kKeyB).body);
+  auto list = parse_object(call("GET", "/gateway/v1/sessions", {}, kKeyB).body);
   ASSERT_EQ(list["data"].as_array().size(), 1u);
   EXPECT_NE(list["data"].as_array()[0].at("id"), json::value(mine));
-  expect_error(call("GET", "/v1/sessions/" + mine, {}, "wrong-key-0123456789"), 401,
+  expect_error(call("GET", "/gateway/v1/sessions/" + mine, {}, "wrong-key-0123456789"), 401,
                "authentication_error");
   EXPECT_EQ(get(mine)["max_tokens"], 1024);  // untouched by the other key
   EXPECT_TRUE((*fake_)->recorded().empty());
@@ -449,12 +449,12 @@ TEST_F(SessionsTest, SessionsBelongToTheirKey) {
 TEST_F(SessionsTest, KeyModelListIsEnforced) {
   gateway_.reset();
   start([](Config& c) { c.auth.keys[1].models = {"claude-haiku-4-5"}; });
-  expect_error(call("POST", "/v1/sessions", R"({"model":"claude-sonnet-4-5"})", kKeyB), 403,
+  expect_error(call("POST", "/gateway/v1/sessions", R"({"model":"claude-sonnet-4-5"})", kKeyB), 403,
                "permission_error");
-  auto r = call("POST", "/v1/sessions", R"({"model":"claude-haiku-4-5"})", kKeyB);
+  auto r = call("POST", "/gateway/v1/sessions", R"({"model":"claude-haiku-4-5"})", kKeyB);
   ASSERT_EQ(r.status, 201u);
   auto id = std::string(parse_object(r.body)["id"].as_string());
-  expect_error(call("PATCH", "/v1/sessions/" + id, R"({"model":"claude-opus-4-7"})", kKeyB), 403,
+  expect_error(call("PATCH", "/gateway/v1/sessions/" + id, R"({"model":"claude-opus-4-7"})", kKeyB), 403,
                "permission_error");
 }
 
@@ -462,7 +462,7 @@ TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
   auto id = create_id();
   turn(id, R"({"content":"keep me"})");
   const auto before = get(id);
-  const std::string path = "/v1/sessions/" + id + "/messages";
+  const std::string path = "/gateway/v1/sessions/" + id + "/messages";
   expect_error(call("POST", path, "{not json"), 400, "invalid_request_error", "not valid JSON");
   expect_error(call("POST", path, R"({"content":5})"), 400, "invalid_request_error", "content");
   expect_error(call("POST", path, R"({"content":""})"), 400, "invalid_request_error", "content");
@@ -472,11 +472,11 @@ TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
                "invalid_request_error");
   expect_error(call("POST", path, R"({"content":"x","background":true})"), 400,
                "invalid_request_error", "background");
-  expect_error(call("POST", "/v1/sessions/ses_unknown/messages", R"({"content":"x"})"), 404,
+  expect_error(call("POST", "/gateway/v1/sessions/ses_unknown/messages", R"({"content":"x"})"), 404,
                "not_found_error");
-  expect_error(call("PATCH", "/v1/sessions/" + id, R"({"max_tokens":-1})"), 400,
+  expect_error(call("PATCH", "/gateway/v1/sessions/" + id, R"({"max_tokens":-1})"), 400,
                "invalid_request_error");
-  expect_error(call("POST", "/v1/sessions", R"({"messages":"hi"})"), 400, "invalid_request_error");
+  expect_error(call("POST", "/gateway/v1/sessions", R"({"messages":"hi"})"), 400, "invalid_request_error");
   EXPECT_EQ(json::serialize(get(id)), json::serialize(before));
   EXPECT_EQ((*fake_)->recorded().size(), 1u);
 }
@@ -486,7 +486,7 @@ TEST_F(SessionsTest, HugeContentIs413AndChangesNothing) {
   start([](Config& c) { c.limits.max_body_bytes = 64 * 1024; });
   auto id = create_id();
   std::string body = R"({"content":")" + std::string(100 * 1024, 'a') + "\"}";
-  expect_error(call("POST", "/v1/sessions/" + id + "/messages", body), 413, "request_too_large");
+  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", body), 413, "request_too_large");
   EXPECT_EQ(count(id), 0);
   EXPECT_TRUE((*fake_)->recorded().empty());
 }
@@ -494,17 +494,17 @@ TEST_F(SessionsTest, HugeContentIs413AndChangesNothing) {
 TEST_F(SessionsTest, PatchListDelete) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(create_id());
-  auto page = parse_object(call("GET", "/v1/sessions?limit=2").body);
+  auto page = parse_object(call("GET", "/gateway/v1/sessions?limit=2").body);
   ASSERT_EQ(page["data"].as_array().size(), 2u);
   EXPECT_EQ(page["data"].as_array()[0].at("id"), json::value(ids[4]));  // newest first
   EXPECT_EQ(page["has_more"], true);
   auto next = parse_object(
-      call("GET", "/v1/sessions?limit=2&after=" + std::string(page["last_id"].as_string())).body);
+      call("GET", "/gateway/v1/sessions?limit=2&after=" + std::string(page["last_id"].as_string())).body);
   EXPECT_EQ(next["data"].as_array()[0].at("id"), json::value(ids[2]));
-  expect_error(call("GET", "/v1/sessions?limit=0"), 400, "invalid_request_error");
+  expect_error(call("GET", "/gateway/v1/sessions?limit=0"), 400, "invalid_request_error");
 
   auto r = call(
-      "PATCH", "/v1/sessions/" + ids[0],
+      "PATCH", "/gateway/v1/sessions/" + ids[0],
       R"({"system":"Be brief.","max_tokens":64,"model":"claude-haiku-4-5","metadata":{"v":2}})");
   ASSERT_EQ(r.status, 200u) << r.body;
   auto patched = parse_object(r.body);
@@ -516,10 +516,10 @@ TEST_F(SessionsTest, PatchListDelete) {
   EXPECT_EQ(sent["max_tokens"], 64);
   EXPECT_EQ(sent["model"], "claude-haiku-4-5");
 
-  r = call("DELETE", "/v1/sessions/" + ids[0]);
+  r = call("DELETE", "/gateway/v1/sessions/" + ids[0]);
   EXPECT_EQ(r.status, 204u);
-  expect_error(call("GET", "/v1/sessions/" + ids[0]), 404, "not_found_error");
-  expect_error(call("DELETE", "/v1/sessions/" + ids[0]), 404, "not_found_error");
+  expect_error(call("GET", "/gateway/v1/sessions/" + ids[0]), 404, "not_found_error");
+  expect_error(call("DELETE", "/gateway/v1/sessions/" + ids[0]), 404, "not_found_error");
 }
 
 TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
@@ -551,7 +551,7 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
 TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
   auto whole = turn(create_id(), R"({"content":"Tell me [[words:40]]","max_tokens":1000})");
   auto id = create_id();
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                         R"({"content":"Tell me [[words:40]]","max_tokens":15,
                             "continue_on_max_tokens":5,"stream":true})");
   ASSERT_EQ(r.status, 200u);
@@ -580,7 +580,7 @@ TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
   hang.count = 3;  // the first attempt and both retries
   (*fake_)->faults().add(hang);
   auto id = create_id();
-  expect_error(call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"), 504,
+  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"), 504,
                "timeout_error");
   EXPECT_EQ(count(id), 0);
 }
@@ -603,7 +603,7 @@ TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
   std::promise<void> first_chunk;
   auto streaming = std::async(std::launch::async, [&] {
     bool told = false;
-    return http_stream("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+    return http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                        R"({"content":"Tell me [[words:60]]","stream":true})", {},
                        [&](std::string_view) {
                          if (!told) first_chunk.set_value();
@@ -636,7 +636,7 @@ TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
   Fault drop;
   drop.kind = FaultKind::drop_before_response;
   (*fake_)->faults().add(drop);
-  auto r = http_request("POST", url("/v1/sessions/" + id + "/messages"), as(kKeyA),
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
                         R"({"content":"streamed after a drop","stream":true})");
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
@@ -644,7 +644,7 @@ TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
 
   overloaded.count = 3;  // every attempt
   (*fake_)->faults().add(overloaded);
-  r = call("POST", "/v1/sessions/" + id + "/messages", R"({"content":"never"})");
+  r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"never"})");
   expect_error(r, 503, "overloaded_error");
   EXPECT_EQ(count(id), 4);
 }
@@ -662,10 +662,10 @@ TEST_F(SessionsTest, FullQueueIs429ForTurnsAndCommitsNothing) {
   auto busy = create_id();
   auto other = create_id();
   auto running = std::async(std::launch::async, [&] {
-    return call("POST", "/v1/sessions/" + busy + "/messages", R"({"content":"slow"})");
+    return call("POST", "/gateway/v1/sessions/" + busy + "/messages", R"({"content":"slow"})");
   });
   ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
-  auto r = call("POST", "/v1/sessions/" + other + "/messages", R"({"content":"no room"})");
+  auto r = call("POST", "/gateway/v1/sessions/" + other + "/messages", R"({"content":"no room"})");
   expect_error(r, 429, "rate_limit_error");
   EXPECT_TRUE(r.header("retry-after").has_value());
   EXPECT_EQ(running.get().status, 200u);
@@ -684,7 +684,7 @@ TEST_F(SessionsTest, IdleSessionsArePurged) {
     c.sessions.purge_interval = std::chrono::milliseconds(20);
   });
   auto id = create_id();
-  EXPECT_TRUE(eventually([&] { return call("GET", "/v1/sessions/" + id).status == 404; }));
+  EXPECT_TRUE(eventually([&] { return call("GET", "/gateway/v1/sessions/" + id).status == 404; }));
 }
 
 }  // namespace

@@ -15,8 +15,8 @@ Router make_router() {
   r.add(http::verb::post, "/v1/messages/count_tokens", "count_tokens", noop);
   r.add(http::verb::get, "/v1/models", "models", noop);
   r.add(http::verb::get, "/v1/models/{id}", "model", noop);
-  r.add(http::verb::get, "/v1/sessions/{id}/turns/{turn}", "turn", noop);
-  r.add(http::verb::delete_, "/v1/sessions/{id}/turns/{turn}", "turn", noop);
+  r.add(http::verb::get, "/gateway/v1/sessions/{id}/turns/{turn}", "turn", noop);
+  r.add(http::verb::delete_, "/gateway/v1/sessions/{id}/turns/{turn}", "turn", noop);
   return r;
 }
 
@@ -31,7 +31,7 @@ TEST(Router, ExactAndParameterMatches) {
   ASSERT_EQ(m.params.size(), 1u);
   EXPECT_EQ(m.params[0].first, "id");
   EXPECT_EQ(m.params[0].second, "claude-opus-4-6");
-  m = r.match(http::verb::get, "/v1/sessions/ses_1/turns/turn_2");
+  m = r.match(http::verb::get, "/gateway/v1/sessions/ses_1/turns/turn_2");
   ASSERT_TRUE(m.handler);
   ASSERT_EQ(m.params.size(), 2u);
   EXPECT_EQ(m.params[1].second, "turn_2");
@@ -52,7 +52,7 @@ TEST(Router, WrongMethodListsAllowedOnes) {
   auto m = r.match(http::verb::get, "/v1/messages");
   EXPECT_FALSE(m.handler);
   EXPECT_EQ(m.allow, "POST");
-  m = r.match(http::verb::put, "/v1/sessions/s/turns/t");
+  m = r.match(http::verb::put, "/gateway/v1/sessions/s/turns/t");
   EXPECT_FALSE(m.handler);
   EXPECT_EQ(m.allow, "GET, DELETE");
 }
