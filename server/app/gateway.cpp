@@ -32,18 +32,18 @@ Gateway::Gateway(Config config)
                                                           config_.upstream, *target, tls_.get()));
   }
   dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
-  passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, auth_,
-                                                     config_.upstream.api_key);
+  passthrough_ =
+      std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, config_.upstream.api_key);
   passthrough_->add_to(router_);
   store_ = open_store(config_.store);
   sessions_.reset(new SessionServices{
-      config_, auth_, *store_, blocking_, *dispatcher_, upstreams_, gateway_metrics_, {}});
+      config_, *store_, blocking_, *dispatcher_, upstreams_, gateway_metrics_, {}});
   session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
   session_routes_->add_to(router_);
   purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   add_metrics_route(router_, metrics_);
-  server_ = std::make_unique<HttpServer>(workers_, router_, config_.limits, &gateway_metrics_);
+  server_ = std::make_unique<HttpServer>(workers_, pipeline_, config_.limits, &gateway_metrics_);
   server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
     m->requests.add({entry.route, std::to_string(entry.status)});
     m->request_seconds.observe(

@@ -1,10 +1,11 @@
 #pragma once
 
-#include "server/app/io_workers.hpp"
+#include "server/common/io_workers.hpp"
 #include "server/common/blocking_pool.hpp"
 #include "server/config/config.hpp"
 #include "server/http/client_auth.hpp"
 #include "server/http/http_server.hpp"
+#include "server/http/request_pipeline.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/metrics/metrics.hpp"
@@ -50,6 +51,7 @@ class Gateway {
   std::vector<std::unique_ptr<UpstreamClient>> upstreams_;
   ClientAuth auth_;
   Router router_;
+  RequestPipeline pipeline_{router_, auth_};
   std::unique_ptr<UpstreamDispatcher> dispatcher_;
   std::unique_ptr<PassthroughRoutes> passthrough_;
   std::unique_ptr<ConversationStore> store_;

@@ -1,7 +1,5 @@
 #include "server/http/client_auth.hpp"
 
-#include <algorithm>
-
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <boost/beast/core/string.hpp>
@@ -46,14 +44,6 @@ std::variant<const ClientKey*, ApiError> ClientAuth::authenticate(
   }
   if (!found) return authentication_failed("invalid API key");
   return found;
-}
-
-std::optional<ApiError> refuse_model(const ClientKey* key, std::string_view model) {
-  if (!key || key->models.empty()) return std::nullopt;
-  if (std::find(key->models.begin(), key->models.end(), model) != key->models.end()) {
-    return std::nullopt;
-  }
-  return permission_denied("key '" + key->name + "' may not use model " + std::string(model));
 }
 
 }  // namespace gw

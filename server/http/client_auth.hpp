@@ -6,7 +6,6 @@
 #include <boost/beast/http/fields.hpp>
 
 #include <array>
-#include <optional>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -31,10 +30,6 @@ class ClientAuth {
   };
   std::vector<Entry> keys_;
 };
-
-// Whether `key` may use `model`: a 403 when its `models` list (non-empty) leaves it out.
-// Anonymous callers and keys without a list may use every model.
-std::optional<ApiError> refuse_model(const ClientKey* key, std::string_view model);
 
 // The credential a client sent: `x-api-key`, else `Authorization: Bearer`.
 std::string_view presented_key(const boost::beast::http::fields& headers);

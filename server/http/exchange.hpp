@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/common/api_error.hpp"
+#include "server/http/caller.hpp"
 #include "server/http/http_types.hpp"
 #include "server/http/request_log.hpp"
 
@@ -21,9 +22,13 @@ class Exchange {
            std::size_t worker, std::chrono::milliseconds write_timeout);
 
   Request& request() { return request_; }
+  const Request& request() const { return request_; }
   RequestLog& log() { return log_; }
   const std::string& request_id() const { return log_.request_id; }
   std::size_t worker() const { return worker_; }
+  // Who sent the request: set once by the request pipeline before the handler runs.
+  const Caller& caller() const { return caller_; }
+  void set_caller(Caller caller) { caller_ = std::move(caller); }
   beast::tcp_stream& stream() { return stream_; }
   // Path parameters from the route pattern, e.g. "id" for /v1/models/{id}.
   std::map<std::string, std::string, std::less<>>& params() { return params_; }
@@ -63,6 +68,7 @@ class Exchange {
   RequestLog& log_;
   std::size_t worker_;
   std::chrono::milliseconds write_timeout_;
+  Caller caller_;
   std::map<std::string, std::string, std::less<>> params_;
   std::function<void()> gone_hook_;
   bool responded_ = false;

@@ -44,10 +44,6 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
   }
 }
 
-std::string_view path_of(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
 }  // namespace
 
 struct HttpServer::Connection {
@@ -59,9 +55,9 @@ struct HttpServer::Connection {
   bool closed = false;
 };
 
-HttpServer::HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits,
-                       GatewayMetrics* metrics)
-    : workers_(workers), router_(router), limits_(limits), metrics_(metrics) {}
+HttpServer::HttpServer(IoWorkers& workers, const RequestPipeline& pipeline,
+                       const Config::Limits& limits, GatewayMetrics* metrics)
+    : workers_(workers), pipeline_(pipeline), limits_(limits), metrics_(metrics) {}
 
 void HttpServer::count(const char* event) {
   if (metrics_) metrics_->connection_events.add({event});
@@ -202,7 +198,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
       break;
     }
 
-    co_await dispatch(ex);
+    co_await pipeline_.run(ex);
     write_access_log(log);
     if (observer_) observer_(log);
     if (!ex.reusable() || ex.client_left() || !ex.request().keep_alive()) break;
@@ -254,43 +250,6 @@ asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error) {
   write_access_log(ex.log());
   if (observer_) observer_(ex.log());
   co_await linger(ex.stream());
-}
-
-asio::awaitable<void> HttpServer::dispatch(Exchange& ex) {
-  auto& req = ex.request();
-  auto match = router_.match(req.method(), path_of(req.target()));
-  ex.log().route = match.name.empty() ? "unmatched" : std::string(match.name);
-  if (!match.handler) {
-    if (match.allow.empty()) {
-      co_await ex.respond_error(not_found("no route for " + std::string(path_of(req.target()))));
-    } else {
-      StringResponse res{http::status::method_not_allowed, req.version()};
-      res.set(http::field::allow, match.allow);
-      res.set(http::field::content_type, "application/json");
-      res.body() = error_body("invalid_request_error",
-                              std::string(req.method_string()) + " is not allowed on " +
-                                  std::string(path_of(req.target())) + "; allowed: " + match.allow,
-                              ex.request_id());
-      ex.log().error_type = "invalid_request_error";
-      co_await ex.respond(std::move(res));
-    }
-    co_return;
-  }
-  for (auto& [k, v] : match.params) ex.params().emplace(k, v);
-  std::string failure;
-  try {
-    co_await (*match.handler)(ex);
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  if (!failure.empty()) {
-    log::error("handler failed", {{"request_id", ex.request_id()}, {"error", failure}});
-  }
-  if (!ex.responded() && !ex.client_left()) {
-    co_await ex.respond_error(internal_error("the gateway failed to handle this request"));
-  } else if (!failure.empty()) {
-    ex.set_close();
-  }
 }
 
 void HttpServer::begin_drain() {

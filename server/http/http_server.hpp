@@ -1,9 +1,9 @@
 #pragma once
 
-#include "server/app/io_workers.hpp"
+#include "server/common/io_workers.hpp"
 #include "server/config/config.hpp"
+#include "server/http/request_pipeline.hpp"
 #include "server/http/request_reader.hpp"
-#include "server/http/router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -22,7 +22,7 @@ struct GatewayMetrics;
 // connection so that a drain can close the idle ones and wait for the busy ones.
 class HttpServer {
  public:
-  HttpServer(IoWorkers& workers, const Router& router, const Config::Limits& limits,
+  HttpServer(IoWorkers& workers, const RequestPipeline& pipeline, const Config::Limits& limits,
              GatewayMetrics* metrics = nullptr);
 
   // Binds and listens; throws std::system_error with a readable message on failure.
@@ -59,7 +59,6 @@ class HttpServer {
   // done: the client left or was too slow, or its request was refused (and answered).
   asio::awaitable<bool> read_request(Exchange& ex, RequestReader& reader,
                                      beast::flat_buffer& buffer);
-  asio::awaitable<void> dispatch(Exchange& ex);
   // Answers a request that is refused before routing, then the connection closes.
   asio::awaitable<void> refuse(Exchange& ex, const ApiError& error);
   // Asks the oldest idle keep-alive connection to close; false when none is idle.
@@ -69,7 +68,7 @@ class HttpServer {
   std::size_t connections_held() const;
 
   IoWorkers& workers_;
-  const Router& router_;
+  const RequestPipeline& pipeline_;
   Config::Limits limits_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;

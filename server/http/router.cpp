@@ -23,44 +23,66 @@ bool is_param(std::string_view seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+bool is_rest(std::string_view seg) {
+  return is_param(seg) && seg[seg.size() - 2] == '*';
+}
+
 }  // namespace
 
-void Router::add(http::verb method, std::string pattern, std::string name, Handler handler) {
-  Route r{method, {}, std::move(name), std::move(handler)};
-  for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
-  routes_.push_back(std::move(r));
+void Router::add(Route route) {
+  Entry e{std::move(route), {}, false};
+  for (auto seg : split_path(e.route.pattern)) e.segments.emplace_back(seg);
+  e.rest = !e.segments.empty() && is_rest(e.segments.back());
+  routes_.push_back(std::move(e));
+}
+
+bool Router::matches(const Entry& e, const std::vector<std::string_view>& segs,
+                     std::vector<std::pair<std::string, std::string>>& params) {
+  const std::size_t fixed = e.rest ? e.segments.size() - 1 : e.segments.size();
+  if (e.rest ? segs.size() <= fixed : segs.size() != fixed) return false;
+  params.clear();
+  for (std::size_t i = 0; i < fixed; ++i) {
+    const auto& want = e.segments[i];
+    if (!is_param(want)) {
+      if (want != segs[i]) return false;
+    } else {
+      params.emplace_back(want.substr(1, want.size() - 2), std::string(segs[i]));
+    }
+  }
+  if (e.rest) {
+    std::string rest;
+    for (std::size_t i = fixed; i < segs.size(); ++i) {
+      if (!rest.empty()) rest += '/';
+      rest += segs[i];
+    }
+    const auto& want = e.segments.back();
+    params.emplace_back(want.substr(1, want.size() - 3), std::move(rest));
+  }
+  return true;
 }
 
 Router::Match Router::match(http::verb method, std::string_view path) const {
-  Match m;
-  auto segs = split_path(path);
-  for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
-    std::vector<std::pair<std::string, std::string>> params;
-    bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      const auto& want = r.segments[i];
-      if (is_param(want)) {
-        if (segs[i].empty())
-          ok = false;
-        else
-          params.emplace_back(want.substr(1, want.size() - 2), std::string(segs[i]));
-      } else {
-        ok = want == segs[i];
+  const auto segs = split_path(path);
+  std::vector<std::pair<std::string, std::string>> params;
+  // Literal routes first: a path one of them knows is theirs, whatever the method.
+  for (bool rest : {false, true}) {
+    Match m;
+    for (const auto& e : routes_) {
+      if (e.rest != rest || !matches(e, segs, params)) continue;
+      if (e.route.method == method || e.route.method == kAnyMethod) {
+        m.route = &e.route;
+        m.name = e.route.name;
+        m.params = std::move(params);
+        m.allow.clear();
+        return m;
       }
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += std::string(http::to_string(e.route.method));
+      m.name = e.route.name;
     }
-    if (!ok) continue;
-    if (r.method == method) {
-      m.handler = &r.handler;
-      m.name = r.name;
-      m.params = std::move(params);
-      return m;
-    }
-    if (!m.allow.empty()) m.allow += ", ";
-    m.allow += std::string(http::to_string(r.method));
-    m.name = r.name;
+    if (!m.allow.empty()) return m;
   }
-  return m;
+  return {};
 }
 
 }  // namespace gw

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/http/exchange.hpp"
+#include "server/http/outcome.hpp"
 
 #include <functional>
 #include <string>
@@ -9,31 +10,53 @@
 
 namespace gw {
 
-using Handler = std::function<asio::awaitable<void>(Exchange&)>;
+using Handler = std::function<asio::awaitable<Outcome>(Exchange&)>;
 
-// Maps method + path to a handler. Patterns are literal segments and `{name}`
-// parameters: "/v1/models/{id}". Built once at start, read-only afterwards.
+inline constexpr http::verb kAnyMethod = http::verb::unknown;
+
+// What a route needs before its handler runs; the request pipeline provides it, so a
+// handler starts with its own logic.
+enum class Access {
+  open,    // operations: /healthz, /readyz, /metrics
+  client,  // the Messages API and the gateway's own API: a client key when keys are set
+};
+
+// One route: a method and a path pattern of literal segments and `{name}` parameters
+// ("/v1/models/{id}"); a final `{name*}` takes the rest of the path, whatever its depth.
+struct Route {
+  http::verb method;  // kAnyMethod: every method, known or not
+  std::string pattern;
+  std::string name;  // for logs and metrics
+  Access access = Access::client;
+  Handler handler;
+};
+
+// Maps method + path to a route. Built once at start, read-only afterwards. A path
+// matched by a literal route is never taken by a `{name*}` route: the most specific
+// pattern wins, so "/v1/messages" is never forwarded by "/v1/{path*}".
 class Router {
  public:
-  void add(http::verb method, std::string pattern, std::string name, Handler handler);
+  void add(Route route);
 
   struct Match {
-    const Handler* handler = nullptr;  // null: no route for this method
-    std::string_view name;             // the route's name, for logs and metrics
-    std::string allow;                 // the methods the path takes, when handler is null
+    const Route* route = nullptr;  // null: no route for this method
+    std::string_view name;         // the matched path's route name, for logs and metrics
+    std::string allow;             // the methods the path takes, when route is null
     std::vector<std::pair<std::string, std::string>> params;
   };
-  // An empty `allow` with no handler means the path is unknown (404); otherwise 405.
+  // An empty `allow` with no route means the path is unknown (404); otherwise 405.
   Match match(http::verb method, std::string_view path) const;
 
  private:
-  struct Route {
-    http::verb method;
+  struct Entry {
+    Route route;
     std::vector<std::string> segments;
-    std::string name;
-    Handler handler;
+    bool rest = false;  // the last segment is `{name*}`
   };
-  std::vector<Route> routes_;
+  // Whether `e` matches the path's segments; its parameters into `params`.
+  static bool matches(const Entry& e, const std::vector<std::string_view>& segs,
+                      std::vector<std::pair<std::string, std::string>>& params);
+  std::vector<Entry> routes_;
 };
 
 }  // namespace gw

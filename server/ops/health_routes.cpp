@@ -3,17 +3,15 @@
 namespace gw {
 
 void add_health_routes(Router& router, std::function<bool()> ready) {
-  router.add(http::verb::get, "/healthz", "healthz", [](Exchange& ex) -> asio::awaitable<void> {
-    co_await ex.respond_json(http::status::ok, R"({"status":"ok"})");
-  });
-  router.add(http::verb::get, "/readyz", "readyz",
-             [ready = std::move(ready)](Exchange& ex) -> asio::awaitable<void> {
-               if (ready()) {
-                 co_await ex.respond_json(http::status::ok, R"({"status":"ready"})");
-               } else {
-                 co_await ex.respond_error(overloaded("the gateway is shutting down"));
-               }
-             });
+  router.add({http::verb::get, "/healthz", "healthz", Access::open,
+              [](Exchange&) -> asio::awaitable<Outcome> {
+                co_return Outcome::json(http::status::ok, R"({"status":"ok"})");
+              }});
+  router.add({http::verb::get, "/readyz", "readyz", Access::open,
+              [ready = std::move(ready)](Exchange&) -> asio::awaitable<Outcome> {
+                if (!ready()) co_return overloaded("the gateway is shutting down");
+                co_return Outcome::json(http::status::ok, R"({"status":"ready"})");
+              }});
 }
 
 }  // namespace gw

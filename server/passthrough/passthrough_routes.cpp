@@ -15,7 +15,7 @@ namespace {
 
 // A key limited to some models may only name those. Checked before anything goes
 // upstream; the body itself is never rewritten.
-std::optional<ApiError> check_body(const std::string& body, const ClientKey* key, bool estimate,
+std::optional<ApiError> check_body(const std::string& body, const Caller& caller, bool estimate,
                                    DispatchInfo& info) {
   auto parsed = parse_client_json(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
@@ -31,48 +31,32 @@ std::optional<ApiError> check_body(const std::string& body, const ClientKey* key
   if (estimate) info.input_tokens = estimate_input_tokens(object);
   const auto* model = object.if_contains("model");
   if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
-  return refuse_model(key, model->as_string());
+  return caller.may_use(model->as_string());
 }
 
 }  // namespace
 
 PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
-                                     UpstreamDispatcher& dispatcher, const ClientAuth& auth,
-                                     std::string upstream_api_key)
-    : clients_(clients),
-      dispatcher_(dispatcher),
-      auth_(auth),
-      api_key_(std::move(upstream_api_key)) {}
+                                     UpstreamDispatcher& dispatcher, std::string upstream_api_key)
+    : clients_(clients), dispatcher_(dispatcher), api_key_(std::move(upstream_api_key)) {}
 
 void PassthroughRoutes::add_to(Router& router) {
-  router.add(http::verb::post, "/v1/messages", "messages",
-             [this](Exchange& ex) { return forward(ex, true); });
-  router.add(http::verb::post, "/v1/messages/count_tokens", "count_tokens",
-             [this](Exchange& ex) { return forward(ex, true); });
-  router.add(http::verb::get, "/v1/models", "models",
-             [this](Exchange& ex) { return forward(ex, false); });
-  router.add(http::verb::get, "/v1/models/{id}", "model",
-             [this](Exchange& ex) { return forward(ex, false); });
+  auto json = [this](Exchange& ex) { return forward(ex, true); };
+  auto bodiless = [this](Exchange& ex) { return forward(ex, false); };
+  router.add({http::verb::post, "/v1/messages", "messages", Access::client, json});
+  router.add({http::verb::post, "/v1/messages/count_tokens", "count_tokens", Access::client, json});
+  router.add({http::verb::get, "/v1/models", "models", Access::client, bodiless});
+  router.add({http::verb::get, "/v1/models/{id}", "model", Access::client, bodiless});
 }
 
-asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
-  auto who = auth_.authenticate(ex.request().base());
-  if (auto* err = std::get_if<ApiError>(&who)) {
-    co_await ex.respond_error(*err);
-    co_return;
-  }
-  const ClientKey* key = std::get<const ClientKey*>(who);
-  ex.log().client_key = key ? key->name : "anonymous";
+asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   DispatchInfo info;
-  info.client_key = ex.log().client_key;
+  info.client_key = ex.caller().name;
   info.read_body = true;
   if (json_body) {
     // count_tokens has a budget of its own upstream; only messages spend input tokens.
     const bool estimate = ex.log().route == "messages";
-    if (auto err = check_body(ex.request().body(), key, estimate, info)) {
-      co_await ex.respond_error(*err);
-      co_return;
-    }
+    if (auto err = check_body(ex.request().body(), ex.caller(), estimate, info)) co_return *err;
   }
   UpstreamRequest up;
   up.method = ex.request().method();
@@ -80,6 +64,7 @@ asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
   up.headers = upstream_request_headers(ex.request().base(), api_key_);
   up.body = std::move(ex.request().body());
   co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
+  co_return Outcome::answered();
 }
 
 }  // namespace gw

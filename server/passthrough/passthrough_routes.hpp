@@ -1,6 +1,5 @@
 #pragma once
 
-#include "server/http/client_auth.hpp"
 #include "server/http/router.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
@@ -16,17 +15,15 @@ class PassthroughRoutes {
  public:
   // `clients` holds one UpstreamClient per worker, indexed by Exchange::worker().
   PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
-                    UpstreamDispatcher& dispatcher, const ClientAuth& auth,
-                    std::string upstream_api_key);
+                    UpstreamDispatcher& dispatcher, std::string upstream_api_key);
 
   void add_to(Router& router);
 
  private:
-  asio::awaitable<void> forward(Exchange& ex, bool json_body);
+  asio::awaitable<Outcome> forward(Exchange& ex, bool json_body);
 
   std::vector<std::unique_ptr<UpstreamClient>>& clients_;
   UpstreamDispatcher& dispatcher_;
-  const ClientAuth& auth_;
   std::string api_key_;
 };
 

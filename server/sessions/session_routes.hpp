@@ -13,12 +13,12 @@ class SessionRoutes {
   void add_to(Router& router);
 
  private:
-  asio::awaitable<void> create(Exchange& ex);
-  asio::awaitable<void> list(Exchange& ex);
-  asio::awaitable<void> get(Exchange& ex);
-  asio::awaitable<void> patch(Exchange& ex);
-  asio::awaitable<void> remove(Exchange& ex);
-  asio::awaitable<void> send_turn(Exchange& ex);
+  asio::awaitable<Outcome> create(Exchange& ex);
+  asio::awaitable<Outcome> list(Exchange& ex);
+  asio::awaitable<Outcome> get(Exchange& ex);
+  asio::awaitable<Outcome> patch(Exchange& ex);
+  asio::awaitable<Outcome> remove(Exchange& ex);
+  asio::awaitable<Outcome> send_turn(Exchange& ex);
 
   SessionServices& s_;
 };

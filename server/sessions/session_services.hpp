@@ -2,7 +2,6 @@
 
 #include "server/common/blocking_pool.hpp"
 #include "server/config/config.hpp"
-#include "server/http/client_auth.hpp"
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/sessions/turn_locks.hpp"
 #include "server/store/conversation_store.hpp"
@@ -18,7 +17,6 @@ namespace gw {
 // What the sessions routes work with; owned by the Gateway.
 struct SessionServices {
   const Config& config;
-  const ClientAuth& auth;
   ConversationStore& store;
   BlockingPool& blocking;
   UpstreamDispatcher& dispatcher;

@@ -106,7 +106,7 @@ class Turn {
     up.headers.set(http::field::content_type, "application/json");
     up.body = build_turn_request(parts);
     info_ = DispatchInfo{};
-    info_.client_key = ex_.log().client_key;
+    info_.client_key = ex_.caller().name;
     info_.stream = stream;
     // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
     // is retried like any other failed attempt.

@@ -1,4 +1,4 @@
-#include "server/app/io_workers.hpp"
+#include "server/common/io_workers.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 

@@ -1,0 +1,79 @@
+#include "server/http/request_pipeline.hpp"
+
+#include "server/common/log.hpp"
+
+namespace gw {
+
+namespace {
+
+std::string_view path_of(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+Outcome no_route(const Exchange& ex, const Router::Match& match) {
+  const auto& req = ex.request();
+  const std::string path(path_of(req.target()));
+  if (match.allow.empty()) return not_found("no route for " + path);
+  ApiError e = invalid_request(std::string(req.method_string()) + " is not allowed on " + path +
+                               "; allowed: " + match.allow);
+  e.status = http::status::method_not_allowed;
+  StringResponse res{e.status, req.version()};
+  res.set(http::field::allow, match.allow);
+  res.set(http::field::content_type, "application/json");
+  res.body() = error_body(e, ex.request_id());
+  return res;
+}
+
+asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
+  if (ex.responded() || ex.client_left()) co_return;
+  if (outcome.was_answered()) {
+    // A handler that said it answered and did not: a bug, but the client still hears.
+    co_await ex.respond_error(internal_error("the gateway failed to handle this request"));
+  } else if (const auto* e = outcome.error()) {
+    co_await ex.respond_error(*e);
+  } else if (auto* res = outcome.response()) {
+    if (res->result_int() >= 400 && ex.log().error_type.empty()) {
+      ex.log().error_type = std::string(error_type_for_status(res->result_int()));
+    }
+    co_await ex.respond(std::move(*res));
+  } else if (auto* json = outcome.json_body()) {
+    co_await ex.respond_json(json->status, std::move(json->body));
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> RequestPipeline::run(Exchange& ex) const {
+  auto match = router_.match(ex.request().method(), path_of(ex.request().target()));
+  ex.log().route = match.name.empty() ? "unmatched" : std::string(match.name);
+  std::optional<Outcome> outcome;
+  if (!match.route) {
+    outcome = no_route(ex, match);
+  } else if (match.route->access == Access::client) {
+    auto who = auth_.authenticate(ex.request().base());
+    if (auto* e = std::get_if<ApiError>(&who)) {
+      outcome = std::move(*e);
+    } else if (const ClientKey* key = std::get<const ClientKey*>(who)) {
+      ex.set_caller({key, key->name});
+    }
+    ex.log().client_key = ex.caller().name;
+  }
+  if (!outcome) {
+    for (auto& [k, v] : match.params) ex.params().emplace(k, v);
+    std::string failure;
+    try {
+      outcome = co_await match.route->handler(ex);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      log::error("handler failed", {{"request_id", ex.request_id()}, {"error", failure}});
+      if (ex.responded()) ex.set_close();  // a response cut short: the connection is unusable
+      outcome = internal_error("the gateway failed to handle this request");
+    }
+  }
+  co_await render(ex, *outcome);
+}
+
+}  // namespace gw
