@@ -63,8 +63,7 @@ asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body
   up.target = std::string(ex.request().target());
   up.headers = upstream_request_headers(ex.request().base(), api_key_);
   up.body = std::move(ex.request().body());
-  co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
-  co_return Outcome::answered();
+  co_return co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
 }
 
 }  // namespace gw

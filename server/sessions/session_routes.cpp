@@ -156,8 +156,7 @@ asio::awaitable<Outcome> SessionRoutes::send_turn(Exchange& ex) {
         ": it rejects a trailing assistant message. Use structured outputs (output_format) or "
         "instructions in the system prompt to shape the reply instead");
   }
-  co_await run_turn(s_, ex, std::move(ctx), std::move(input), std::move(*held));
-  co_return Outcome::answered();
+  co_return co_await run_turn(s_, ex, std::move(ctx), std::move(input), std::move(*held));
 }
 
 }  // namespace gw

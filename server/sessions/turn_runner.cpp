@@ -10,6 +10,7 @@
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/upstream_reply.hpp"
 #include "server/sse/sse_writer.hpp"
+#include "server/upstream/event_relay.hpp"
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/upstream_errors.hpp"
 
@@ -23,7 +24,6 @@ namespace {
 namespace json = boost::json;
 using namespace boost::asio::experimental::awaitable_operators;
 
-constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 constexpr std::string_view kPleaseContinue = "Please continue.";
 
 std::string rstrip(std::string s) {
@@ -43,6 +43,16 @@ std::uint64_t estimate_tokens_of(const std::string& body) {
   return !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : body.size() / 4;
 }
 
+// Points `current` at the upstream call in flight while it lives, so a client that leaves
+// can abort it.
+struct Watching {
+  Watching(UpstreamCall*& current, UpstreamCall& call) : current_(current) { current_ = &call; }
+  ~Watching() { current_ = nullptr; }
+  Watching(const Watching&) = delete;
+  Watching& operator=(const Watching&) = delete;
+  UpstreamCall*& current_;
+};
+
 // One turn in progress: what was asked, what came back so far.
 class Turn {
  public:
@@ -60,10 +70,11 @@ class Turn {
     continue_with_prefill_ = !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill);
   }
 
-  asio::awaitable<void> run() {
+  asio::awaitable<Outcome> run() {
     ex_.on_client_gone([this] {
       if (current_) current_->abort();
     });
+    std::optional<Outcome> outcome;
     if (*input_.stream) {
       EventStream events(ex_, s_.config.streaming.heartbeat);
       if (!(co_await events.open())) {
@@ -73,7 +84,8 @@ class Turn {
         co_await events.close();
       }
     } else {
-      co_await (run_json() || ex_.client_gone());
+      auto done = co_await (run_json() || ex_.client_gone());
+      if (auto* o = std::get_if<0>(&done)) outcome = std::move(*o);
     }
     // A call cut short (the client left, a write failed): its slot back now, its estimate
     // counted (the ticket would give the slot back anyway, uncounted).
@@ -83,6 +95,7 @@ class Turn {
       log::info("client left; turn cancelled, nothing committed",
                 {{"request_id", ex_.request_id()}, {"turn_id", turn_id_}});
     }
+    co_return outcome ? std::move(*outcome) : Outcome::answered();
   }
 
  private:
@@ -193,30 +206,24 @@ class Turn {
   }
 
   // Sends the next request through admission and the retry policy. On failure it answers
-  // nothing itself but returns what to tell the client. `bytes` gets what the dispatcher
-  // already read: a stream's first events, or a JSON answer's whole body.
-  asio::awaitable<std::optional<ApiError>> open_call(UpstreamCall& call, bool stream,
-                                                     std::string& bytes) {
-    current_ = &call;
+  // nothing itself but returns what to tell the client.
+  asio::awaitable<std::variant<Dispatched, ApiError>> open_call(UpstreamCall& call, bool stream) {
     auto request = next_request(stream);
     auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
     ticket_ = std::move(sent.ticket);  // the previous call's is settled by now
-    if (sent.error) co_return sent.error;
-    bytes = stream ? std::move(sent.stream_prelude) : std::move(sent.body).value_or("");
-    co_return std::nullopt;
+    if (sent.error) co_return std::move(*sent.error);
+    co_return std::move(sent);
   }
 
-  asio::awaitable<void> run_json() {
+  // A JSON turn: its outcome is rendered after the Turn is gone, so the session's lock
+  // is let go before the client hears of it.
+  asio::awaitable<Outcome> run_json() {
     for (;;) {
       UpstreamCall call(*s_.upstreams[ex_.worker()]);
-      std::string body;
-      if (auto e = co_await open_call(call, false, body)) {
-        current_ = nullptr;
-        held_.reset();
-        if (!ex_.client_left()) co_await ex_.respond_error(*e);
-        co_return;
-      }
-      current_ = nullptr;
+      Watching watch(current_, call);
+      auto opened = co_await open_call(call, false);
+      if (auto* e = std::get_if<ApiError>(&opened)) co_return std::move(*e);
+      std::string body = std::move(std::get<Dispatched>(opened).body).value_or("");
       auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
       ticket_.settle(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {
@@ -225,25 +232,14 @@ class Turn {
         copy_relayed_headers(call.headers(), res.base());
         res.body() = std::move(body);
         ex_.log().error_type = "upstream_" + std::to_string(call.status());
-        held_.reset();
-        co_await ex_.respond(std::move(res));
-        co_return;
+        co_return res;
       }
-      if (!reply) {
-        held_.reset();
-        co_await ex_.respond_error(bad_gateway("upstream answered with something not a Message"));
-        co_return;
-      }
+      if (!reply) co_return bad_gateway("upstream answered with something not a Message");
       if (!take(*reply)) break;
     }
-    if (ex_.client_left()) co_return;
-    auto failed = co_await commit();
-    held_.reset();
-    if (failed) {
-      co_await ex_.respond_error(*failed);
-      co_return;
-    }
-    co_await ex_.respond_json(http::status::ok, reply_json());
+    if (ex_.client_left()) co_return Outcome::answered();
+    if (auto failed = co_await commit()) co_return std::move(*failed);
+    co_return Outcome::json(http::status::ok, reply_json());
   }
 
   std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
@@ -258,78 +254,74 @@ class Turn {
   // telling the client why.
   asio::awaitable<std::optional<UpstreamReply>> relay_call(EventStream& events) {
     UpstreamCall call(*s_.upstreams[ex_.worker()]);
-    std::string piece;
-    if (auto e = co_await open_call(call, true, piece)) {
-      current_ = nullptr;
+    Watching watch(current_, call);
+    auto opened = co_await open_call(call, true);
+    if (auto* e = std::get_if<ApiError>(&opened)) {
       co_await stream_error(events, *e);
       co_return std::nullopt;
     }
-    if (call.status() != 200 || !call.event_stream()) {
-      std::string body;
-      auto ec = co_await call.read_body(body, kMaxUpstreamBody);
-      current_ = nullptr;
-      ticket_.settle(0, 0);
-      ex_.log().error_type = "upstream_" + std::to_string(call.status());
-      // Upstream's error body already has the API.md shape; anything else gets ours.
-      json::error_code jec;
-      auto parsed = ec ? json::value() : parse_upstream_json(body, jec);
-      if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
-        held_.reset();
-        co_await events.write(sse_event("error", body, next_id()));
-      } else {
-        co_await stream_error(events, ec ? upstream_transport_error(ec)
-                                         : bad_gateway("upstream answered with status " +
-                                                       std::to_string(call.status())));
-      }
+    auto& sent = std::get<Dispatched>(opened);
+    if (!sent.events) {
+      co_await relay_error_answer(events, call);
       co_return std::nullopt;
     }
-    SseParser parser;
-    StreamReplyBuilder builder;
-    std::vector<SseEvent> parsed;
-    std::string batch;
-    boost::system::error_code ec;
-    for (bool first = true;; first = false) {
-      if (!first || piece.empty()) ec = co_await call.read_some(piece);
-      if (!piece.empty()) {
-        parser.feed(piece, parsed);
-        batch.clear();
-        for (auto& e : parsed) {
-          builder.on_event(e);
-          batch += with_id(e.raw, next_id());
-        }
-        parsed.clear();
-        if (builder.failed()) held_.reset();  // upstream's event: error is in this batch
-        if (co_await events.write(batch)) {
-          call.abort();
-          current_ = nullptr;
-          co_return std::nullopt;
-        }
-      }
-      if (ec || parser.overflowed() || builder.complete() || builder.failed()) break;
+    TurnSink sink(*this, events);
+    auto end = co_await relay_events(call, *sent.events, sink);
+    ticket_.settle(sink.builder.reply().usage.output_tokens,
+                   sink.builder.reply().usage.input_tokens);
+    switch (end.how) {
+      case RelayEnd::How::complete:
+        co_return std::move(sink.builder.reply());
+      case RelayEnd::How::upstream_error:
+        ex_.log().error_type = "upstream_stream_error";  // relayed as is
+        break;
+      case RelayEnd::How::consumer_gone:
+        break;
+      case RelayEnd::How::broken:
+        log::warn("upstream stream broken; turn not committed",
+                  {{"request_id", ex_.request_id()}, {"error", end.why}});
+        if (!ex_.client_left()) co_await stream_error(events, bad_gateway(end.why));
+        break;
     }
-    if (builder.complete() && !call.done()) {
-      // Read the body's end so the connection can go back to the pool.
-      std::string rest;
-      while (!(co_await call.read_some(rest))) {
-      }
-    }
-    current_ = nullptr;
-    ticket_.settle(builder.reply().usage.output_tokens, builder.reply().usage.input_tokens);
-    if (builder.complete() && !builder.failed()) co_return std::move(builder.reply());
-    if (builder.failed()) {
-      ex_.log().error_type = "upstream_stream_error";
-      co_return std::nullopt;  // upstream's event: error was relayed as is
-    }
-    if (ec == http::error::end_of_stream) ec = {};
-    std::string why = parser.overflowed() ? "upstream sent an oversized event"
-                      : ec                ? "upstream stream failed: " + ec.message()
-                                          : "upstream stream ended before message_stop";
-    log::warn("upstream stream broken; turn not committed",
-              {{"request_id", ex_.request_id()}, {"error", why}});
-    call.abort();
-    if (!ex_.client_left()) co_await stream_error(events, bad_gateway(why));
     co_return std::nullopt;
   }
+
+  // Upstream answered a streamed call with an error status (or not with a stream): its
+  // error body already has the API.md shape; anything else gets ours.
+  asio::awaitable<void> relay_error_answer(EventStream& events, UpstreamCall& call) {
+    std::string body;
+    auto ec = co_await call.read_body(body, kMaxUpstreamBody);
+    ticket_.settle(0, 0);
+    ex_.log().error_type = "upstream_" + std::to_string(call.status());
+    json::error_code jec;
+    auto parsed = ec ? json::value() : parse_upstream_json(body, jec);
+    if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
+      held_.reset();
+      co_await events.write(sse_event("error", body, next_id()));
+      co_return;
+    }
+    co_await stream_error(
+        events, ec ? upstream_transport_error(ec)
+                   : bad_gateway("upstream answered with status " + std::to_string(call.status())));
+  }
+
+  // A turn's events: stamped with the turn's ids, read into the reply, then written.
+  struct TurnSink : EventSink {
+    TurnSink(Turn& t, EventStream& e) : turn(t), events(e) {}
+    asio::awaitable<bool> deliver(std::vector<SseEvent>& batch) override {
+      chunk.clear();
+      for (const auto& e : batch) {
+        builder.on_event(e);
+        chunk += with_id(e.raw, turn.next_id());
+      }
+      if (builder.failed()) turn.held_.reset();  // upstream's event: error is in this batch
+      co_return !(co_await events.write(chunk));
+    }
+    Turn& turn;
+    EventStream& events;
+    StreamReplyBuilder builder;
+    std::string chunk;
+  };
 
   asio::awaitable<void> run_stream(EventStream& events) {
     for (;;) {
@@ -382,11 +374,11 @@ class Turn {
 
 }  // namespace
 
-asio::awaitable<void> run_turn(SessionServices& services, Exchange& ex,
-                               ConversationStore::Context ctx, TurnInput input,
-                               TurnLocks::Held held) {
+asio::awaitable<Outcome> run_turn(SessionServices& services, Exchange& ex,
+                                  ConversationStore::Context ctx, TurnInput input,
+                                  TurnLocks::Held held) {
   Turn turn(services, ex, std::move(ctx), std::move(input), std::move(held));
-  co_await turn.run();
+  co_return co_await turn.run();
 }
 
 }  // namespace gw

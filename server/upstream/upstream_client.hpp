@@ -15,6 +15,9 @@
 
 namespace gw {
 
+// A non-streaming Messages API reply is at most a few MB; this only guards memory.
+inline constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
+
 struct UpstreamRequest {
   boost::beast::http::verb method = boost::beast::http::verb::post;
   std::string target;  // path and query, e.g. "/v1/messages"

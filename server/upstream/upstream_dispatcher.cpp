@@ -2,7 +2,6 @@
 
 #include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
-#include "server/sse/sse_parser.hpp"
 #include "server/upstream/upstream_errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,9 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A non-streaming Messages API reply is at most a few MB; this only guards memory.
-constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
-
 double unit_random() {
   thread_local std::minstd_rand rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -31,26 +27,15 @@ double unit_random() {
 
 // Reads a 200 stream up to its first event: nothing has reached the client yet, so a drop
 // or an overloaded_error here can still be retried.
-asio::awaitable<void> check_stream_start(UpstreamCall& call, AttemptOutcome& a,
-                                         std::string& prelude) {
-  SseParser parser;
-  std::vector<SseEvent> events;
-  std::string piece;
-  boost::system::error_code ec;
-  while (events.empty() && !parser.overflowed()) {
-    ec = co_await call.read_some(piece);
-    prelude += piece;
-    parser.feed(piece, events);
-    if (ec) break;
-  }
-  if (events.empty()) {
+asio::awaitable<void> check_stream_start(UpstreamEvents& events, AttemptOutcome& a) {
+  const SseEvent* first = co_await events.first();
+  if (!first) {
     a.stream = AttemptOutcome::StreamStart::dropped;
-    a.stream_error = ec;
+    a.stream_error = events.error();
     co_return;
   }
-  const auto& first = events.front();
   const bool overloaded =
-      first.event == "error" && first.data.find("overloaded_error") != std::string::npos;
+      first->event == "error" && first->data.find("overloaded_error") != std::string::npos;
   a.stream = overloaded ? AttemptOutcome::StreamStart::overloaded
                         : AttemptOutcome::StreamStart::first_event;
 }
@@ -110,6 +95,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
     out.attempts = retry.attempts() + 1;
     log.upstream_attempts = out.attempts;
     out.body.reset();
+    out.events.reset();
     AttemptOutcome a;
     if (auto ec = co_await call.send(request)) {
       a.send_error = ec;
@@ -125,11 +111,8 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
       // Nothing more is read on a 401: the gateway gives up on it whatever follows.
       if (a.status != 401) {
         if (a.status == 200 && call.event_stream()) {
-          std::string prelude;
-          co_await check_stream_start(call, a, prelude);
-          if (a.stream == AttemptOutcome::StreamStart::first_event) {
-            out.stream_prelude = std::move(prelude);
-          }
+          out.events = std::make_unique<UpstreamEvents>(call);
+          co_await check_stream_start(*out.events, a);
         } else if (info.read_body) {
           co_await read_whole_body(call, a, out);
         }

@@ -7,6 +7,7 @@
 #include "server/queue/admission_queue.hpp"
 #include "server/upstream/retry_state.hpp"
 #include "server/upstream/upstream_client.hpp"
+#include "server/upstream/upstream_events.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -34,9 +35,9 @@ struct DispatchInfo {
 struct Dispatched {
   // Set when there is no upstream response to relay; the client gets this error.
   std::optional<ApiError> error;
-  // Streams only: body bytes already read from `call` (the first events) that the caller
-  // must process before reading on.
-  std::string stream_prelude;
+  // A 200 event stream: its events, the first of them already read (and still to come
+  // out of next()). Reads from the `call` passed to send().
+  std::unique_ptr<UpstreamEvents> events;
   // With DispatchInfo::read_body, the whole body of a non-streaming answer.
   std::optional<std::string> body;
   int attempts = 0;  // upstream attempts made (also in the request's log)
@@ -53,7 +54,7 @@ class UpstreamDispatcher {
 
   // Waits for admission, then sends `request` on `call`, retrying what the policy says
   // (before anything reached the client). On success `call` holds a response head: a 2xx
-  // (for a stream, with its first events in stream_prelude), or an upstream error status
+  // (for a stream, with its first event read into `events`), or an upstream error status
   // the caller relays as is. Queue refusals (429), an upstream 401 (the gateway's own key
   // is bad), exhausted retries on 529/5xx and transport failures come back as `error`.
   // Cancellable (a client that left): queue waits and retry sleeps stop at once.
