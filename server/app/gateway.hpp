@@ -37,6 +37,7 @@ class Gateway {
   // The registry behind GET /metrics: other parts register their families here.
   Metrics& metrics() { return metrics_; }
   UpstreamDispatcher& dispatcher() { return *dispatcher_; }
+  const Router& router() const { return router_; }
 
   // Stop accepting, let running requests finish for up to `grace`, then cut the rest and
   // stop the workers. Blocks; safe to call from any thread but a worker's.

@@ -54,10 +54,10 @@ asio::awaitable<void> RequestPipeline::run(Exchange& ex) const {
     auto who = auth_.authenticate(ex.request().base());
     if (auto* e = std::get_if<ApiError>(&who)) {
       outcome = std::move(*e);
-    } else if (const ClientKey* key = std::get<const ClientKey*>(who)) {
-      ex.set_caller({key, key->name});
+    } else {
+      if (const ClientKey* key = std::get<const ClientKey*>(who)) ex.set_caller({key, key->name});
+      ex.log().client_key = ex.caller().name;
     }
-    ex.log().client_key = ex.caller().name;
   }
   if (!outcome) {
     for (auto& [k, v] : match.params) ex.params().emplace(k, v);

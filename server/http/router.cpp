@@ -85,4 +85,10 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
   return {};
 }
 
+std::vector<const Route*> Router::routes() const {
+  std::vector<const Route*> out;
+  for (const auto& e : routes_) out.push_back(&e.route);
+  return out;
+}
+
 }  // namespace gw

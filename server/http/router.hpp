@@ -47,6 +47,9 @@ class Router {
   // An empty `allow` with no route means the path is unknown (404); otherwise 405.
   Match match(http::verb method, std::string_view path) const;
 
+  // Every route, in the order added: for tests that hold a property over all of them.
+  std::vector<const Route*> routes() const;
+
  private:
   struct Entry {
     Route route;
