@@ -12,6 +12,8 @@
 #include "server/config/config_error.hpp"
 #include "server/config/loopback.hpp"
 
+#include "server/common/uri_chars.hpp"
+
 namespace gw {
 namespace {
 
@@ -21,11 +23,8 @@ void validate_base_url(const std::string& text) {
   // strings that are no URL: "httln: ", "h:}", "http:?" (found by the config fuzz
   // target). Only what can be an http(s) URL reaches it: URI characters, then
   // http:// or https://.
-  static constexpr std::string_view kUriMarks = "-._~:/?#[]@!$&'()*+,;=%";
-  for (unsigned char c : text) {
-    if (!std::isalnum(c) && kUriMarks.find(static_cast<char>(c)) == std::string_view::npos) {
-      throw ConfigError(path, "contains a character no URL holds: \"" + text + "\"");
-    }
+  if (!only_uri_characters(text)) {
+    throw ConfigError(path, "contains a character no URL holds: \"" + text + "\"");
   }
   const auto colon = text.find(':');
   if (colon == std::string::npos || text.compare(colon, 3, "://") != 0) {

@@ -14,6 +14,8 @@
 
 namespace gw {
 
+class ClientBody;
+
 // One request and the means to answer it, handed to a route handler. Owns nothing: the
 // connection coroutine owns the stream and buffers and outlives the exchange.
 class Exchange {
@@ -30,6 +32,9 @@ class Exchange {
   const Caller& caller() const { return caller_; }
   void set_caller(Caller caller) { caller_ = std::move(caller); }
   beast::tcp_stream& stream() { return stream_; }
+  // The body of a route declared Body::streamed, to read as it arrives; null otherwise.
+  ClientBody* streamed_body() { return streamed_body_; }
+  void set_streamed_body(ClientBody* body) { streamed_body_ = body; }
   // Path parameters from the route pattern, e.g. "id" for /v1/models/{id}.
   std::map<std::string, std::string, std::less<>>& params() { return params_; }
   std::string_view param(std::string_view name) const;
@@ -55,7 +60,11 @@ class Exchange {
   bool streaming() const { return streaming_; }
   // False once a write failed or the response demands the connection be closed.
   bool reusable() const { return reusable_; }
-  void set_close() { close_ = true; }
+  // The connection ends after this response (after the current one, if it has begun).
+  void set_close() {
+    close_ = true;
+    if (responded_) reusable_ = false;
+  }
 
  private:
   template <class Message>
@@ -69,6 +78,7 @@ class Exchange {
   std::size_t worker_;
   std::chrono::milliseconds write_timeout_;
   Caller caller_;
+  ClientBody* streamed_body_ = nullptr;
   std::map<std::string, std::string, std::less<>> params_;
   std::function<void()> gone_hook_;
   bool responded_ = false;

@@ -4,6 +4,7 @@
 #include "server/common/log.hpp"
 #include "server/http/accept_backoff.hpp"
 #include "server/http/buffer_room.hpp"
+#include "server/http/client_body.hpp"
 #include "server/http/connection_cap.hpp"
 #include "server/http/listen_address.hpp"
 #include "server/metrics/gateway_metrics.hpp"
@@ -189,7 +190,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     log.request_id = make_id("req_");
     Exchange ex(stream, buffer, reader.request(), log, worker, limits_.idle_timeout);
     if (draining_) ex.set_close();
-    if (!co_await read_request(ex, reader, buffer)) break;
+    Router::Match match;
+    if (!co_await read_request(ex, reader, buffer, match)) break;
     if (over_capacity) {
       auto busy = overloaded("the gateway is serving its limit of " +
                              std::to_string(max_connections_) + " connections; retry shortly");
@@ -198,9 +200,20 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
       break;
     }
 
-    co_await pipeline_.run(ex);
+    std::optional<ClientBody> body;
+    if (reader.streamed()) {
+      body.emplace(stream, buffer, reader, limits_.body_timeout);
+      ex.set_streamed_body(&*body);
+    }
+    co_await pipeline_.run(ex, std::move(match));
     write_access_log(log);
     if (observer_) observer_(log);
+    if (body && !body->complete()) {
+      // The handler answered without taking the whole body (a 401 before an upload):
+      // what is left of it cannot be told from a next request.
+      if (!ex.client_left()) co_await linger(stream);
+      break;
+    }
     if (!ex.reusable() || ex.client_left() || !ex.request().keep_alive()) break;
   }
   conn->closed = true;
@@ -210,7 +223,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
 }
 
 asio::awaitable<bool> HttpServer::read_request(Exchange& ex, RequestReader& reader,
-                                               beast::flat_buffer& buffer) {
+                                               beast::flat_buffer& buffer, Router::Match& match) {
   auto& stream = ex.stream();
   // The whole header must arrive within header_timeout and the body within body_timeout:
   // slow clients are cut off. A timed-out or vanished client gets no answer: nobody is
@@ -232,6 +245,12 @@ asio::awaitable<bool> HttpServer::read_request(Exchange& ex, RequestReader& read
           http::response<http::empty_body> cont{http::status::continue_, req.version()};
           auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
           if (ec) co_return false;
+        }
+        match = pipeline_.route(ex);
+        if (match.route && match.route->body == Body::streamed) {
+          reader.stream_body();
+          stream.expires_never();
+          co_return true;
         }
         continue;
       }

@@ -57,8 +57,9 @@ class HttpServer {
                               bool over_capacity);
   // Reads the request under the header and body deadlines; false when the connection is
   // done: the client left or was too slow, or its request was refused (and answered).
+  // A route that streams its body gets the header only: `match` says which route.
   asio::awaitable<bool> read_request(Exchange& ex, RequestReader& reader,
-                                     beast::flat_buffer& buffer);
+                                     beast::flat_buffer& buffer, Router::Match& match);
   // Answers a request that is refused before routing, then the connection closes.
   asio::awaitable<void> refuse(Exchange& ex, const ApiError& error);
   // Asks the oldest idle keep-alive connection to close; false when none is idle.

@@ -44,9 +44,13 @@ asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
 
 }  // namespace
 
-asio::awaitable<void> RequestPipeline::run(Exchange& ex) const {
+Router::Match RequestPipeline::route(Exchange& ex) const {
   auto match = router_.match(ex.request().method(), path_of(ex.request().target()));
   ex.log().route = match.name.empty() ? "unmatched" : std::string(match.name);
+  return match;
+}
+
+asio::awaitable<void> RequestPipeline::run(Exchange& ex, Router::Match match) const {
   std::optional<Outcome> outcome;
   if (!match.route) {
     outcome = no_route(ex, match);

@@ -14,7 +14,10 @@ class RequestPipeline {
  public:
   RequestPipeline(const Router& router, const ClientAuth& auth) : router_(router), auth_(auth) {}
 
-  asio::awaitable<void> run(Exchange& ex) const;
+  // Which route the request goes to: known from the header alone, so that the server
+  // knows whether to read the body or leave it to the handler.
+  Router::Match route(Exchange& ex) const;
+  asio::awaitable<void> run(Exchange& ex, Router::Match match) const;
 
  private:
   const Router& router_;

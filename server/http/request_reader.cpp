@@ -43,7 +43,20 @@ ApiError header_too_large(std::size_t limit) {
 RequestReader::RequestReader(Limits limits) : limits_(limits) {
   parser_.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser_.body_limit(limits_.max_body_bytes);
+  // Applied after the header (limit_body()): a streamed body has none.
+  parser_.body_limit(boost::none);
+}
+
+std::optional<ApiError> RequestReader::limit_body() {
+  body_limited_ = true;
+  if (streamed_) return std::nullopt;
+  if (auto declared = parser_.content_length(); declared && *declared > limits_.max_body_bytes) {
+    body_unread_ = true;
+    return request_too_large("request body exceeds the limit of " +
+                             std::to_string(limits_.max_body_bytes) + " bytes");
+  }
+  parser_.body_limit(limits_.max_body_bytes);  // a chunked body counts as it comes
+  return std::nullopt;
 }
 
 std::size_t RequestReader::buffer_limit(const Limits& limits) {
@@ -57,6 +70,9 @@ RequestReader::Step RequestReader::refuse(ApiError error) {
 
 RequestReader::Step RequestReader::parse(beast::flat_buffer& buffer) {
   if (refusal_) return Step::refused;
+  if (header_reported_ && !body_limited_) {
+    if (auto too_large = limit_body()) return refuse(std::move(*too_large));
+  }
   while (!parser_.is_done()) {
     if (buffer.size() == 0) return Step::need_more;
     beast::error_code ec;

@@ -15,7 +15,8 @@ namespace gw {
 // Takes one request off a connection's bytes under the server's rules, without touching a
 // socket (so the rules are unit-tested and fuzzed as they run):
 // - the header block (request line and fields together) is at most max_header_bytes;
-// - the body is at most max_body_bytes, whether declared or chunked;
+// - the body is at most max_body_bytes, whether declared or chunked, unless its route
+//   streams it (stream_body());
 // - `chunked` is the only transfer coding, never beside a Content-Length (RFC 9112 6.1,
 //   where the ambiguity is what request smuggling feeds on);
 // - no trailer fields: Beast would merge them into the headers after we read those.
@@ -42,6 +43,17 @@ class RequestReader {
   // Parses what `buffer` holds and consumes what was used; returns header_done once.
   Step parse(beast::flat_buffer& buffer);
 
+  // The body goes to its route piece by piece (forwarded as it arrives), so no limit
+  // applies to its size: call between header_done and the next parse(). Otherwise the
+  // body is held whole and max_body_bytes applies.
+  void stream_body() { streamed_ = true; }
+  bool streamed() const { return streamed_; }
+  // Content-Length as the client declared it; none for a chunked body.
+  std::optional<std::uint64_t> declared_length() const {
+    auto n = parser_.content_length();
+    return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+  }
+
   Request& request() { return parser_.get(); }
   const ApiError& refusal() const { return *refusal_; }
   // The client may still be sending a body the refusal left unread.
@@ -49,6 +61,8 @@ class RequestReader {
 
  private:
   Step refuse(ApiError error);
+  // The body limit, applied once the route had its say (see stream_body()).
+  std::optional<ApiError> limit_body();
   Step on_parse_error(const beast::error_code& ec);
   std::optional<ApiError> check_framing() const;
 
@@ -58,6 +72,8 @@ class RequestReader {
   std::size_t fields_in_header_ = 0;
   bool header_reported_ = false;
   bool body_unread_ = false;
+  bool streamed_ = false;
+  bool body_limited_ = false;
   std::optional<ApiError> refusal_;
 };
 

@@ -21,6 +21,12 @@ enum class Access {
   client,  // the Messages API and the gateway's own API: a client key when keys are set
 };
 
+// How a route takes a request body.
+enum class Body {
+  buffered,  // read whole (max_body_bytes) before the handler runs: request().body()
+  streamed,  // read by the handler as it arrives (Exchange::streamed_body()), no size limit
+};
+
 // One route: a method and a path pattern of literal segments and `{name}` parameters
 // ("/v1/models/{id}"); a final `{name*}` takes the rest of the path, whatever its depth.
 struct Route {
@@ -29,6 +35,7 @@ struct Route {
   std::string name;  // for logs and metrics
   Access access = Access::client;
   Handler handler;
+  Body body = Body::buffered;
 };
 
 // Maps method + path to a route. Built once at start, read-only afterwards. A path

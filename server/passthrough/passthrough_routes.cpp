@@ -1,6 +1,8 @@
 #include "server/passthrough/passthrough_routes.hpp"
 
 #include "server/common/json_input.hpp"
+#include "server/common/uri_chars.hpp"
+#include "server/http/client_body.hpp"
 #include "server/passthrough/upstream_relay.hpp"
 #include "server/queue/token_estimate.hpp"
 #include "server/upstream/header_rules.hpp"
@@ -34,6 +36,48 @@ std::optional<ApiError> check_body(const std::string& body, const Caller& caller
   return caller.may_use(model->as_string());
 }
 
+// Every model a body names, where the Messages API's calls put one: `model` at the top
+// (messages, count_tokens) and in each request of a batch (`requests[].params.model`).
+std::optional<ApiError> refuse_named_models(const boost::json::value& body, const Caller& caller) {
+  if (!body.is_object()) return std::nullopt;
+  const auto& o = body.as_object();
+  if (const auto* model = o.if_contains("model"); model && model->is_string()) {
+    if (auto e = caller.may_use(model->as_string())) return e;
+  }
+  const auto* requests = o.if_contains("requests");
+  if (!requests || !requests->is_array()) return std::nullopt;
+  for (const auto& r : requests->as_array()) {
+    const auto* params = r.is_object() ? r.as_object().if_contains("params") : nullptr;
+    if (params) {
+      if (auto e = refuse_named_models(*params, caller)) return e;
+    }
+  }
+  return std::nullopt;
+}
+
+bool idempotent(http::verb method) {
+  return method == http::verb::get || method == http::verb::head || method == http::verb::options;
+}
+
+// The piece of a streamed body already read, then the rest as it comes.
+class PrefixedBody : public BodySource {
+ public:
+  PrefixedBody(std::string first, BodySource& rest) : first_(std::move(first)), rest_(rest) {}
+  asio::awaitable<boost::system::error_code> read(std::string& out) override {
+    if (!first_.empty()) {
+      out.swap(first_);
+      first_.clear();
+      co_return boost::system::error_code{};
+    }
+    co_return co_await rest_.read(out);
+  }
+  std::optional<std::uint64_t> length() const override { return rest_.length(); }
+
+ private:
+  std::string first_;
+  BodySource& rest_;
+};
+
 }  // namespace
 
 PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
@@ -47,6 +91,10 @@ void PassthroughRoutes::add_to(Router& router) {
   router.add({http::verb::post, "/v1/messages/count_tokens", "count_tokens", Access::client, json});
   router.add({http::verb::get, "/v1/models", "models", Access::client, bodiless});
   router.add({http::verb::get, "/v1/models/{id}", "model", Access::client, bodiless});
+  // Everything else of the Messages API (batches, files, betas, what comes next), any
+  // method, its body passed on as it arrives.
+  router.add({kAnyMethod, "/v1/{path*}", "forward", Access::client,
+              [this](Exchange& ex) { return forward_any(ex); }, Body::streamed});
 }
 
 asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
@@ -63,6 +111,48 @@ asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body
   up.target = std::string(ex.request().target());
   up.headers = upstream_request_headers(ex.request().base(), api_key_);
   up.body = std::move(ex.request().body());
+  co_return co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
+}
+
+asio::awaitable<Outcome> PassthroughRoutes::forward_any(Exchange& ex) {
+  if (!only_uri_characters(ex.request().target())) {
+    co_return invalid_request("the request target holds a character no URI may (encode it)");
+  }
+  UpstreamRequest up;
+  up.method = ex.request().method();
+  up.method_name = std::string(ex.request().method_string());
+  up.target = std::string(ex.request().target());
+  up.headers = upstream_request_headers(ex.request().base(), api_key_);
+  DispatchInfo info;
+  info.client_key = ex.caller().name;
+  info.admit = false;
+  info.read_body = false;
+
+  // A body that arrives whole in its first piece (a batch, a JSON call) is held: it can be
+  // checked and replayed. A larger one (an upload) is passed on as it comes, once.
+  ClientBody& body = *ex.streamed_body();
+  std::string first;
+  if (auto ec = co_await body.read(first)) {
+    ex.set_close();
+    if (body.refusal()) co_return *body.refusal();
+    co_return invalid_request("the request body could not be read: " + ec.message());
+  }
+  std::optional<PrefixedBody> rest;
+  if (body.complete()) {
+    if (!first.empty() && ex.request()[http::field::content_type].starts_with("application/json")) {
+      auto parsed = parse_client_json(first);
+      if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
+      if (auto e = refuse_named_models(std::get<boost::json::value>(parsed), ex.caller())) {
+        co_return *e;
+      }
+    }
+    up.body = std::move(first);
+    info.replay = idempotent(up.method) ? Replay::safe : Replay::when_told;
+  } else {
+    rest.emplace(std::move(first), body);
+    up.source = &*rest;
+    info.replay = Replay::never;
+  }
   co_return co_await relay_upstream(ex, *clients_[ex.worker()], dispatcher_, up, info);
 }
 

@@ -9,7 +9,7 @@
 
 namespace gw {
 
-// The SDK-compatible routes (API.md section 3): the body goes upstream unchanged, the
+// The Messages API's namespace, /v1/ (API.md section 3): the body goes upstream unchanged, the
 // client's key is replaced by the gateway's, the answer comes back as upstream gave it.
 class PassthroughRoutes {
  public:
@@ -21,6 +21,8 @@ class PassthroughRoutes {
 
  private:
   asio::awaitable<Outcome> forward(Exchange& ex, bool json_body);
+  // Any other /v1/* request: no admission, no body checks but the models a key may use.
+  asio::awaitable<Outcome> forward_any(Exchange& ex);
 
   std::vector<std::unique_ptr<UpstreamClient>>& clients_;
   UpstreamDispatcher& dispatcher_;

@@ -82,6 +82,32 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, UpstreamEve
   co_await ex.end_stream();
 }
 
+// A body of any size (a file download) passed on piece by piece as it arrives.
+asio::awaitable<void> relay_body(Exchange& ex, UpstreamCall& call) {
+  http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
+  copy_relayed_headers(call.headers(), head.base());
+  if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
+  if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
+  std::string piece;
+  for (;;) {
+    auto ec = co_await call.read_some(piece);
+    if (!piece.empty() && co_await ex.write_chunk(piece)) {
+      call.abort();
+      co_return;
+    }
+    if (ec == http::error::end_of_stream) break;
+    if (ec) {
+      // Cut off: no last chunk, so the client sees a truncated body, never a short one
+      // that looks whole.
+      log::warn("upstream body broken", {{"request_id", ex.request_id()}, {"error", ec.message()}});
+      call.abort();
+      ex.set_close();
+      co_return;
+    }
+  }
+  co_await ex.end_stream();
+}
+
 asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher& dispatcher,
                                const UpstreamRequest& request, const DispatchInfo& info,
                                AdmissionTicket& ticket, Usage& usage) {
@@ -92,12 +118,11 @@ asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatc
     co_await relay_stream(ex, call, *sent.events, dispatcher.metrics().active_streams, usage);
     co_return Outcome::answered();
   }
-  std::string body;
-  if (sent.body) {
-    body = std::move(*sent.body);
-  } else if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
-    co_return upstream_transport_error(ec);
+  if (!sent.body) {
+    co_await relay_body(ex, call);
+    co_return Outcome::answered();
   }
+  std::string body = std::move(*sent.body);
   StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
   copy_relayed_headers(call.headers(), res.base());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());

@@ -29,8 +29,9 @@ struct Failure {
 
 }  // namespace
 
-RetryState::RetryState(const Config::Retry& config, SteadyClock::time_point started, Jitter jitter)
-    : config_(config), started_(started), jitter_(std::move(jitter)) {}
+RetryState::RetryState(const Config::Retry& config, SteadyClock::time_point started, Jitter jitter,
+                       Replay replay)
+    : config_(config), started_(started), jitter_(std::move(jitter)), replay_(replay) {}
 
 RetryDecision RetryState::on_attempt(const AttemptOutcome& o, Now now) {
   using Action = RetryDecision::Action;
@@ -85,7 +86,9 @@ RetryDecision RetryState::on_attempt(const AttemptOutcome& o, Now now) {
   if (!f.retryable) return d;  // relay
 
   const Millis delay = d.hint ? d.hint->wait : backoff_delay(config_, attempts_ - 1, jitter_());
-  if (!may_retry(config_, attempts_, started_, now.steady, delay)) {
+  const bool replayable = replay_ == Replay::safe || (replay_ == Replay::when_told &&
+                                                      parse_should_retry(o.should_retry) == true);
+  if (!replayable || !may_retry(config_, attempts_, started_, now.steady, delay)) {
     if (f.final_error) {
       d.action = Action::give_up;
       d.error = std::move(f.final_error);

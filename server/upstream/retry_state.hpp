@@ -42,6 +42,13 @@ struct AttemptOutcome {
   bool body_not_json = false;  // a 2xx whose body is not JSON
 };
 
+// Whether a request may be sent again: only what upstream cannot mind seeing twice.
+enum class Replay {
+  safe,       // the Messages API's own calls, and GET: retried as the policy says
+  when_told,  // a non-idempotent call with a body held: only on `x-should-retry: true`
+  never,      // a body passed on as it arrived: it is spent after one attempt
+};
+
 struct RetryDecision {
   enum class Action {
     relay,    // hand upstream's answer on (success, or an error status as it is)
@@ -73,7 +80,8 @@ class RetryState {
   using Jitter = std::function<double()>;
 
   // `started` opens the request's deadline (retry.deadline).
-  RetryState(const Config::Retry& config, SteadyClock::time_point started, Jitter jitter);
+  RetryState(const Config::Retry& config, SteadyClock::time_point started, Jitter jitter,
+             Replay replay = Replay::safe);
 
   RetryDecision on_attempt(const AttemptOutcome& outcome, Now now);
 
@@ -83,6 +91,7 @@ class RetryState {
   Config::Retry config_;
   SteadyClock::time_point started_;
   Jitter jitter_;
+  Replay replay_;
   int attempts_ = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -67,7 +69,7 @@ asio::awaitable<error_code> UpstreamCall::send(const UpstreamRequest& request) {
 asio::awaitable<error_code> UpstreamCall::attempt(const UpstreamRequest& request, bool& reused,
                                                   bool& sent_nothing) {
   if (conn_) conn_->close();
-  conn_ = client_.pool().take();
+  conn_ = request.source ? nullptr : client_.pool().take();
   reused = conn_ != nullptr;
   sent_nothing = false;
   const auto& cfg = client_.config();
@@ -79,18 +81,23 @@ asio::awaitable<error_code> UpstreamCall::attempt(const UpstreamRequest& request
     if (aborted_) co_return error_code(asio::error::operation_aborted);
   }
 
-  http::request<http::string_body> req{request.method, request.target, 11};
-  for (const auto& f : request.headers) req.insert(f.name_string(), f.value());
-  req.set(http::field::host, client_.target().host_header);
-  req.keep_alive(true);
-  req.body() = request.body;
-  req.prepare_payload();
-
   conn_->tcp().expires_after(cfg.response_timeout);
-  auto wec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
-    auto [e, n] = co_await http::async_write(s, req, kTuple);
-    co_return e;
-  });
+  error_code wec;
+  if (request.source) {
+    wec = co_await write_streamed(request);
+  } else {
+    http::request<http::string_body> req{request.method, request.target, 11};
+    if (request.method == http::verb::unknown) req.method_string(request.method_name);
+    for (const auto& f : request.headers) req.insert(f.name_string(), f.value());
+    req.set(http::field::host, client_.target().host_header);
+    req.keep_alive(true);
+    req.body() = request.body;
+    req.prepare_payload();
+    wec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+      auto [e, n] = co_await http::async_write(s, req, kTuple);
+      co_return e;
+    });
+  }
   if (wec) {
     sent_nothing = true;
     co_return wec;
@@ -109,6 +116,49 @@ asio::awaitable<error_code> UpstreamCall::attempt(const UpstreamRequest& request
   }
   conn_->tcp().expires_never();
   co_return error_code{};
+}
+
+asio::awaitable<error_code> UpstreamCall::write_streamed(const UpstreamRequest& request) {
+  http::request<http::empty_body> head{request.method, request.target, 11};
+  if (request.method == http::verb::unknown) head.method_string(request.method_name);
+  for (const auto& f : request.headers) head.insert(f.name_string(), f.value());
+  head.set(http::field::host, client_.target().host_header);
+  head.keep_alive(true);
+  const auto length = request.source->length();
+  if (length) {
+    head.content_length(*length);
+  } else {
+    head.chunked(true);
+  }
+  http::request_serializer<http::empty_body> sr{head};
+  auto ec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+    auto [e, n] = co_await http::async_write_header(s, sr, kTuple);
+    co_return e;
+  });
+  std::string piece;
+  while (!ec) {
+    // A wait for the client is bounded by its own body timeout, not upstream's: upstream
+    // gets the response timeout afresh for each piece it has to take.
+    conn_->tcp().expires_never();
+    if ((ec = co_await request.source->read(piece)) || piece.empty()) break;
+    conn_->tcp().expires_after(client_.config().response_timeout);
+    ec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+      if (length) {
+        auto [e, n] = co_await asio::async_write(s, asio::buffer(piece), kTuple);
+        co_return e;
+      }
+      auto [e, n] = co_await asio::async_write(s, http::make_chunk(asio::buffer(piece)), kTuple);
+      co_return e;
+    });
+  }
+  conn_->tcp().expires_after(client_.config().response_timeout);
+  if (!ec && !length) {
+    ec = co_await conn_->visit([&](auto& s) -> asio::awaitable<error_code> {
+      auto [e, n] = co_await asio::async_write(s, http::make_chunk_last(), kTuple);
+      co_return e;
+    });
+  }
+  co_return ec;
 }
 
 asio::awaitable<error_code> UpstreamCall::read_some(std::string& out) {

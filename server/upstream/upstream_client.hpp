@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/common/body_source.hpp"
 #include "server/config/config.hpp"
 #include "server/upstream/connection_pool.hpp"
 #include "server/upstream/upstream_target.hpp"
@@ -20,9 +21,13 @@ inline constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
 struct UpstreamRequest {
   boost::beast::http::verb method = boost::beast::http::verb::post;
-  std::string target;  // path and query, e.g. "/v1/messages"
+  std::string method_name;  // for a method Beast does not know (verb::unknown)
+  std::string target;       // path and query, e.g. "/v1/messages"
   boost::beast::http::fields headers;
   std::string body;
+  // Instead of `body`: a body passed on as it arrives. It can be sent once only, so it
+  // goes on a new connection (a pooled one may turn out stale after the body is spent).
+  BodySource* source = nullptr;
 };
 
 // The upstream side of one worker: target, TLS context and keep-alive pool. Lives on
@@ -87,6 +92,7 @@ class UpstreamCall {
  private:
   boost::asio::awaitable<boost::system::error_code> attempt(const UpstreamRequest& request,
                                                             bool& reused, bool& sent_nothing);
+  boost::asio::awaitable<boost::system::error_code> write_streamed(const UpstreamRequest& request);
 
   UpstreamClient& client_;
   std::unique_ptr<UpstreamConnection> conn_;

@@ -79,18 +79,20 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
                                                      const DispatchInfo& info, RequestLog& log) {
   using Action = RetryDecision::Action;
   Dispatched out;
-  RetryState retry(retry_, Clock::now(), hooks_.jitter);
+  RetryState retry(retry_, Clock::now(), hooks_.jitter, info.replay);
   const AdmissionRequest admission{info.client_key, info.input_tokens, info.max_output_tokens};
   for (;;) {
-    const auto queued = Clock::now();
-    auto refused = co_await queue_.admit(admission, out.ticket);
-    const double waited = std::chrono::duration<double>(Clock::now() - queued).count();
-    log.queue_wait_ms += waited * 1000.0;
-    if (refused) {
-      out.error = std::move(refused);
-      co_return out;
+    if (info.admit) {
+      const auto queued = Clock::now();
+      auto refused = co_await queue_.admit(admission, out.ticket);
+      const double waited = std::chrono::duration<double>(Clock::now() - queued).count();
+      log.queue_wait_ms += waited * 1000.0;
+      if (refused) {
+        out.error = std::move(refused);
+        co_return out;
+      }
+      metrics_.queue_wait_seconds.observe({}, waited);
     }
-    metrics_.queue_wait_seconds.observe({}, waited);
 
     out.attempts = retry.attempts() + 1;
     log.upstream_attempts = out.attempts;

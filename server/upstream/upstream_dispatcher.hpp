@@ -29,6 +29,10 @@ struct DispatchInfo {
   // not JSON, or a body cut off, is retried like any failed attempt; the body comes back
   // in Dispatched::body and `call` has nothing left to read. Pass-through sets it.
   bool read_body = false;
+  // Through the admission queue (its limits and fairness): the Messages API's calls. The
+  // other /v1/* routes (files, batches) spend no model tokens and skip it.
+  bool admit = true;
+  Replay replay = Replay::safe;
 };
 
 // What getting a response out of upstream came to.

@@ -172,7 +172,8 @@ TEST_F(HostileInputTest, ListAnswersStayBoundedAndPageThroughEverySession) {
   std::string after;
   int pages = 0;
   for (; pages < 40; ++pages) {
-    auto r = call("GET", "/gateway/v1/sessions?limit=100" + (after.empty() ? "" : "&after=" + after));
+    auto r =
+        call("GET", "/gateway/v1/sessions?limit=100" + (after.empty() ? "" : "&after=" + after));
     ASSERT_EQ(r.status, 200u) << r.body.substr(0, 200);
     EXPECT_LE(r.body.size(), 1024u * 1024u);
     auto page = parse_object(r.body);
@@ -189,14 +190,25 @@ TEST_F(HostileInputTest, ListAnswersStayBoundedAndPageThroughEverySession) {
 
 TEST_F(HostileInputTest, InvalidUtf8InThePathGetsA404ThatIsJson) {
   HttpConnection c(gateway_->base_url());
-  auto r = c.request("GET", "/v1/\xFF\xFE\xC3(", as(kKeyA));
+  auto r = c.request("GET", "/gateway/v1/\xFF\xFE\xC3(", as(kKeyA));
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.status, 404u);
   boost::system::error_code ec;
   auto body = json::parse(r.body, ec);
   ASSERT_FALSE(ec) << ec.message() << ": " << r.body;
   EXPECT_EQ(body.at("error").at("message"),
-            "no route for /v1/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD(");
+            "no route for /gateway/v1/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD(");
+}
+
+TEST_F(HostileInputTest, ABadByteInAForwardedPathStaysHere) {
+  HttpConnection c(gateway_->base_url());
+  auto r = c.request("GET", "/v1/files/\xFF\xFE", as(kKeyA));
+  ASSERT_FALSE(r.error) << r.error.message();
+  EXPECT_EQ(r.status, 400u) << r.body;
+  boost::system::error_code ec;
+  json::parse(r.body, ec);
+  EXPECT_FALSE(ec) << r.body;
+  EXPECT_TRUE((*fake_)->recorded().empty()) << "a target that is no URI went upstream";
 }
 
 TEST_F(HostileInputTest, AnotherKeysSessionIdAsListCursorIsAnUnknownId) {

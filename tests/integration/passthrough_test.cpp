@@ -209,8 +209,15 @@ TEST_F(PassthroughTest, MalformedJsonIsRejectedBeforeUpstream) {
 }
 
 TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
-  auto r = http_request("GET", url("/v1/nothing-here"), client_headers());
+  // Outside /v1/ a path is the gateway's to know; under it, upstream's (it is forwarded).
+  auto r = http_request("GET", url("/gateway/v1/nothing-here"), client_headers());
+  expect_error(r, 404, "not_found_error", "no route for /gateway/v1/nothing-here");
+  r = http_request("GET", url("/nothing-here"), client_headers());
   expect_error(r, 404, "not_found_error");
+  EXPECT_EQ(fake_->stats().requests, 0u);
+  r = http_request("GET", url("/v1/nothing-here"), client_headers());
+  EXPECT_EQ(r.status, 404u) << r.body;
+  EXPECT_EQ(fake_->recorded().size(), 1u) << "an unknown /v1/ path is upstream's to answer";
   r = http_request("GET", url("/v1/messages"), client_headers());
   expect_error(r, 405, "invalid_request_error");
   EXPECT_EQ(r.header("allow").value_or(""), "POST");
