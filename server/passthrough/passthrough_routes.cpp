@@ -4,6 +4,7 @@
 #include "server/passthrough/upstream_relay.hpp"
 #include "server/queue/token_estimate.hpp"
 #include "server/upstream/header_rules.hpp"
+#include "server/upstream/loop_guard.hpp"
 
 #include <boost/json.hpp>
 
@@ -56,6 +57,10 @@ void PassthroughRoutes::add_to(Router& router) {
 }
 
 asio::awaitable<void> PassthroughRoutes::forward(Exchange& ex, bool json_body) {
+  if (auto loop = check_request_loop(ex.request().base())) {
+    co_await ex.respond_error(*loop);
+    co_return;
+  }
   auto who = auth_.authenticate(ex.request().base());
   if (auto* err = std::get_if<ApiError>(&who)) {
     co_await ex.respond_error(*err);

@@ -125,11 +125,9 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
       // Nothing more is read on a 401: the gateway gives up on it whatever follows.
       if (a.status != 401) {
         if (a.status == 200 && call.event_stream()) {
-          std::string prelude;
-          co_await check_stream_start(call, a, prelude);
-          if (a.stream == AttemptOutcome::StreamStart::first_event) {
-            out.stream_prelude = std::move(prelude);
-          }
+          // An overloaded first event is relayed too once the retries are spent.
+          out.stream_prelude.clear();
+          co_await check_stream_start(call, a, out.stream_prelude);
         } else if (info.read_body) {
           co_await read_whole_body(call, a, out);
         }

@@ -283,7 +283,8 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   auto id = create_id();
   auto h = as(kKeyA);
   h.push_back({"accept", "text/event-stream"});
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), h, R"({"content":"hi"})");
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), h,
+                        R"({"content":"hi"})");
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
 }
 
@@ -402,7 +403,8 @@ TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
                      R"({"content":"streamed","stream":true})");
     ASSERT_NE(r.body.find("turn_committed"), std::string::npos) << i << " " << r.body;
   }
-  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"x","prefill":"y "})");
+  auto r =
+      call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"x","prefill":"y "})");
   EXPECT_EQ(r.status, 400u);
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"after an error"})");
   EXPECT_EQ(r.status, 200u) << r.body;
@@ -454,8 +456,8 @@ TEST_F(SessionsTest, KeyModelListIsEnforced) {
   auto r = call("POST", "/gateway/v1/sessions", R"({"model":"claude-haiku-4-5"})", kKeyB);
   ASSERT_EQ(r.status, 201u);
   auto id = std::string(parse_object(r.body)["id"].as_string());
-  expect_error(call("PATCH", "/gateway/v1/sessions/" + id, R"({"model":"claude-opus-4-7"})", kKeyB), 403,
-               "permission_error");
+  expect_error(call("PATCH", "/gateway/v1/sessions/" + id, R"({"model":"claude-opus-4-7"})", kKeyB),
+               403, "permission_error");
 }
 
 TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
@@ -476,7 +478,8 @@ TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
                "not_found_error");
   expect_error(call("PATCH", "/gateway/v1/sessions/" + id, R"({"max_tokens":-1})"), 400,
                "invalid_request_error");
-  expect_error(call("POST", "/gateway/v1/sessions", R"({"messages":"hi"})"), 400, "invalid_request_error");
+  expect_error(call("POST", "/gateway/v1/sessions", R"({"messages":"hi"})"), 400,
+               "invalid_request_error");
   EXPECT_EQ(json::serialize(get(id)), json::serialize(before));
   EXPECT_EQ((*fake_)->recorded().size(), 1u);
 }
@@ -486,7 +489,8 @@ TEST_F(SessionsTest, HugeContentIs413AndChangesNothing) {
   start([](Config& c) { c.limits.max_body_bytes = 64 * 1024; });
   auto id = create_id();
   std::string body = R"({"content":")" + std::string(100 * 1024, 'a') + "\"}";
-  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", body), 413, "request_too_large");
+  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", body), 413,
+               "request_too_large");
   EXPECT_EQ(count(id), 0);
   EXPECT_TRUE((*fake_)->recorded().empty());
 }
@@ -499,7 +503,8 @@ TEST_F(SessionsTest, PatchListDelete) {
   EXPECT_EQ(page["data"].as_array()[0].at("id"), json::value(ids[4]));  // newest first
   EXPECT_EQ(page["has_more"], true);
   auto next = parse_object(
-      call("GET", "/gateway/v1/sessions?limit=2&after=" + std::string(page["last_id"].as_string())).body);
+      call("GET", "/gateway/v1/sessions?limit=2&after=" + std::string(page["last_id"].as_string()))
+          .body);
   EXPECT_EQ(next["data"].as_array()[0].at("id"), json::value(ids[2]));
   expect_error(call("GET", "/gateway/v1/sessions?limit=0"), 400, "invalid_request_error");
 
@@ -580,8 +585,8 @@ TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
   hang.count = 3;  // the first attempt and both retries
   (*fake_)->faults().add(hang);
   auto id = create_id();
-  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"), 504,
-               "timeout_error");
+  expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"),
+               504, "timeout_error");
   EXPECT_EQ(count(id), 0);
 }
 
@@ -642,10 +647,23 @@ TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
   EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 4);
 
+  // Retries spent: upstream's last answer, as it sent it (API.md section 1).
   overloaded.count = 3;  // every attempt
   (*fake_)->faults().add(overloaded);
+  const auto before = (*fake_)->recorded().size();
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"never"})");
-  expect_error(r, 503, "overloaded_error");
+  expect_error(r, 529, "overloaded_error");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
+  EXPECT_EQ((*fake_)->recorded().size(), before + 3);  // 1 + max_retries
+  EXPECT_EQ(count(id), 4);
+
+  (*fake_)->faults().add(overloaded);
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+                   R"({"content":"never, streamed","stream":true})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("event: error\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("type":"overloaded_error")"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 4);
 }
 
