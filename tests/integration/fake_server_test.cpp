@@ -354,13 +354,14 @@ TEST_F(FakeServerTest, MessageBatchesRoutes) {
 
 TEST_F(FakeServerTest, FilesRoutesKeepTheBytesExactly) {
   std::string bytes;
-  for (int i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919) % 256));
+  for (unsigned i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919u) % 256));
   std::string form =
       "--sdkBoundary\r\nContent-Disposition: form-data; name=\"file\"; "
       "filename=\"blob.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n";
   form += bytes + "\r\n--sdkBoundary--\r\n";
-  auto headers = api_headers();
-  headers.emplace_back("content-type", "multipart/form-data; boundary=sdkBoundary");
+  Headers headers = {{"anthropic-version", "2023-06-01"},
+                     {"x-api-key", "test-key"},
+                     {"content-type", "multipart/form-data; boundary=sdkBoundary"}};
   headers.emplace_back("anthropic-beta", "files-api-2025-04-14");
   auto r = post("/v1/files", form, headers);
   ASSERT_EQ(r.status, 200u) << r.body;

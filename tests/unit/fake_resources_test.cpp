@@ -201,7 +201,7 @@ TEST(FakeAgentSessions, CreateListRetrieveDeleteWithTheBetaHeader) {
   auto list = object(api.handle(beta(req(http::verb::get, "/v1/sessions"))));
   ASSERT_EQ(list["data"].as_array().size(), 1u);
   EXPECT_TRUE(list["next_page"].is_null());
-  EXPECT_EQ(object(api.handle(beta(req(http::verb::get, "/v1/sessions/" + id))))["id"], id);
+  EXPECT_EQ(str(object(api.handle(beta(req(http::verb::get, "/v1/sessions/" + id))))["id"]), id);
   EXPECT_EQ(str(object(api.handle(beta(req(http::verb::delete_, "/v1/sessions/" + id))))["type"]),
             "session_deleted");
   EXPECT_EQ(api.handle(beta(req(http::verb::get, "/v1/sessions/" + id))).status, 404u);
