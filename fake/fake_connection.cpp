@@ -1,6 +1,7 @@
 #include "fake/fake_connection.hpp"
 
 #include "fake/control_routes.hpp"
+#include "fake/resource_api.hpp"
 #include "fake/server_state.hpp"
 #include "fake/wire_rules.hpp"
 #include "server/common/api_error.hpp"
@@ -160,6 +161,9 @@ class Session {
     if (!m.method_allowed) {
       co_return co_await write_error(req, 405, "invalid_request_error", "Method Not Allowed", rid);
     }
+    if (m.route == Route::batches || m.route == Route::files || m.route == Route::agent_sessions) {
+      co_return co_await answer_resource(req, m, rid);
+    }
     switch (m.route) {
       case Route::messages:
         state_->stats.on_messages_request();
@@ -237,6 +241,48 @@ class Session {
                                     rid, &*fault);
     }
     co_return co_await write_json(req, reply.status, std::move(reply.body), rid);
+  }
+
+  // Batches, files and the sessions beta: authenticated like the rest, never faulted.
+  asio::awaitable<After> answer_resource(const Request& req, const RouteMatch& m,
+                                         std::string_view rid) {
+    if (auto err = check_request_headers(req, opts().api_key)) {
+      co_return co_await write_error(req, static_cast<unsigned>(err->status), err->type,
+                                     err->message, rid);
+    }
+    std::string beta;
+    for (const auto& f : req) {
+      if (f.name_string().size() == 14 && beast::iequals(f.name_string(), "anthropic-beta")) {
+        if (!beta.empty()) beta += ',';
+        beta += f.value();
+      }
+    }
+    ResourceRequest r{req.method(),
+                      m.path,
+                      m.query,
+                      req.body(),
+                      req[http::field::content_type],
+                      beta,
+                      (state_->tls ? "https://" : "http://") + std::string(req[http::field::host]),
+                      rid};
+    Reply reply;
+    try {
+      if (m.route == Route::batches) {
+        reply = state_->batches.handle(r, opts().settings);
+      } else if (m.route == Route::files) {
+        reply = state_->files.handle(r);
+      } else {
+        reply = state_->agent_sessions.handle(r);
+      }
+    } catch (const std::exception&) {
+      reply = {500, error_body("api_error", "Internal server error", rid)};
+    }
+    auto res = json_response(req, reply.status, std::move(reply.body), rid, nullptr);
+    res.set(http::field::content_type, reply.content_type);
+    note_response(reply.status, res.body());
+    auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+    if (ec) co_return After::drop;
+    co_return res.keep_alive() ? After::keep_alive : After::close;
   }
 
   void add_error_headers(http::fields& h, unsigned status, const Fault* fault) {

@@ -27,6 +27,7 @@ struct Reply {
   std::string body;                 // JSON (non-streaming answers and every error)
   bool stream = false;              // true: `events` holds the SSE sequence, `body` is empty
   std::vector<std::string> events;  // complete SSE events: "event: x\ndata: {...}\n\n"
+  std::string content_type = "application/json";  // of `body`
 };
 
 Reply create_message(std::string_view request_body, std::string_view request_id,

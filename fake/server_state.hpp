@@ -2,7 +2,10 @@
 
 // Internal to the fake: what the acceptor, the connections and the control routes share.
 
+#include "fake/agent_sessions_api.hpp"
+#include "fake/batches_api.hpp"
 #include "fake/fake_server.hpp"
+#include "fake/files_api.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -40,6 +43,9 @@ struct ServerState {
   FaultScript faults;
   StatsCollector stats;
   RequestLog log;
+  BatchesApi batches;
+  FilesApi files;
+  AgentSessionsApi agent_sessions;
   ConnectionRegistry connections;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
   std::uint16_t port = 0;
@@ -50,6 +56,9 @@ struct ServerState {
     faults.clear();
     stats.reset();
     log.clear();
+    batches.clear();
+    files.clear();
+    agent_sessions.clear();
   }
 };
 

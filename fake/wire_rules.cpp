@@ -78,6 +78,12 @@ RouteMatch match_route(http::verb method, std::string_view target) {
     expect(Route::messages, http::verb::post);
   } else if (path == "/v1/messages/count_tokens") {
     expect(Route::count_tokens, http::verb::post);
+  } else if (path == "/v1/messages/batches" || path.starts_with("/v1/messages/batches/")) {
+    m.route = Route::batches;
+  } else if (path == "/v1/files" || path.starts_with("/v1/files/")) {
+    m.route = Route::files;
+  } else if (path == "/v1/sessions" || path.starts_with("/v1/sessions/")) {
+    m.route = Route::agent_sessions;
   } else if (path == "/v1/models" || path == "/v1/models/") {
     expect(Route::list_models, http::verb::get);
   } else if (path.starts_with("/v1/models/") && path.find('/', 11) == std::string_view::npos) {

@@ -15,14 +15,24 @@
 
 namespace gw::fake {
 
-enum class Route { messages, count_tokens, list_models, get_model, control, unknown };
+enum class Route {
+  messages,
+  count_tokens,
+  list_models,
+  get_model,
+  batches,         // /v1/messages/batches...: batches_api.hpp
+  files,           // /v1/files...: files_api.hpp
+  agent_sessions,  // /v1/sessions...: agent_sessions_api.hpp
+  control,
+  unknown
+};
 
 struct RouteMatch {
   Route route = Route::unknown;
-  bool method_allowed = true;
-  std::string path;      // target without the query, percent-decoded
-  std::string query;     // raw, without '?'
-  std::string model_id;  // get_model only
+  bool method_allowed = true;  // the resource routes check their methods themselves
+  std::string path;            // target without the query, percent-decoded
+  std::string query;           // raw, without '?'
+  std::string model_id;        // get_model only
 };
 
 RouteMatch match_route(boost::beast::http::verb method, std::string_view target);

@@ -5,6 +5,7 @@
 #include "server/config/config_loader.hpp"
 #include "server/http/connection_cap.hpp"
 #include "server/http/listen_address.hpp"
+#include "server/upstream/own_listener_check.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
                    config_path.c_str(), e.what());
       return 1;
     }
+    if (auto own = gw::upstream_is_own_listener(config)) {
+      std::fprintf(stderr, "claude-gateway: warning: %s\n", own->c_str());
+    }
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
           "API, replies are canned",
           {{"upstream", config.upstream.base_url}});
     }
+    if (auto own = gw::upstream_is_own_listener(config)) gw::log::warn(*own);
     gateway.start();
     int sig = 0;
     sigwait(&signals, &sig);

@@ -4,6 +4,7 @@
 #include "server/ops/health_routes.hpp"
 #include "server/ops/metrics_routes.hpp"
 #include "server/store/open_store.hpp"
+#include "server/upstream/loop_guard.hpp"
 #include "server/upstream/tls_context.hpp"
 
 #include <stdexcept>
@@ -35,6 +36,7 @@ Gateway::Gateway(Config config)
   passthrough_ =
       std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, config_.upstream.api_key);
   passthrough_->add_to(router_);
+  pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   store_ = open_store(config_.store);
   sessions_.reset(new SessionServices{
       config_, *store_, blocking_, *dispatcher_, upstreams_, gateway_metrics_, {}});

@@ -1,6 +1,7 @@
 #include "server/http/exchange.hpp"
 
 #include "server/http/buffer_room.hpp"
+#include "server/http/client_body.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -114,9 +115,11 @@ asio::awaitable<void> Exchange::client_gone() {
   // this wait when the work finishes first.
   // With the buffer full of a pipelined request, nothing more can be read: a client that
   // leaves then goes unnoticed until the work ends, as without this wait.
+  // While a streamed body is still coming, its reader owns the socket: a second read
+  // would take the body's bytes (and a client that leaves fails that reader instead).
   auto room = buffer_room(buffer_);
   asio::steady_timer forever(stream_.get_executor(), asio::steady_timer::time_point::max());
-  if (room == 0) {
+  if (room == 0 || (streamed_body_ && !streamed_body_->complete())) {
     co_await forever.async_wait(kTuple);
     co_return;
   }

@@ -50,33 +50,35 @@ Router::Match RequestPipeline::route(Exchange& ex) const {
   return match;
 }
 
+std::optional<Outcome> RequestPipeline::refusal(Exchange& ex, const Router::Match& match) const {
+  if (!match.route) return no_route(ex, match);
+  if (match.route->access == Access::open) return std::nullopt;
+  for (const auto& check : checks_) {
+    if (auto refused = check(ex)) return std::move(*refused);
+  }
+  auto who = auth_.authenticate(ex.request().base());
+  if (auto* e = std::get_if<ApiError>(&who)) return std::move(*e);
+  if (const ClientKey* key = std::get<const ClientKey*>(who)) ex.set_caller({key, key->name});
+  ex.log().client_key = ex.caller().name;
+  return std::nullopt;
+}
+
+asio::awaitable<Outcome> RequestPipeline::handle(Exchange& ex, Router::Match& match) const {
+  for (auto& [k, v] : match.params) ex.params().emplace(k, v);
+  std::string failure;
+  try {
+    co_return co_await match.route->handler(ex);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  log::error("handler failed", {{"request_id", ex.request_id()}, {"error", failure}});
+  if (ex.responded()) ex.set_close();  // a response cut short: the connection is unusable
+  co_return internal_error("the gateway failed to handle this request");
+}
+
 asio::awaitable<void> RequestPipeline::run(Exchange& ex, Router::Match match) const {
-  std::optional<Outcome> outcome;
-  if (!match.route) {
-    outcome = no_route(ex, match);
-  } else if (match.route->access == Access::client) {
-    auto who = auth_.authenticate(ex.request().base());
-    if (auto* e = std::get_if<ApiError>(&who)) {
-      outcome = std::move(*e);
-    } else {
-      if (const ClientKey* key = std::get<const ClientKey*>(who)) ex.set_caller({key, key->name});
-      ex.log().client_key = ex.caller().name;
-    }
-  }
-  if (!outcome) {
-    for (auto& [k, v] : match.params) ex.params().emplace(k, v);
-    std::string failure;
-    try {
-      outcome = co_await match.route->handler(ex);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      log::error("handler failed", {{"request_id", ex.request_id()}, {"error", failure}});
-      if (ex.responded()) ex.set_close();  // a response cut short: the connection is unusable
-      outcome = internal_error("the gateway failed to handle this request");
-    }
-  }
+  auto outcome = refusal(ex, match);
+  if (!outcome) outcome = co_await handle(ex, match);
   co_await render(ex, *outcome);
 }
 

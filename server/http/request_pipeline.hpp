@@ -3,16 +3,26 @@
 #include "server/http/client_auth.hpp"
 #include "server/http/router.hpp"
 
+#include <functional>
+#include <optional>
+#include <vector>
+
 namespace gw {
 
 // Everything between a parsed request and its handler, in one place and in this order:
-// route (404, 405 with Allow), authenticate (401; the caller goes on the exchange), run the
-// handler, render its outcome (a handler that throws is a 500, never a crash). A new
+// route (404, 405 with Allow), checks (the loop guard's 508), authenticate (401; the
+// caller goes on the exchange), run the handler, render its outcome (a handler that
+// throws is a 500, never a crash). A new
 // concern of every request (CORS, capability tokens, body decoding) is one more stage
 // here, not lines at the top of handlers.
 class RequestPipeline {
  public:
   RequestPipeline(const Router& router, const ClientAuth& auth) : router_(router), auth_(auth) {}
+
+  // A check every routed request of the Messages API or the gateway's own API passes
+  // before it is authenticated; the first to refuse answers. Added before start.
+  using Check = std::function<std::optional<ApiError>(const Exchange&)>;
+  void add_check(Check check) { checks_.push_back(std::move(check)); }
 
   // Which route the request goes to: known from the header alone, so that the server
   // knows whether to read the body or leave it to the handler.
@@ -20,8 +30,13 @@ class RequestPipeline {
   asio::awaitable<void> run(Exchange& ex, Router::Match match) const;
 
  private:
+  // Why the request goes no further than here (no route, a check, no valid key), if so.
+  std::optional<Outcome> refusal(Exchange& ex, const Router::Match& match) const;
+  asio::awaitable<Outcome> handle(Exchange& ex, Router::Match& match) const;
+
   const Router& router_;
   const ClientAuth& auth_;
+  std::vector<Check> checks_;
 };
 
 }  // namespace gw

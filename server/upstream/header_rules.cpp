@@ -1,5 +1,7 @@
 #include "server/upstream/header_rules.hpp"
 
+#include "server/upstream/loop_guard.hpp"
+
 #include <boost/beast/core/string.hpp>
 
 #include <array>
@@ -26,13 +28,10 @@ bool forwarded_upstream(std::string_view name) {
 }
 
 bool relayed_downstream(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> exact = {"content-type",
-                                                            "request-id",
-                                                            "retry-after",
-                                                            "retry-after-ms",
-                                                            "x-should-retry",
-                                                            "cache-control",
-                                                            "anthropic-organization-id"};
+  // Not x-should-retry: the gateway sets its own (copy_relayed_headers).
+  static constexpr std::array<std::string_view, 6> exact = {
+      "content-type",   "request-id",    "retry-after",
+      "retry-after-ms", "cache-control", "anthropic-organization-id"};
   for (auto e : exact) {
     if (iequals(name, e)) return true;
   }
@@ -51,14 +50,25 @@ http::fields upstream_request_headers(const http::fields& client,
   if (out.find("anthropic-version") == out.end()) {
     out.set("anthropic-version", kDefaultAnthropicVersion);
   }
+  // The client's Via lines, then this gateway's mark: how a loop is recognised.
+  std::string via;
+  const auto [first, last] = client.equal_range(http::field::via);
+  for (auto it = first; it != last; ++it) {
+    if (!via.empty()) via += ", ";
+    via += it->value();
+  }
+  out.set(http::field::via, via_with_gateway_entry(via));
   out.set("x-api-key", upstream_api_key);
   return out;
 }
 
-void copy_relayed_headers(const http::fields& upstream, http::fields& out) {
+void copy_relayed_headers(const http::fields& upstream, http::response_header<>& out) {
   for (const auto& f : upstream) {
     if (relayed_downstream(f.name_string())) out.set(f.name_string(), f.value());
   }
+  // The gateway already retried what was worth retrying: an SDK on top must not multiply
+  // the attempts.
+  if (out.result_int() >= 400) out.set("x-should-retry", "false");
 }
 
 }  // namespace gw

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
 
 #include <string_view>
 
@@ -12,13 +13,15 @@ inline constexpr std::string_view kDefaultAnthropicVersion = "2023-06-01";
 
 // Headers sent upstream for a client request: the client's anthropic-*, content
 // negotiation and SDK telemetry headers; never its credentials, cookies or hop-by-hop
-// headers. The gateway's own key goes in x-api-key.
+// headers. The gateway's own key goes in x-api-key; its Via entry (loop_guard.hpp) is
+// appended to the client's Via.
 boost::beast::http::fields upstream_request_headers(const boost::beast::http::fields& client,
                                                     std::string_view upstream_api_key);
 
 // Response headers relayed from upstream to the client: content type, request-id,
-// rate-limit and retry hints.
+// rate-limit and retry hints. `out`'s status must be set first: an error answer gets
+// `x-should-retry: false` in place of upstream's.
 void copy_relayed_headers(const boost::beast::http::fields& upstream,
-                          boost::beast::http::fields& out);
+                          boost::beast::http::response_header<>& out);
 
 }  // namespace gw

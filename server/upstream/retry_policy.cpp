@@ -75,6 +75,8 @@ std::optional<bool> parse_should_retry(std::string_view value) {
 }
 
 bool retryable_status(unsigned status, std::optional<bool> should_retry) {
+  // A loop (loop_guard.hpp) only grows with every attempt.
+  if (status == 508) return false;
   if (should_retry) return *should_retry;
   switch (status) {
     case 408:
@@ -120,34 +122,6 @@ bool may_retry(const Config::Retry& config, int attempts,
                std::chrono::steady_clock::time_point now, Millis delay) {
   if (attempts > config.max_retries) return false;
   return now + delay <= started + config.deadline;
-}
-
-std::optional<ApiError> exhausted_error(unsigned status, bool was_retryable, int attempts,
-                                        std::optional<Millis> hint) {
-  if (!was_retryable) return std::nullopt;
-  std::optional<long long> retry_after;
-  if (hint) retry_after = std::max<long long>(1, (hint->count() + 999) / 1000);
-  const std::string after =
-      " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
-  ApiError e;
-  switch (status) {
-    case 529:
-      e = overloaded("upstream overloaded" + after);
-      break;
-    case 500:
-    case 502:
-    case 503:
-      e = bad_gateway("upstream failed with status " + std::to_string(status) + after);
-      break;
-    case 408:
-    case 504:
-      e = gateway_timeout("upstream timed out (status " + std::to_string(status) + ")" + after);
-      break;
-    default:
-      return std::nullopt;
-  }
-  e.retry_after_seconds = retry_after;
-  return e;
 }
 
 }  // namespace gw

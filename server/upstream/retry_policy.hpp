@@ -1,12 +1,10 @@
 #pragma once
 
-// When an upstream attempt is worth repeating, how long to wait first, and what the
-// client is told once retrying is over. Pure: the caller passes the clock and the
-// randomness, so the arithmetic is unit-tested. The rules are the official SDKs' (see
-// messages-api-reference.md section 6.3), so a client behind the gateway sees the same
-// policy it would apply itself, applied once, here.
+// When an upstream attempt is worth repeating and how long to wait first. Pure: the caller passes
+// the clock and the randomness, so the arithmetic is unit-tested. The rules are the official SDKs'
+// (see messages-api-reference.md section 6.3), so a client behind the gateway sees the same policy
+// it would apply itself, applied once, here.
 
-#include "server/common/api_error.hpp"
 #include "server/config/config.hpp"
 
 #include <chrono>
@@ -19,7 +17,7 @@ namespace gw {
 std::optional<bool> parse_should_retry(std::string_view value);
 
 // Upstream's own say first (x-should-retry), then the status: 408, 409, 429, 500, 502,
-// 503, 504 and 529 are worth another attempt.
+// 503, 504 and 529 are worth another attempt. A 508 (a request loop) never is.
 bool retryable_status(unsigned status, std::optional<bool> should_retry);
 
 // The wait upstream asked for, cut to `cap`.
@@ -46,12 +44,5 @@ Millis backoff_delay(const Config::Retry& config, int retry, double unit_random)
 bool may_retry(const Config::Retry& config, int attempts,
                std::chrono::steady_clock::time_point started,
                std::chrono::steady_clock::time_point now, Millis delay);
-
-// What the client gets when the last attempt ended with upstream `status` and no more
-// retries are allowed: 529 becomes 503 overloaded_error, 500/502/503 a 502 api_error,
-// 408/504 a 504 timeout_error. nullopt means relay upstream's answer as it is (a 429
-// keeps its own body and retry-after; statuses that were never retryable pass through).
-std::optional<ApiError> exhausted_error(unsigned status, bool was_retryable, int attempts,
-                                        std::optional<Millis> hint);
 
 }  // namespace gw

@@ -21,7 +21,11 @@ std::string status_outcome(unsigned status) {
   return status >= 500 ? "status_5xx" : "status_4xx";
 }
 
-// A failed attempt: retried if the policy allows, else `final_error` for the client.
+// A failed attempt: retried if the policy allows. Once the retries are spent, the client
+// gets `final_error` when there is no upstream answer to hand on (a transport failure, a
+// stream cut before its first event, garbage), else upstream's own last answer as it is:
+// a 529 stays a 529 and a 429 keeps its retry-after, so an SDK on top classifies it as it
+// would against upstream (API.md section 1).
 struct Failure {
   bool retryable = false;
   std::optional<ApiError> final_error;
@@ -60,17 +64,16 @@ RetryDecision RetryState::on_attempt(const AttemptOutcome& o, Now now) {
       d.abort_call = true;
       return d;
     }
-    const std::optional<Millis> hint = d.hint ? std::optional<Millis>(d.hint->wait) : std::nullopt;
     if (o.status >= 400) {
       f.retryable = retryable_status(o.status, parse_should_retry(o.should_retry));
-      f.final_error = exhausted_error(o.status, f.retryable, attempts_, hint);
     } else if (o.stream == Stream::dropped) {
       d.outcome = "stream_dropped";
       f = {true, bad_gateway("upstream stream failed before its first event" +
                              (o.stream_error ? ": " + o.stream_error.message() : std::string()))};
     } else if (o.stream == Stream::overloaded) {
+      // Its event: error is upstream's answer, relayed as it is once the retries are spent.
       d.outcome = "stream_overloaded";
-      f = {true, overloaded("upstream overloaded")};
+      f.retryable = true;
     }
     // A whole body cut off, or a success that is not JSON (a proxy's HTML page, say), is a
     // failed attempt like a 502.
@@ -94,7 +97,7 @@ RetryDecision RetryState::on_attempt(const AttemptOutcome& o, Now now) {
       d.error = std::move(f.final_error);
       d.abort_call = true;
     }
-    // else: upstream's own answer (a 429, or a retryable 4xx) is relayed as it is.
+    // else: upstream's own last answer is relayed as it is.
     return d;
   }
   d.action = Action::retry;

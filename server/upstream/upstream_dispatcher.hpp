@@ -58,9 +58,10 @@ class UpstreamDispatcher {
 
   // Waits for admission, then sends `request` on `call`, retrying what the policy says
   // (before anything reached the client). On success `call` holds a response head: a 2xx
-  // (for a stream, with its first event read into `events`), or an upstream error status
-  // the caller relays as is. Queue refusals (429), an upstream 401 (the gateway's own key
-  // is bad), exhausted retries on 529/5xx and transport failures come back as `error`.
+  // (for a stream, with its first event read into `events`), or an upstream error (an
+  // error status, or an overloaded first event) the caller relays as is, also when it is
+  // the last of spent retries. Queue refusals (429), an upstream 401 (the gateway's own
+  // key is bad), transport failures and garbage after all retries come back as `error`.
   // Cancellable (a client that left): queue waits and retry sleeps stop at once.
   boost::asio::awaitable<Dispatched> send(UpstreamCall& call, const UpstreamRequest& request,
                                           const DispatchInfo& info, RequestLog& log);

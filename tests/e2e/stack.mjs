@@ -66,11 +66,19 @@ export function makeCertificates(dir) {
 // WHATWG-fetch-shaped wrapper around node:https with `ca` set.
 export function fetchWithCa(caPem) {
   const agent = new https.Agent({ ca: caPem, keepAlive: true });
-  return function caFetch(input, init = {}) {
+  return async function caFetch(input, init = {}) {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const headers = new Headers(init.headers ?? {});
     const method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
+    if (body instanceof FormData || body instanceof Blob || body instanceof URLSearchParams
+        || body instanceof ReadableStream) {
+      // What fetch itself would send (a form's multipart encoding and its boundary).
+      const encoded = new Response(body);
+      const type = encoded.headers.get('content-type');
+      if (type && !headers.has('content-type')) headers.set('content-type', type);
+      body = new Uint8Array(await encoded.arrayBuffer());
+    }
     if (body != null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       if (body instanceof ArrayBuffer) body = new Uint8Array(body);
       else throw new TypeError('fetchWithCa: unsupported body type');

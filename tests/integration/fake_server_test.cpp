@@ -326,6 +326,70 @@ TEST_F(FakeServerTest, FaultsApplyInOrderWithCounts) {
   EXPECT_EQ(fake_->faults().pending(), 0u);
 }
 
+// Issue 11: the routes an SDK uses beyond messages and models, over HTTP as upstream
+// answers them, each request recorded like the others.
+TEST_F(FakeServerTest, MessageBatchesRoutes) {
+  auto r = post("/v1/messages/batches", R"({"requests":[{"custom_id":"one","params":{
+      "model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}}]})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.header("content-type").value_or(""), "application/json");
+  EXPECT_TRUE(r.header("request-id").has_value());
+  const std::string id = str(parse_object(r.body)["id"]);
+  auto got = parse_object(get("/v1/messages/batches/" + id).body);
+  EXPECT_EQ(str(got["processing_status"]), "ended");
+  EXPECT_EQ(str(got["results_url"]), fake_.base_url() + "/v1/messages/batches/" + id + "/results");
+  auto results = get("/v1/messages/batches/" + id + "/results");
+  ASSERT_EQ(results.status, 200u);
+  EXPECT_EQ(results.header("content-type").value_or(""), "application/binary");
+  EXPECT_NE(results.body.find(R"("custom_id":"one")"), std::string::npos) << results.body;
+  auto list = parse_object(get("/v1/messages/batches?limit=5").body);
+  EXPECT_EQ(list["data"].as_array().size(), 1u);
+  auto sent = fake_->recorded();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[3].target, "/v1/messages/batches?limit=5");
+  // Authenticated like every route.
+  expect_error(get("/v1/messages/batches", {{"anthropic-version", "2023-06-01"}}), 401,
+               "authentication_error");
+}
+
+TEST_F(FakeServerTest, FilesRoutesKeepTheBytesExactly) {
+  std::string bytes;
+  for (unsigned i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919u) % 256));
+  std::string form =
+      "--sdkBoundary\r\nContent-Disposition: form-data; name=\"file\"; "
+      "filename=\"blob.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+  form += bytes + "\r\n--sdkBoundary--\r\n";
+  Headers headers = {{"anthropic-version", "2023-06-01"},
+                     {"x-api-key", "test-key"},
+                     {"content-type", "multipart/form-data; boundary=sdkBoundary"}};
+  headers.emplace_back("anthropic-beta", "files-api-2025-04-14");
+  auto r = post("/v1/files", form, headers);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto meta = parse_object(r.body);
+  EXPECT_EQ(meta["size_bytes"], 300000);
+  const std::string id = str(meta["id"]);
+  auto content = get("/v1/files/" + id + "/content");
+  ASSERT_EQ(content.status, 200u);
+  EXPECT_EQ(content.body, bytes);
+  EXPECT_EQ(content.header("content-type").value_or(""), "application/octet-stream");
+  EXPECT_EQ(parse_object(get("/v1/files").body)["data"].as_array().size(), 1u);
+  auto del = http_request("DELETE", fake_.base_url() + "/v1/files/" + id, api_headers());
+  EXPECT_EQ(str(parse_object(del.body)["type"]), "file_deleted");
+  expect_error(get("/v1/files/" + id), 404, "not_found_error");
+  EXPECT_EQ(fake_->recorded().front().header("anthropic-beta"), "files-api-2025-04-14");
+}
+
+TEST_F(FakeServerTest, SessionsBetaRoutes) {
+  auto headers = api_headers();
+  headers.emplace_back("anthropic-beta", "managed-agents-2026-04-01");
+  auto r = post("/v1/sessions", R"({"agent":"agent_x","environment_id":"env_x"})", headers);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const std::string id = str(parse_object(r.body)["id"]);
+  EXPECT_EQ(str(parse_object(get("/v1/sessions/" + id, headers).body)["id"]), id);
+  EXPECT_EQ(parse_object(get("/v1/sessions", headers).body)["data"].as_array().size(), 1u);
+  expect_error(get("/v1/sessions"), 400, "invalid_request_error");  // the beta is required
+}
+
 TEST(FaultScript, ForMsWindowOpensOnFirstUse) {
   fake::FaultScript script;
   Fault f;

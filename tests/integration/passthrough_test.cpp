@@ -438,5 +438,39 @@ TEST(Shutdown, RunningStreamFinishesWithinGrace) {
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
 }
 
+// Issue 11, item 4: ANTHROPIC_BASE_URL pointed at the gateway itself made one request
+// recurse about 400 times. The second hop sees the first hop's Via mark and answers 508,
+// which the first hop relays without retrying it.
+TEST(RequestLoopTest, AGatewayWhoseUpstreamIsItselfAnswers508AfterOneUpstreamAttempt) {
+  std::uint16_t port = 0;
+  {
+    // A free port, so that the gateway can be given its own address as upstream.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor probe(
+        ioc, {boost::asio::ip::make_address("127.0.0.1"), std::uint16_t(0)});
+    port = probe.local_endpoint().port();
+  }
+  Config c;
+  c.listen.host = "127.0.0.1";
+  c.listen.port = port;
+  c.threads = 2;
+  c.upstream.base_url = "http://127.0.0.1:" + std::to_string(port);
+  c.upstream.api_key = "upstream-key-for-tests";
+  // Bounded, so that a gateway that loops fails this test rather than hanging it.
+  c.upstream.response_timeout = std::chrono::milliseconds(3000);
+  c.retry.initial_backoff = std::chrono::milliseconds(10);
+  c.store.backend = "memory";
+  RunningGateway gateway(std::move(c));
+
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
+  expect_error(r, 508, "api_error", "upstream.base_url points at the gateway itself");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
+  const auto metrics = http_request("GET", gateway.base_url() + "/metrics").body;
+  EXPECT_NE(metrics.find("gateway_upstream_attempts_total{outcome=\"status_5xx\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("gateway_upstream_retries_total{"), std::string::npos) << metrics;
+}
+
 }  // namespace
 }  // namespace gw::test

@@ -104,7 +104,10 @@ class QueueRetryTest : public ::testing::Test {
   std::vector<RetryDecision> decisions_;
 };
 
-TEST_F(QueueRetryTest, OverloadedOnEveryAttemptIs503AfterAllAttemptsSpacedByBackoff) {
+// Issue 11: the last 529 goes to the client as upstream sent it, so that an SDK raises
+// its overloaded error, and says not to retry, so that the SDK does not multiply the
+// attempts.
+TEST_F(QueueRetryTest, OverloadedOnEveryAttemptRelaysTheLast529AfterAllAttemptsSpacedByBackoff) {
   start([](Config& c) {
     c.retry.max_retries = 3;
     c.retry.initial_backoff = 40ms;
@@ -112,9 +115,11 @@ TEST_F(QueueRetryTest, OverloadedOnEveryAttemptIs503AfterAllAttemptsSpacedByBack
   });
   (*fake_)->faults().add(status_fault(529, 10));
   auto r = post(message("hello"));
-  expect_error(r, 503, "overloaded_error");
+  expect_error(r, 529, "overloaded_error");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");  // upstream said true
   auto sent = (*fake_)->recorded();
-  ASSERT_EQ(sent.size(), 4u);  // 1 + max_retries
+  ASSERT_EQ(sent.size(), 4u);                    // 1 + max_retries
+  EXPECT_EQ(r.body, sent.back().response_body);  // the last attempt's body, byte for byte
   // Backoff k is 40ms * 2^k (jitter fixed at 0), then the attempts are spent.
   auto d = decisions();
   ASSERT_EQ(d.size(), 4u);
@@ -123,7 +128,7 @@ TEST_F(QueueRetryTest, OverloadedOnEveryAttemptIs503AfterAllAttemptsSpacedByBack
     EXPECT_EQ(d[k].delay.count(), 40 << k) << k;
     EXPECT_EQ(d[k].outcome, "status_529") << k;
   }
-  EXPECT_EQ(d[3].action, RetryDecision::Action::give_up);
+  EXPECT_EQ(d[3].action, RetryDecision::Action::relay);
   auto m = metrics();
   EXPECT_NE(m.find("gateway_upstream_attempts_total{outcome=\"status_529\"} 4"), std::string::npos)
       << m;
@@ -189,11 +194,44 @@ TEST_F(QueueRetryTest, GarbageSuccessIsRetriedThenA502) {
 TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
   start([](Config& c) { c.retry.max_retries = 1; });
   Fault f = status_fault(429, 5);
+  f.retry_after = 1;
   f.retry_after_ms = 10;
   (*fake_)->faults().add(f);
   auto r = post(message("hello"));
   expect_error(r, 429, "rate_limit_error");
+  EXPECT_EQ(r.header("retry-after").value_or(""), "1");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
   EXPECT_EQ((*fake_)->recorded().size(), 2u);
+}
+
+TEST_F(QueueRetryTest, ServerErrorsAfterAllRetriesRelayUpstreamsLastStatus) {
+  start();
+  for (unsigned code : {500u, 502u, 503u, 504u}) {
+    const auto before = (*fake_)->recorded().size();
+    (*fake_)->faults().add(status_fault(code, 3));
+    auto r = post(message("hello"));
+    EXPECT_EQ(r.status, code) << r.body;
+    EXPECT_EQ(r.header("x-should-retry").value_or(""), "false") << code;
+    auto sent = (*fake_)->recorded();
+    ASSERT_EQ(sent.size(), before + 3) << code;  // 1 + max_retries (2)
+    EXPECT_EQ(r.body, sent.back().response_body) << code;
+  }
+}
+
+TEST_F(QueueRetryTest, OverloadedFirstStreamEventOnEveryAttemptIsRelayedAsUpstreamSentIt) {
+  start();
+  Fault f;
+  f.kind = FaultKind::stream_error;
+  f.after_events = 0;
+  f.count = 3;
+  (*fake_)->faults().add(f);
+  auto r = post(message("hello", true));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("overloaded_error"), std::string::npos) << r.body;
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(r.body, sent.back().response_body);
 }
 
 // Issue 9, finding 4: `retry-after: 100000` made the gateway relay the 429 (the wait was

@@ -647,10 +647,23 @@ TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
   EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 4);
 
+  // Retries spent: upstream's last answer, as it sent it (API.md section 1).
   overloaded.count = 3;  // every attempt
   (*fake_)->faults().add(overloaded);
+  const auto before = (*fake_)->recorded().size();
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"never"})");
-  expect_error(r, 503, "overloaded_error");
+  expect_error(r, 529, "overloaded_error");
+  EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
+  EXPECT_EQ((*fake_)->recorded().size(), before + 3);  // 1 + max_retries
+  EXPECT_EQ(count(id), 4);
+
+  (*fake_)->faults().add(overloaded);
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+                   R"({"content":"never, streamed","stream":true})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("event: error\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("type":"overloaded_error")"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 4);
 }
 

@@ -64,14 +64,15 @@ TEST(RelayedHeaders, RateLimitRetryAndRequestIdOnly) {
   upstream.set(http::field::transfer_encoding, "chunked");
   upstream.set(http::field::content_length, "10");
 
-  http::fields out;
+  http::response_header<> out;
+  out.result(200);
   copy_relayed_headers(upstream, out);
   EXPECT_EQ(out["request-id"], "req_abc");
   EXPECT_EQ(out["anthropic-ratelimit-requests-remaining"], "999");
   EXPECT_EQ(out["anthropic-ratelimit-tokens-reset"], "2025-08-21T12:40:59Z");
   EXPECT_EQ(out["retry-after"], "2");
   EXPECT_EQ(out["retry-after-ms"], "1500");
-  EXPECT_EQ(out["x-should-retry"], "true");
+  EXPECT_EQ(out.count("x-should-retry"), 0u);  // meaningless on a success
   EXPECT_EQ(out["content-type"], "text/event-stream; charset=utf-8");
   EXPECT_EQ(out["cache-control"], "no-cache");
   EXPECT_EQ(out.count("set-cookie"), 0u);
@@ -80,6 +81,22 @@ TEST(RelayedHeaders, RateLimitRetryAndRequestIdOnly) {
   // Framing is ours to decide, never copied.
   EXPECT_EQ(out.count(http::field::transfer_encoding), 0u);
   EXPECT_EQ(out.count(http::field::content_length), 0u);
+}
+
+// The gateway already decided what to retry: an SDK on top must not retry again.
+TEST(RelayedHeaders, AnErrorAlwaysSaysShouldRetryFalse) {
+  for (const char* upstream_says : {"true", "false", ""}) {
+    for (unsigned status : {400u, 429u, 500u, 529u}) {
+      http::fields upstream;
+      if (*upstream_says) upstream.set("x-should-retry", upstream_says);
+      upstream.set("retry-after", "7");
+      http::response_header<> out;
+      out.result(status);
+      copy_relayed_headers(upstream, out);
+      EXPECT_EQ(out["x-should-retry"], "false") << status << upstream_says;
+      EXPECT_EQ(out["retry-after"], "7") << status;
+    }
+  }
 }
 
 }  // namespace
