@@ -33,8 +33,8 @@ Gateway::Gateway(Config config)
                                                           config_.upstream, *target, tls_.get()));
   }
   dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
-  passthrough_ =
-      std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, config_.upstream.api_key);
+  passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, blocking_,
+                                                     config_.upstream.api_key);
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   store_ = open_store(config_.store);
@@ -77,14 +77,13 @@ void Gateway::shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
   server_->begin_drain();
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (server_->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (auto left = server_->open_connections()) {
-    log::warn("grace period over; closing connections", {{"open", std::to_string(left)}});
+  if (!server_->wait_closed(grace)) {
+    log::warn("grace period over; closing connections",
+              {{"open", std::to_string(server_->open_connections())}});
     server_->close_all();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Their coroutines see the closed sockets and end; what is still stuck after this
+    // is destroyed with the workers' contexts below.
+    server_->wait_closed(std::chrono::milliseconds(500));
   }
   // The queue's timer thread wakes waiters on the workers: it stops before they do.
   dispatcher_->queue().stop();

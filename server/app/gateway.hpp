@@ -1,7 +1,7 @@
 #pragma once
 
-#include "server/common/io_workers.hpp"
 #include "server/common/blocking_pool.hpp"
+#include "server/common/io_workers.hpp"
 #include "server/config/config.hpp"
 #include "server/http/client_auth.hpp"
 #include "server/http/http_server.hpp"

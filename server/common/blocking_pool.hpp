@@ -10,6 +10,7 @@
 
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -62,5 +63,19 @@ class BlockingPool {
  private:
   boost::asio::thread_pool pool_;
 };
+
+// Bodies at least this large are parsed (and their images decoded) on the blocking pool:
+// a 32 MiB parse on an I/O thread would stall every connection that thread serves.
+inline constexpr std::size_t kParseOffIoBytes = 256 * 1024;
+
+// `parse()` for a body of `bytes`: run here when small, on `pool` when large. What it
+// throws is thrown here either way.
+template <class F, class T = std::invoke_result_t<F&>>
+boost::asio::awaitable<T> parse_off_io(BlockingPool& pool, std::size_t bytes, F parse) {
+  if (bytes < kParseOffIoBytes) co_return parse();
+  auto result = co_await pool.run(std::move(parse));
+  if (!result.ok()) throw std::runtime_error(result.error);
+  co_return std::move(*result.value);
+}
 
 }  // namespace gw

@@ -139,6 +139,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
                      if (metrics_) {
                        metrics_->connections.set({}, static_cast<double>(connections_.size()));
                      }
+                     if (connections_.empty()) all_closed_.notify_all();
                    });
   }
 }
@@ -290,6 +291,11 @@ void HttpServer::begin_drain() {
 std::size_t HttpServer::open_connections() const {
   std::lock_guard lock(mutex_);
   return connections_.size();
+}
+
+bool HttpServer::wait_closed(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return all_closed_.wait_for(lock, timeout, [this] { return connections_.empty(); });
 }
 
 void HttpServer::close_all() {

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <list>
 #include <memory>
@@ -38,6 +39,9 @@ class HttpServer {
   void begin_drain();
   bool draining() const { return draining_; }
   std::size_t open_connections() const;
+  // Blocks until every connection has closed, or `timeout` passed; true when none is left.
+  // Woken by the last connection to end, not by polling. Not from a worker thread.
+  bool wait_closed(std::chrono::milliseconds timeout);
   // After the grace period: cut whatever is still open.
   void close_all();
   // After the workers stopped: drop the acceptor and the connection registry, so that
@@ -76,6 +80,7 @@ class HttpServer {
   std::size_t max_connections_ = 0;
   std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
+  std::condition_variable all_closed_;
   std::list<std::shared_ptr<Connection>> connections_;
   std::size_t shedding_ = 0;  // connections asked to close, not yet gone
   std::function<void(const RequestLog&)> observer_;

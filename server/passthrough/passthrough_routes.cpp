@@ -1,5 +1,6 @@
 #include "server/passthrough/passthrough_routes.hpp"
 
+#include "server/common/blocking_pool.hpp"
 #include "server/common/json_input.hpp"
 #include "server/common/uri_chars.hpp"
 #include "server/http/client_body.hpp"
@@ -81,8 +82,12 @@ class PrefixedBody : public BodySource {
 }  // namespace
 
 PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
-                                     UpstreamDispatcher& dispatcher, std::string upstream_api_key)
-    : clients_(clients), dispatcher_(dispatcher), api_key_(std::move(upstream_api_key)) {}
+                                     UpstreamDispatcher& dispatcher, BlockingPool& blocking,
+                                     std::string upstream_api_key)
+    : clients_(clients),
+      dispatcher_(dispatcher),
+      blocking_(blocking),
+      api_key_(std::move(upstream_api_key)) {}
 
 void PassthroughRoutes::add_to(Router& router) {
   auto json = [this](Exchange& ex) { return forward(ex, true); };
@@ -104,7 +109,10 @@ asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body
   if (json_body) {
     // count_tokens has a budget of its own upstream; only messages spend input tokens.
     const bool estimate = ex.log().route == "messages";
-    if (auto err = check_body(ex.request().body(), ex.caller(), estimate, info)) co_return *err;
+    const std::string& body = ex.request().body();
+    auto refused = co_await parse_off_io(
+        blocking_, body.size(), [&] { return check_body(body, ex.caller(), estimate, info); });
+    if (refused) co_return *refused;
   }
   UpstreamRequest up;
   up.method = ex.request().method();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/common/blocking_pool.hpp"
 #include "server/http/router.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
@@ -15,7 +16,8 @@ class PassthroughRoutes {
  public:
   // `clients` holds one UpstreamClient per worker, indexed by Exchange::worker().
   PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
-                    UpstreamDispatcher& dispatcher, std::string upstream_api_key);
+                    UpstreamDispatcher& dispatcher, BlockingPool& blocking,
+                    std::string upstream_api_key);
 
   void add_to(Router& router);
 
@@ -26,6 +28,7 @@ class PassthroughRoutes {
 
   std::vector<std::unique_ptr<UpstreamClient>>& clients_;
   UpstreamDispatcher& dispatcher_;
+  BlockingPool& blocking_;  // parses of large bodies
   std::string api_key_;
 };
 

@@ -126,12 +126,8 @@ asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatc
   StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
   copy_relayed_headers(call.headers(), res.base());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
-  if (call.status() == 200) {
-    boost::system::error_code jec;
-    auto v = parse_upstream_json(body, jec);
-    if (!jec && v.is_object()) {
-      read_usage(v.as_object().if_contains("usage"), usage.input, usage.output);
-    }
+  if (const auto* reply = sent.body_json.if_object()) {
+    read_usage(reply->if_contains("usage"), usage.input, usage.output);
   }
   res.body() = std::move(body);
   co_return res;

@@ -40,7 +40,9 @@ void SessionRoutes::add_to(Router& router) {
 }
 
 asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
-  auto parsed = parse_new_session(ex.request().body());
+  const std::string& body = ex.request().body();
+  auto parsed =
+      co_await parse_off_io(s_.blocking, body.size(), [&] { return parse_new_session(body); });
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
   NewSession& in = std::get<NewSession>(parsed);
 
@@ -128,7 +130,11 @@ asio::awaitable<Outcome> SessionRoutes::remove(Exchange& ex) {
 }
 
 asio::awaitable<Outcome> SessionRoutes::send_turn(Exchange& ex) {
-  auto parsed = parse_turn_input(ex.request().body(), s_.config.limits.max_continuations);
+  // Its images are decoded to be checked: large bodies go off the I/O thread.
+  const std::string& body = ex.request().body();
+  auto parsed = co_await parse_off_io(s_.blocking, body.size(), [&] {
+    return parse_turn_input(body, s_.config.limits.max_continuations);
+  });
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
   TurnInput& input = std::get<TurnInput>(parsed);
   if (!input.stream) {

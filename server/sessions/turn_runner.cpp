@@ -124,7 +124,6 @@ class Turn {
     // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
     // is retried like any other failed attempt.
     info_.read_body = !stream;
-    info_.input_tokens = estimate_tokens_of(up.body);
     info_.max_output_tokens =
         static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
     return up;
@@ -209,6 +208,13 @@ class Turn {
   // nothing itself but returns what to tell the client.
   asio::awaitable<std::variant<Dispatched, ApiError>> open_call(UpstreamCall& call, bool stream) {
     auto request = next_request(stream);
+    if (!input_estimate_) {
+      // Once a turn (a history with images is parsed for it), off the I/O thread when
+      // large; a continuation adds what was generated since.
+      input_estimate_ = co_await parse_off_io(s_.blocking, request.body.size(),
+                                              [&] { return estimate_tokens_of(request.body); });
+    }
+    info_.input_tokens = *input_estimate_ + completion_.size() / 4;
     auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
     ticket_ = std::move(sent.ticket);  // the previous call's is settled by now
     if (sent.error) co_return std::move(*sent.error);
@@ -223,8 +229,9 @@ class Turn {
       Watching watch(current_, call);
       auto opened = co_await open_call(call, false);
       if (auto* e = std::get_if<ApiError>(&opened)) co_return std::move(*e);
-      std::string body = std::move(std::get<Dispatched>(opened).body).value_or("");
-      auto reply = call.status() == 200 ? parse_message_json(body) : std::nullopt;
+      auto& sent = std::get<Dispatched>(opened);
+      std::string body = std::move(sent.body).value_or("");
+      auto reply = call.status() == 200 ? read_message(sent.body_json) : std::nullopt;
       ticket_.settle(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {
         // Upstream's own answer (400 for a bad model, 413, ...) is the client's answer.
@@ -362,6 +369,7 @@ class Turn {
   int continuations_ = 0;
   UpstreamReply last_;
   DispatchInfo info_;
+  std::optional<std::uint64_t> input_estimate_;  // the first request's input tokens
   UpstreamCall* current_ = nullptr;
   // The current upstream call's admission (empty between calls).
   AdmissionTicket ticket_;

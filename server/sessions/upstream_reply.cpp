@@ -27,7 +27,12 @@ void read_stop(const json::object& o, UpstreamReply& r) {
 std::optional<UpstreamReply> parse_message_json(std::string_view body) {
   json::error_code ec;
   json::value v = parse_upstream_json(body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  if (ec) return std::nullopt;
+  return read_message(v);
+}
+
+std::optional<UpstreamReply> read_message(const boost::json::value& v) {
+  if (!v.is_object()) return std::nullopt;
   const json::object& o = v.get_object();
   if (string_at(o, "type") != "message") return std::nullopt;
   const json::value* content = o.if_contains("content");

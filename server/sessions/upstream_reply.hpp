@@ -3,6 +3,8 @@
 #include "server/sse/sse_parser.hpp"
 #include "server/store/conversation_store.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,8 @@ struct UpstreamReply {
 
 // A non-streaming response body; nullopt when it is not a Message.
 std::optional<UpstreamReply> parse_message_json(std::string_view body);
+// The same from a body already parsed.
+std::optional<UpstreamReply> read_message(const boost::json::value& body);
 
 // Builds the reply from a stream's events as they are relayed.
 class StreamReplyBuilder {

@@ -50,7 +50,7 @@ asio::awaitable<void> read_whole_body(UpstreamCall& call, AttemptOutcome& a, Dis
   }
   if (a.status < 300) {
     boost::system::error_code jec;
-    parse_upstream_json(body, jec);
+    out.body_json = parse_upstream_json(body, jec);
     a.body_not_json = static_cast<bool>(jec);
     if (jec) co_return;
   }
@@ -97,6 +97,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
     out.attempts = retry.attempts() + 1;
     log.upstream_attempts = out.attempts;
     out.body.reset();
+    out.body_json = nullptr;
     out.events.reset();
     AttemptOutcome a;
     if (auto ec = co_await call.send(request)) {

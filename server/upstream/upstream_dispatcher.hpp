@@ -10,6 +10,7 @@
 #include "server/upstream/upstream_events.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -42,8 +43,10 @@ struct Dispatched {
   // A 200 event stream: its events, the first of them already read (and still to come
   // out of next()). Reads from the `call` passed to send().
   std::unique_ptr<UpstreamEvents> events;
-  // With DispatchInfo::read_body, the whole body of a non-streaming answer.
+  // With DispatchInfo::read_body, the whole body of a non-streaming answer; for a 2xx also
+  // its parse, done once here to validate it (usage and the reply are read from it).
   std::optional<std::string> body;
+  boost::json::value body_json;
   int attempts = 0;  // upstream attempts made (also in the request's log)
   // The admission the answer is relayed under; empty with `error`. The caller settles it
   // with the reply's usage once the call is over (or lets it go: see AdmissionTicket).

@@ -27,11 +27,14 @@ class RetryStateTest : public ::testing::Test {
   }
 
   // A fresh sequence started at the fake clock's start.
-  RetryState machine() {
-    return RetryState(config, started, [this] {
-      ++jitter_calls;
-      return jitter;
-    });
+  RetryState machine(Replay replay = Replay::safe) {
+    return RetryState(
+        config, started,
+        [this] {
+          ++jitter_calls;
+          return jitter;
+        },
+        replay);
   }
   RetryState::Now at(Millis since_start = 0ms) const {
     return {started + since_start, system_now + since_start};
@@ -370,6 +373,33 @@ TEST_F(RetryStateTest, ABodyCutOffIsATransportFailureUnlessTheClientLeft) {
   o.body_error = boost::asio::error::operation_aborted;
   auto n = machine();
   EXPECT_EQ(n.on_attempt(o, at()).action, Action::relay);
+}
+
+// Forwarded requests (files, batches): a body held may go again only when upstream says
+// so; a body passed on as it arrived never (it is spent).
+TEST_F(RetryStateTest, AHeldNonIdempotentBodyIsRetriedOnlyWhenUpstreamSaysSo) {
+  auto told = machine(Replay::when_told);
+  EXPECT_EQ(told.on_attempt(status(529, "true"), at()).action, Action::retry);
+  auto silent = machine(Replay::when_told);
+  auto d = silent.on_attempt(status(529), at());
+  EXPECT_EQ(d.action, Action::relay) << "upstream's own 529 is the answer";
+  auto refused = machine(Replay::when_told);
+  EXPECT_EQ(refused.on_attempt(status(503, "false"), at()).action, Action::relay);
+  auto dropped = machine(Replay::when_told);
+  d = dropped.on_attempt(send_failed(boost::asio::error::connection_reset), at());
+  EXPECT_EQ(d.action, Action::give_up) << "it may have reached upstream: not sent again";
+  EXPECT_EQ(d.error->status, http::status::bad_gateway);
+}
+
+TEST_F(RetryStateTest, AStreamedBodyIsNeverSentTwice) {
+  auto spent = machine(Replay::never);
+  EXPECT_EQ(spent.on_attempt(status(529, "true"), at()).action, Action::relay);
+  auto failed = machine(Replay::never);
+  EXPECT_EQ(failed.on_attempt(send_failed(boost::asio::error::connection_reset), at()).action,
+            Action::give_up);
+  auto safe = machine(Replay::safe);
+  EXPECT_EQ(safe.on_attempt(send_failed(boost::asio::error::connection_reset), at()).action,
+            Action::retry);
 }
 
 }  // namespace
