@@ -97,13 +97,10 @@ Reply AgentSessionsApi::list(const ResourceRequest& r) {
   auto window = list_window(ids, parse_query_params(r.query));
   if (auto* e = std::get_if<ApiError>(&window)) return error_reply(*e, r.request_id);
   const auto& w = std::get<ListWindow>(window);
-  std::string body = R"({"data":[)";
-  for (std::size_t i = w.begin; i < w.end; ++i) {
-    if (i != w.begin) body += ',';
-    body += sessions_[sessions_.size() - 1 - i].json;
-  }
+  std::string body =
+      page_data(w, [&](std::size_t i) { return sessions_[sessions_.size() - 1 - i].json; });
   // The bidirectional cursor: next_page pages older, prev_page newer.
-  body += R"(],"next_page":)";
+  body += R"(,"next_page":)";
   body += w.has_more ? json::serialize(json::value(ids[w.end - 1])) : "null";
   body += R"(,"prev_page":null})";
   return json_reply(std::move(body));
@@ -116,15 +113,10 @@ Reply AgentSessionsApi::handle(const ResourceRequest& r) {
                        r.request_id);
   }
   const auto seg = segments_after(r.path, kPrefix);
-  const auto method_not_allowed = [&] {
-    return error_reply(
-        {http::status::method_not_allowed, "invalid_request_error", "Method Not Allowed"},
-        r.request_id);
-  };
   if (seg.empty()) {
-    if (r.method == http::verb::post) return create(r);
-    if (r.method == http::verb::get) return list(r);
-    return method_not_allowed();
+    return collection_root(
+        r, [&](const ResourceRequest& q) { return create(q); },
+        [&](const ResourceRequest& q) { return list(q); });
   }
   if (seg.size() != 1) return error_reply(not_found("Not Found"), r.request_id);
   std::lock_guard lock(mutex_);
@@ -134,7 +126,7 @@ Reply AgentSessionsApi::handle(const ResourceRequest& r) {
     return error_reply(not_found("session: " + std::string(seg[0]) + " not found"), r.request_id);
   }
   if (r.method == http::verb::get) return json_reply(it->json);
-  if (r.method != http::verb::delete_) return method_not_allowed();
+  if (r.method != http::verb::delete_) return method_not_allowed(r);
   const std::string id = it->id;
   sessions_.erase(it);
   return json_reply(json::serialize(json::object{{"id", id}, {"type", "session_deleted"}}));

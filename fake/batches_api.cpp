@@ -130,12 +130,9 @@ Reply BatchesApi::list(const ResourceRequest& r) {
   auto window = list_window(ids, parse_query_params(r.query));
   if (auto* e = std::get_if<ApiError>(&window)) return error_reply(*e, r.request_id);
   const auto& w = std::get<ListWindow>(window);
-  std::string body = R"({"data":[)";
-  for (std::size_t i = w.begin; i < w.end; ++i) {
-    if (i != w.begin) body += ',';
-    body += to_json(*find(ids[i]), r.base_url);
-  }
-  body += R"(],"has_more":)" + std::string(w.has_more ? "true" : "false");
+  std::string body =
+      page_data(w, [&](std::size_t i) { return to_json(*find(ids[i]), r.base_url); });
+  body += R"(,"has_more":)" + std::string(w.has_more ? "true" : "false");
   body += R"(,"first_id":)" +
           (w.begin < w.end ? json::serialize(json::value(ids[w.begin])) : std::string("null"));
   body += R"(,"last_id":)" +
@@ -146,15 +143,10 @@ Reply BatchesApi::list(const ResourceRequest& r) {
 
 Reply BatchesApi::handle(const ResourceRequest& r, const FakeSettings& settings) {
   const auto seg = segments_after(r.path, kPrefix);
-  const auto method_not_allowed = [&] {
-    return error_reply(
-        {http::status::method_not_allowed, "invalid_request_error", "Method Not Allowed"},
-        r.request_id);
-  };
   if (seg.empty()) {
-    if (r.method == http::verb::post) return create(r);
-    if (r.method == http::verb::get) return list(r);
-    return method_not_allowed();
+    return collection_root(
+        r, [&](const ResourceRequest& q) { return create(q); },
+        [&](const ResourceRequest& q) { return list(q); });
   }
   if (seg.size() > 2 || (seg.size() == 2 && seg[1] != "results" && seg[1] != "cancel")) {
     return error_reply(not_found("Not Found"), r.request_id);
@@ -170,7 +162,7 @@ Reply BatchesApi::handle(const ResourceRequest& r, const FakeSettings& settings)
       finish(*b, settings);
       return json_reply(to_json(*b, r.base_url));
     }
-    if (r.method != http::verb::delete_) return method_not_allowed();
+    if (r.method != http::verb::delete_) return method_not_allowed(r);
     if (b->status != "ended") {
       return error_reply(invalid_request("Batch " + b->id +
                                          " cannot be deleted while it is processing; cancel "
@@ -182,14 +174,14 @@ Reply BatchesApi::handle(const ResourceRequest& r, const FakeSettings& settings)
     return json_reply(json::serialize(json::object{{"id", id}, {"type", "message_batch_deleted"}}));
   }
   if (seg[1] == "cancel") {
-    if (r.method != http::verb::post) return method_not_allowed();
+    if (r.method != http::verb::post) return method_not_allowed(r);
     if (b->status == "in_progress") {
       b->status = "canceling";
       b->cancel_initiated_at = rfc3339(system_clock::now());
     }
     return json_reply(to_json(*b, r.base_url));
   }
-  if (r.method != http::verb::get) return method_not_allowed();
+  if (r.method != http::verb::get) return method_not_allowed(r);
   if (b->status != "ended") {
     return error_reply(invalid_request("Batch " + b->id + " has not finished processing"),
                        r.request_id);

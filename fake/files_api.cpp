@@ -80,15 +80,10 @@ Reply FilesApi::list(const ResourceRequest& r) {
 
 Reply FilesApi::handle(const ResourceRequest& r) {
   const auto seg = segments_after(r.path, kPrefix);
-  const auto method_not_allowed = [&] {
-    return error_reply(
-        {http::status::method_not_allowed, "invalid_request_error", "Method Not Allowed"},
-        r.request_id);
-  };
   if (seg.empty()) {
-    if (r.method == http::verb::post) return upload(r);
-    if (r.method == http::verb::get) return list(r);
-    return method_not_allowed();
+    return collection_root(
+        r, [&](const ResourceRequest& q) { return upload(q); },
+        [&](const ResourceRequest& q) { return list(q); });
   }
   if (seg.size() > 2 || (seg.size() == 2 && seg[1] != "content")) {
     return error_reply(not_found("Not Found"), r.request_id);
@@ -100,13 +95,13 @@ Reply FilesApi::handle(const ResourceRequest& r) {
     return error_reply(not_found("File not found: " + std::string(seg[0])), r.request_id);
   }
   if (seg.size() == 2) {
-    if (r.method != http::verb::get) return method_not_allowed();
+    if (r.method != http::verb::get) return method_not_allowed(r);
     Reply out = json_reply(it->bytes);
     out.content_type = it->mime_type;
     return out;
   }
   if (r.method == http::verb::get) return json_reply(to_json(*it));
-  if (r.method != http::verb::delete_) return method_not_allowed();
+  if (r.method != http::verb::delete_) return method_not_allowed(r);
   const std::string id = it->id;
   files_.erase(it);
   return json_reply(json::serialize(json::object{{"id", id}, {"type", "file_deleted"}}));

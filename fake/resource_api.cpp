@@ -115,4 +115,19 @@ std::vector<std::string_view> segments_after(std::string_view path, std::string_
   return out;
 }
 
+Reply method_not_allowed(const ResourceRequest& r) {
+  return error_reply({boost::beast::http::status::method_not_allowed, "invalid_request_error",
+                      "Method Not Allowed"},
+                     r.request_id);
+}
+
+std::string page_data(const ListWindow& w, const std::function<std::string(std::size_t)>& item) {
+  std::string body = R"({"data":[)";
+  for (std::size_t i = w.begin; i < w.end; ++i) {
+    if (i != w.begin) body += ',';
+    body += item(i);
+  }
+  return body + ']';
+}
+
 }  // namespace gw::fake

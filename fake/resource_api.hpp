@@ -11,6 +11,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ struct ResourceRequest {
 };
 
 Reply error_reply(const ApiError& e, std::string_view request_id);
+Reply method_not_allowed(const ResourceRequest& r);
 Reply json_reply(std::string body, unsigned status = 200);
 
 // key=value pairs, url-decoded; a repeated key: the last one wins.
@@ -46,6 +48,18 @@ struct ListWindow {
 };
 std::variant<ApiError, ListWindow> list_window(const std::vector<std::string>& ids,
                                                const std::map<std::string, std::string>& query);
+
+// `{"data":[item(begin),...,item(end - 1)]`: the opening of a list page, its other fields
+// (each API has its own cursor) for the caller to add.
+std::string page_data(const ListWindow& w, const std::function<std::string(std::size_t)>& item);
+
+// A collection's own path: POST creates, GET lists, any other method is a 405.
+template <class Create, class List>
+Reply collection_root(const ResourceRequest& r, Create create, List list) {
+  if (r.method == boost::beast::http::verb::post) return create(r);
+  if (r.method == boost::beast::http::verb::get) return list(r);
+  return method_not_allowed(r);
+}
 
 // A path's segments after `prefix`: "/v1/files/f/content" after "/v1/files" is {"f",
 // "content"}. Empty for the prefix itself (with or without a trailing slash).
