@@ -48,6 +48,11 @@ std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
+
+// Health, readiness and metrics: they keep answering while the gateway drains.
+bool is_operations_path(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
 }  // namespace
 
 struct HttpServer::Connection {
@@ -194,6 +199,14 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     Exchange ex(stream, buffer, reader.request(), log, worker, limits_.idle_timeout);
     if (draining_) ex.set_close();
     if (!co_await read_request(ex, reader, buffer)) break;
+    // A request that arrives while the gateway drains is refused, not started: only the
+    // running ones may finish. The operations routes still answer (/readyz with 503).
+    if (draining_ && !is_operations_path(path_of(ex.request().target()))) {
+      auto closing = overloaded("the gateway is shutting down; retry shortly");
+      closing.retry_after_seconds = 1;
+      co_await refuse(ex, closing);
+      break;
+    }
     if (over_capacity) {
       auto busy = overloaded("the gateway is serving its limit of " +
                              std::to_string(max_connections_) + " connections; retry shortly");
