@@ -160,7 +160,9 @@ bool HttpServer::shed_idle_connection() {
     count("shed");
     asio::post(conn->stream.get_executor(), [this, conn] {
       if (conn->idle && !conn->closed) {
-        conn->stream.socket().cancel();
+        // Its idle timeout may have closed the socket already: cancel() must not throw.
+        beast::error_code ignored;
+        conn->stream.socket().cancel(ignored);
         return;
       }
       std::lock_guard lock(mutex_);  // it took a request meanwhile: keep serving it
@@ -317,7 +319,10 @@ void HttpServer::begin_drain() {
   std::lock_guard lock(mutex_);
   for (auto& conn : connections_) {
     asio::post(conn->stream.get_executor(), [conn] {
-      if (conn->idle && !conn->closed) conn->stream.socket().cancel();
+      // Its idle timeout may have closed the socket already: cancel() must not throw (an
+      // exception here ended the process with std::terminate).
+      beast::error_code ignored;
+      if (conn->idle && !conn->closed) conn->stream.socket().cancel(ignored);
     });
   }
 }

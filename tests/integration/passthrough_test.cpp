@@ -278,15 +278,20 @@ TEST_F(PassthroughTest, ClientDisconnectMidStreamCancelsUpstream) {
   EXPECT_EQ(fake_->stats().holding, 0u);
 }
 
-TEST_F(PassthroughTest, ClientDisconnectWhileUpstreamHoldsItsAnswerCancelsUpstream) {
-  Fault f = fault(FaultKind::hold);
-  fake_->faults().add(f);
-  RawClient client(gateway_.port());
+// Upstream holds its answer; the client closes its socket once upstream has the request.
+// The response timeout is an hour, so only the gateway noticing its client can end it.
+TEST(Upstream, ClientDisconnectWhileUpstreamHoldsItsAnswerCancelsUpstream) {
+  RunningFake fake;
+  fake->faults().add(fault(FaultKind::hold));
+  auto config = gateway_config(fake);
+  config.upstream.response_timeout = std::chrono::hours(1);
+  RunningGateway gateway(config);
+  RawClient client(gateway.port());
   client.post("/v1/messages", client_headers(), kMessage);
-  ASSERT_TRUE(eventually([&] { return fake_->stats().holding == 1; }));  // upstream has it
+  ASSERT_TRUE(eventually([&] { return fake->stats().holding == 1; }));  // upstream has it
   client.close();
-  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects == 1; }));
-  EXPECT_EQ(fake_->stats().messages, 1u);  // cancelled, not retried
+  EXPECT_TRUE(eventually([&] { return fake->stats().client_disconnects == 1; }));
+  EXPECT_EQ(fake->stats().messages, 1u);  // cancelled, not retried
 }
 
 TEST_F(PassthroughTest, KeepAliveCarriesSeveralRequests) {

@@ -349,12 +349,12 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
 }
 
 TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
-  // Upstream sends two events and holds its stream open; the client leaves after the
-  // first event it gets. Nothing more comes from upstream: only the gateway noticing its
+  // Upstream sends its first event and holds its stream open; the client leaves once it
+  // has that event. Nothing more comes from upstream: only the gateway noticing its
   // client can end the upstream request.
   Fault f;
   f.kind = FaultKind::hold;
-  f.after_events = 2;
+  f.after_events = 1;
   (*fake_)->faults().add(f);
   auto id = create_id();
   std::string first;
@@ -379,6 +379,8 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
 }
 
 TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
+  gateway_.reset();
+  start([](Config& c) { c.upstream.response_timeout = std::chrono::hours(1); });
   Fault hold;
   hold.kind = FaultKind::hold;
   (*fake_)->faults().add(hold);

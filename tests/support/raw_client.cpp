@@ -39,7 +39,8 @@ bool RawClient::read(const std::function<bool(const std::string&)>& done, bool& 
   std::function<void()> read_more = [&] {
     socket_.async_read_some(asio::buffer(buf), [&](boost::system::error_code ec, std::size_t n) {
       received_.append(buf, n);
-      if (ec) closed = true;
+      // Our own cancel at the deadline is not the server closing.
+      if (ec && ec != asio::error::operation_aborted) closed = true;
       if (ec || done(received_)) {
         finished = true;
         return;
