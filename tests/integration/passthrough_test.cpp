@@ -528,24 +528,26 @@ TEST(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
                            [&] { return http_request("POST", url, client_headers(), kStream); });
   ASSERT_TRUE(eventually([&] { return fake->stats().holding == 1; }));
 
-  // Two connections with a request answered and the next one half sent (pipelined), so
-  // that the drain finds them busy rather than idle.
-  const std::string healthz = "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n";
+  // Two requests whose heads the gateway has read before the drain begins: each asked for
+  // 100 Continue, which the gateway sends once it holds the head and waits for the body.
   RawClient ready(port);
-  ready.send(healthz + "GET /readyz HTTP/1.1\r\nhost: x\r\n");
+  ready.send(
+      "GET /readyz HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\nexpect: 100-continue\r\n\r\n");
+  ASSERT_NE(ready.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
   RawClient late(port);
-  late.send(healthz + "POST /v1/messages HTTP/1.1\r\nhost: x\r\n");
-  EXPECT_NE(ready.read_until("\"ok\"}").find("HTTP/1.1 200 OK"), std::string::npos);
-  EXPECT_NE(late.read_until("\"ok\"}").find("HTTP/1.1 200 OK"), std::string::npos);
+  late.send(
+      "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+      "x-api-key: k\r\nexpect: 100-continue\r\ncontent-length: " +
+      std::to_string(kMessage.size()) + "\r\n\r\n");
+  ASSERT_NE(late.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
 
   auto draining = std::async(std::launch::async, [&] { gateway.reset(); });
   // The drain has begun once the listener is gone.
   ASSERT_TRUE(eventually([&] {
     return !!http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").error;
   }));
-  ready.send("\r\n");
-  late.send("content-type: application/json\r\nx-api-key: k\r\ncontent-length: " +
-            std::to_string(kMessage.size()) + "\r\n\r\n" + std::string(kMessage));
+  ready.send("x");  // the bodies, now that the gateway drains
+  late.send(kMessage);
   bool closed = false;
   auto readyz = ready.read_all(closed);
   EXPECT_TRUE(readyz.starts_with("HTTP/1.1 503 ")) << readyz;
