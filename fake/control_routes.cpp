@@ -18,14 +18,14 @@ std::string pending_body(const ServerState& state) {
   return boost::json::serialize(o);
 }
 
-// "limit=N" anywhere in the query; 0 (all) when absent or malformed.
-std::size_t limit_from_query(std::string_view query) {
+// "NAME=N" anywhere in the query; 0 (all) when absent or malformed.
+std::size_t number_from_query(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view part = query.substr(0, amp);
-    if (part.starts_with("limit=")) {
+    if (part.starts_with(name) && part.substr(name.size()).starts_with("=")) {
       std::size_t n = 0;
-      auto v = part.substr(6);
+      auto v = part.substr(name.size() + 1);
       std::from_chars(v.data(), v.data() + v.size(), n);
       return n;
     }
@@ -54,9 +54,17 @@ ControlReply handle_control(ServerState& state, http::verb method, std::string_v
     }
     if (method == http::verb::get) return {200, pending_body(state)};
   } else if (path == "/_fake/stats" && method == http::verb::get) {
-    return {200, state.stats.snapshot().to_json()};
+    return {200, state.snapshot().to_json()};
   } else if (path == "/_fake/requests" && method == http::verb::get) {
-    return {200, RequestLog::to_json(state.log.last(limit_from_query(query)))};
+    return {200, RequestLog::to_json(state.log.last(number_from_query(query, "limit")))};
+  } else if (path == "/_fake/release" && method == http::verb::post) {
+    boost::json::object o;
+    o["released"] = state.holds.release(number_from_query(query, "count"));
+    return {200, boost::json::serialize(o)};
+  } else if (path == "/_fake/close_idle" && method == http::verb::post) {
+    boost::json::object o;
+    o["closed"] = state.connections.close_idle();
+    return {200, boost::json::serialize(o)};
   } else if (path == "/_fake/reset" && method == http::verb::post) {
     state.reset();
     return {200, R"({"ok":true})"};

@@ -1,6 +1,7 @@
 #pragma once
 
-// The test-only /_fake/ endpoints: script faults, read stats and recorded requests, reset.
+// The test-only /_fake/ endpoints: script faults, release held replies
+// (POST /_fake/release?count=N, all without count), read stats and recorded requests, reset.
 // Plain JSON, no authentication, never counted or recorded.
 
 #include <boost/beast/http/verb.hpp>

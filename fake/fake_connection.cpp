@@ -118,15 +118,18 @@ Reply call_model(Route route, const Request& req, const RouteMatch& m, std::stri
 template <class Stream>
 class Session {
  public:
-  Session(std::shared_ptr<ServerState> state, Stream& stream)
-      : state_(std::move(state)), stream_(stream) {}
+  Session(std::shared_ptr<ServerState> state, Stream& stream, std::uint64_t id)
+      : state_(std::move(state)), stream_(stream), id_(id) {}
 
   asio::awaitable<After> run() {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kHeaderLimit);
       parser.body_limit(state_->options.max_body_bytes);
+      // Idle until a request starts: POST /_fake/close_idle may close us meanwhile.
+      state_->connections.set_idle(id_, buffer_.size() == 0);
       auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kTuple);
+      state_->connections.set_idle(id_, false);
       if (ec == http::error::body_limit) co_return co_await reject_too_large(parser.get());
       if (ec == http::error::end_of_stream) co_return After::close;
       if (ec) co_return After::drop;
@@ -147,6 +150,8 @@ class Session {
   asio::awaitable<After> handle(Request& req) {
     std::string rid = make_id("req_");
     recorded_.reset();
+    head_.clear();
+    extra_headers_.clear();
     RouteMatch m = match_route(req.method(), req.target());
     if (m.route == Route::control) {
       ControlReply r = handle_control(*state_, req.method(), m.path, m.query, req.body(), rid);
@@ -183,6 +188,11 @@ class Session {
     std::optional<Fault> fault;
     if (m.route == Route::messages || m.route == Route::count_tokens) {
       fault = state_->faults.next();
+    }
+    if (fault) extra_headers_ = fault->headers;
+    if (fault && fault->hold && !co_await hold()) {
+      count_disconnect();
+      co_return After::drop;
     }
     if (fault) {
       switch (fault->kind) {
@@ -229,6 +239,10 @@ class Session {
         count_disconnect();
         co_return After::drop;
       }
+    }
+    if (fault && fault->kind == FaultKind::hold && !co_await hold()) {
+      count_disconnect();
+      co_return After::drop;
     }
     if (fault && fault->kind == FaultKind::drop_mid_stream) {
       co_return co_await write_truncated(req, reply, rid);
@@ -308,6 +322,8 @@ class Session {
     res.keep_alive(req.keep_alive());
     res.body() = std::move(body);
     res.prepare_payload();
+    for (const auto& [name, value] : extra_headers_) res.set(name, value);
+    remember_head(res.base());
     return res;
   }
 
@@ -353,6 +369,8 @@ class Session {
     res.set(http::field::cache_control, "no-cache");
     res.keep_alive(req.keep_alive() && !opts().close_after_stream);
     res.chunked(true);
+    for (const auto& [name, value] : extra_headers_) res.set(name, value);
+    remember_head(res.base());
     http::response_serializer<http::empty_body> sr{res};
     auto [hec, hn] = co_await http::async_write_header(stream_, sr, kTuple);
     if (hec) {
@@ -374,6 +392,11 @@ class Session {
         breaks ? std::min(fault->after_events, events.empty() ? 0 : events.size() - 1)
                : events.size();
     const auto delay = fault && fault->kind == FaultKind::slow ? fault->delay : opts().delta_delay;
+    // A held stream stops before message_stop at the latest: the stream stays open.
+    const std::size_t hold_at =
+        fault && fault->kind == FaultKind::hold
+            ? std::min(fault->after_events, events.empty() ? 0 : events.size() - 1)
+            : events.size() + 1;
 
     std::string sent;  // for the request log
     for (std::size_t i = 0; i <= cut && i <= events.size(); ++i) {
@@ -383,6 +406,12 @@ class Session {
         co_return After::drop;
       }
       if (i == events.size()) break;
+      if (i == hold_at) note_response(200, sent);  // what the client may have seen so far
+      if (i == hold_at && !co_await hold()) {
+        count_disconnect();
+        state_->stats.on_stream_ended(false);
+        co_return After::drop;
+      }
       if (i > 0 && delay.count() > 0 && !co_await wait_watching(delay)) {
         count_disconnect();
         state_->stats.on_stream_ended(false);
@@ -458,6 +487,31 @@ class Session {
     }
   }
 
+  // Waits for a release through the HoldGate, watching the socket meanwhile: false as soon
+  // as the client closes.
+  asio::awaitable<bool> hold() {
+    auto signal = state_->holds.enter(co_await asio::this_coro::executor);
+    bool released = false;
+    for (;;) {
+      if (buffer_.size() >= kMaxReadAhead) {
+        co_await signal->async_receive(kTuple);
+        released = true;
+        break;
+      }
+      auto r = co_await (signal->async_receive(kTuple) ||
+                         stream_.async_read_some(buffer_.prepare(4096), kTuple));
+      if (r.index() == 0) {
+        released = true;
+        break;
+      }
+      auto [ec, n] = std::get<1>(r);
+      if (ec) break;
+      buffer_.commit(n);  // a pipelined request: kept for the next read
+    }
+    state_->holds.leave(signal);
+    co_return released;
+  }
+
   // A hung upstream: reads and discards until the client (or stop()) closes.
   asio::awaitable<void> wait_for_close() {
     for (;;) {
@@ -468,7 +522,14 @@ class Session {
 
   // Before the final write, so a client that saw the answer also sees it logged.
   void note_response(unsigned status, const std::string& body) {
-    if (recorded_) state_->log.set_response(*recorded_, status, body);
+    if (recorded_) state_->log.set_response(*recorded_, status, body, head_);
+  }
+
+  // The response head, for the request log, so a test can compare what a client got with
+  // what upstream sent (rate-limit headers, retry hints).
+  void remember_head(const http::fields& h) {
+    head_.clear();
+    for (const auto& f : h) head_.emplace_back(f.name_string(), f.value());
   }
 
   void count_disconnect() {
@@ -477,8 +538,12 @@ class Session {
 
   std::shared_ptr<ServerState> state_;
   Stream& stream_;
+  std::uint64_t id_;  // in the ConnectionRegistry
   beast::flat_buffer buffer_;
-  std::optional<std::uint64_t> recorded_;  // the current request's log entry
+  std::optional<std::uint64_t> recorded_;                  // the current request's log entry
+  std::vector<std::pair<std::string, std::string>> head_;  // its response head
+  // Set on the current answer's head (a fault's `headers`).
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
 // Keeps the connection in the registry for exactly the coroutine's lifetime.
@@ -503,6 +568,7 @@ class Registration {
   Registration(const Registration&) = delete;
   Registration& operator=(const Registration&) = delete;
   bool accepted() const { return id_.has_value(); }
+  std::uint64_t id() const { return *id_; }
 
  private:
   ServerState& state_;
@@ -513,7 +579,7 @@ asio::awaitable<void> serve_plain(std::shared_ptr<ServerState> state, tcp::socke
   auto stream = std::make_shared<tcp::socket>(std::move(socket));
   Registration reg(*state, stream);
   if (!reg.accepted()) co_return;
-  Session<tcp::socket> session(state, *stream);
+  Session<tcp::socket> session(state, *stream, reg.id());
   After after = co_await session.run();
   boost::system::error_code ignored;
   if (after == After::close) stream->shutdown(tcp::socket::shutdown_send, ignored);
@@ -527,7 +593,7 @@ asio::awaitable<void> serve_tls(std::shared_ptr<ServerState> state, tcp::socket 
   if (!reg.accepted()) co_return;
   auto [hec] = co_await stream->async_handshake(ssl::stream_base::server, kTuple);
   if (!hec) {
-    Session<TlsStream> session(state, *stream);
+    Session<TlsStream> session(state, *stream, reg.id());
     After after = co_await session.run();
     if (after == After::close) {
       asio::steady_timer timer(co_await asio::this_coro::executor, kTlsShutdownGrace);

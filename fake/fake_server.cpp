@@ -51,23 +51,45 @@ std::optional<std::uint64_t> ConnectionRegistry::add(std::function<void()> close
   std::lock_guard lock(mutex_);
   if (stopped_) return std::nullopt;
   auto id = next_id_++;
-  closers_.emplace(id, std::move(closer));
+  entries_.emplace(id, Entry{std::move(closer), false});
   return id;
 }
 
 void ConnectionRegistry::remove(std::uint64_t id) {
   std::lock_guard lock(mutex_);
-  closers_.erase(id);
+  entries_.erase(id);
+}
+
+void ConnectionRegistry::set_idle(std::uint64_t id, bool idle) {
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.idle = idle;
+}
+
+std::size_t ConnectionRegistry::close_idle() {
+  std::vector<std::function<void()>> closers;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, e] : entries_) {
+      if (e.idle) closers.push_back(e.closer);
+    }
+  }
+  for (auto& close : closers) close();
+  return closers.size();
+}
+
+std::uint64_t ConnectionRegistry::accepted() const {
+  std::lock_guard lock(mutex_);
+  return next_id_;
 }
 
 void ConnectionRegistry::close_all() {
-  std::unordered_map<std::uint64_t, std::function<void()>> closers;
+  std::unordered_map<std::uint64_t, Entry> entries;
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
-    closers.swap(closers_);
+    entries.swap(entries_);
   }
-  for (auto& [id, close] : closers) close();
+  for (auto& [id, e] : entries) e.closer();
 }
 
 FakeServer::FakeServer(asio::io_context& ioc, ServerOptions options)
@@ -128,7 +150,15 @@ FaultScript& FakeServer::faults() {
 }
 
 Stats FakeServer::stats() const {
-  return state_->stats.snapshot();
+  return state_->snapshot();
+}
+
+std::size_t FakeServer::close_idle() {
+  return state_->connections.close_idle();
+}
+
+std::size_t FakeServer::release(std::size_t n) {
+  return state_->holds.release(n);
 }
 
 std::vector<RecordedRequest> FakeServer::recorded(std::size_t limit) const {

@@ -53,6 +53,11 @@ class FakeServer {
 
   FaultScript& faults();
   Stats stats() const;
+  // Lets the `n` oldest held replies (the `hold` fault) go on; 0: all. Returns how many.
+  std::size_t release(std::size_t n = 0);
+  // Closes every connection waiting for its next request (an upstream ending idle
+  // keep-alive connections, without a word); returns how many.
+  std::size_t close_idle();
   std::vector<RecordedRequest> recorded(std::size_t limit = 0) const;
   // Clears faults, counters and recorded requests (POST /_fake/reset does the same).
   void reset();

@@ -16,6 +16,9 @@ std::string Stats::to_json() const {
   o["streams_completed"] = streams_completed;
   o["client_disconnects"] = client_disconnects;
   o["active_streams"] = active_streams;
+  o["holding"] = holding;
+  o["holds"] = holds;
+  o["connections"] = connections;
   boost::json::array times;
   for (auto t : request_times_ms) times.push_back(t);
   o["request_times_ms"] = std::move(times);

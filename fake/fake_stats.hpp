@@ -24,6 +24,11 @@ struct Stats {
   // answer was pending.
   std::uint64_t client_disconnects = 0;
   std::int64_t active_streams = 0;
+  // `hold` faults: replies held right now, and every reply ever held (filled in from the
+  // HoldGate, not the collector).
+  std::uint64_t holding = 0;
+  std::uint64_t holds = 0;
+  std::uint64_t connections = 0;               // accepted, ever (not reset)
   std::vector<std::int64_t> request_times_ms;  // epoch ms of /v1/messages* requests
 
   std::string to_json() const;

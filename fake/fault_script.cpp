@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 9> kKindNames = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 11> kKindNames = {{
     {FaultKind::status, "status"},
     {FaultKind::drop_before_response, "drop_before_response"},
     {FaultKind::drop_after_headers, "drop_after_headers"},
@@ -20,6 +20,8 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 9> kKindNames = {{
     {FaultKind::hang, "hang"},
     {FaultKind::garbage, "garbage"},
     {FaultKind::body, "body"},
+    {FaultKind::headers, "headers"},
+    {FaultKind::hold, "hold"},
 }};
 
 // Accepts integers, and doubles that hold a whole number, since JS clients send 1.0.
@@ -120,6 +122,27 @@ std::optional<Fault> parse_fault(const json::value& v, std::string& error) {
   if (!read_string(*o, "message", f.message, error)) return std::nullopt;
   if (!read_string(*o, "body", f.body, error)) return std::nullopt;
   if (f.kind == FaultKind::body && !o->contains("status")) f.status = 200;
+  if (const json::value* hs = o->if_contains("headers")) {
+    const json::object* list = hs->if_object();
+    if (!list) {
+      error = "headers: must be an object of strings";
+      return std::nullopt;
+    }
+    for (const auto& [name, value] : *list) {
+      if (!value.is_string()) {
+        error = "headers." + std::string(name) + ": must be a string";
+        return std::nullopt;
+      }
+      f.headers.emplace_back(std::string(name), std::string(value.get_string()));
+    }
+  }
+  if (const json::value* h = o->if_contains("hold")) {
+    if (!h->is_bool()) {
+      error = "hold: must be a boolean";
+      return std::nullopt;
+    }
+    f.hold = h->get_bool();
+  }
   if (o->contains("after_events")) {
     if (!read_non_negative(*o, "after_events", n, error)) return std::nullopt;
     f.after_events = static_cast<std::size_t>(n);

@@ -17,6 +17,12 @@
 //   {"kind":"hang"}
 //   {"kind":"garbage"}
 //   {"kind":"body", "status":200, "body":"{...}"}   (that exact JSON body, as a reply)
+//   {"kind":"hold", "after_events":1}   (held until POST /_fake/release; see hold_gate.hpp)
+//   {"kind":"headers", "headers":{"anthropic-ratelimit-requests-remaining":"0"}}
+//                                        (the real reply, with these headers set on it)
+// Any fault may carry "headers": set on whatever response head the fault leads to.
+// Any fault also takes "hold": true: the request is held (as by the `hold` kind) before
+// the fault applies, so that a test can line several requests up and let them go at once.
 // Every fault takes either "count" (the next N matching requests, default 1) or
 // "for_ms": the fault applies to every request until for_ms milliseconds after the FIRST
 // request it hit (the window opens on first use, not when scripted, so a test's set-up
@@ -32,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gw::fake {
@@ -47,6 +54,10 @@ enum class FaultKind {
   hang,                  // never answer; wait for the client to close
   garbage,               // 200 with a body that is not JSON
   body,                  // `status` with the scripted `body` (application/json)
+  headers,               // the real reply, with the fault's `headers` set on it
+  hold,                  // a stream: send after_events events (never message_stop), then
+                         // wait; a JSON answer: wait before it. Until released or the
+                         // client closes (counted as a disconnect).
 };
 
 std::string_view to_string(FaultKind kind);
@@ -68,11 +79,17 @@ struct Fault {
   // body: sent as it is, whatever it holds
   std::string body;
 
-  // drop_mid_stream, stream_error
+  // drop_mid_stream, stream_error, hold
   std::size_t after_events = 0;
 
   // slow
   std::chrono::milliseconds delay{0};
+
+  // Response headers set (replacing the fake's own) on the answer, for any kind.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Held until released before the fault applies (any kind).
+  bool hold = false;
 
   // Lifetime: `count` requests, or a window of `for_ms` from first use when for_ms > 0.
   std::size_t count = 1;

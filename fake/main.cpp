@@ -38,7 +38,8 @@ constexpr std::string_view kUsage =
   --help                  this text
 
 Test control (no auth): POST/DELETE /_fake/faults, GET /_fake/stats,
-GET /_fake/requests?limit=N, POST /_fake/reset.
+GET /_fake/requests?limit=N, POST /_fake/release?count=N,
+POST /_fake/close_idle, POST /_fake/reset.
 )";
 
 template <class T>

@@ -25,7 +25,8 @@ std::uint64_t RequestLog::record(RecordedRequest request) {
   return sequence;
 }
 
-void RequestLog::set_response(std::uint64_t sequence, unsigned status, std::string body) {
+void RequestLog::set_response(std::uint64_t sequence, unsigned status, std::string body,
+                              std::vector<std::pair<std::string, std::string>> headers) {
   if (body.size() > kMaxBodyBytes) body.resize(kMaxBodyBytes);
   std::lock_guard lock(mutex_);
   // Sequences ascend through the deque, and the one asked for is almost always the last.
@@ -33,6 +34,7 @@ void RequestLog::set_response(std::uint64_t sequence, unsigned status, std::stri
     if (it->sequence == sequence) {
       it->response_status = status;
       it->response_body = std::move(body);
+      it->response_headers = std::move(headers);
       return;
     }
     if (it->sequence < sequence) return;
@@ -66,6 +68,11 @@ std::string RequestLog::to_json(const std::vector<RecordedRequest>& requests) {
     o["response_request_id"] = r.response_request_id;
     o["response_status"] = r.response_status;
     o["response_body"] = r.response_body;
+    boost::json::array response_headers;
+    for (const auto& [n, v] : r.response_headers) {
+      response_headers.push_back(boost::json::array{n, v});
+    }
+    o["response_headers"] = std::move(response_headers);
     list.push_back(std::move(o));
   }
   boost::json::object root;

@@ -28,6 +28,7 @@ struct RecordedRequest {
   std::string response_request_id;
   unsigned response_status = 0;
   std::string response_body;
+  std::vector<std::pair<std::string, std::string>> response_headers;  // the head as sent
   std::uint64_t sequence = 0;  // assigned by RequestLog::record
 
   // First value of a header, case-insensitive; empty when absent.
@@ -42,7 +43,8 @@ class RequestLog {
   // Returns the request's sequence number, for set_response.
   std::uint64_t record(RecordedRequest request);
   // No-op once the request has been pushed out of the log.
-  void set_response(std::uint64_t sequence, unsigned status, std::string body);
+  void set_response(std::uint64_t sequence, unsigned status, std::string body,
+                    std::vector<std::pair<std::string, std::string>> headers = {});
   // Oldest first; `limit` 0 means all kept.
   std::vector<RecordedRequest> last(std::size_t limit = 0) const;
   void clear();

@@ -153,7 +153,9 @@ bool HttpServer::shed_idle_connection() {
     count("shed");
     asio::post(conn->stream.get_executor(), [this, conn] {
       if (conn->idle && !conn->closed) {
-        conn->stream.socket().cancel();
+        // Its idle timeout may have closed the socket already: cancel() must not throw.
+        beast::error_code ignored;
+        conn->stream.socket().cancel(ignored);
         return;
       }
       std::lock_guard lock(mutex_);  // it took a request meanwhile: keep serving it
@@ -193,6 +195,14 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     if (draining_) ex.set_close();
     Router::Match match;
     if (!co_await read_request(ex, reader, buffer, match)) break;
+    // A request that arrives while the gateway drains is refused, not started: only the
+    // running ones may finish. The operations routes still answer (/readyz with 503).
+    if (draining_ && !(match.route && match.route->access == Access::open)) {
+      auto closing = overloaded("the gateway is shutting down; retry shortly");
+      closing.retry_after_seconds = 1;
+      co_await refuse(ex, closing);
+      break;
+    }
     if (over_capacity) {
       auto busy = overloaded("the gateway is serving its limit of " +
                              std::to_string(max_connections_) + " connections; retry shortly");
@@ -283,7 +293,10 @@ void HttpServer::begin_drain() {
   std::lock_guard lock(mutex_);
   for (auto& conn : connections_) {
     asio::post(conn->stream.get_executor(), [conn] {
-      if (conn->idle && !conn->closed) conn->stream.socket().cancel();
+      // Its idle timeout may have closed the socket already: cancel() must not throw (an
+      // exception here ended the process with std::terminate).
+      beast::error_code ignored;
+      if (conn->idle && !conn->closed) conn->stream.socket().cancel(ignored);
     });
   }
 }

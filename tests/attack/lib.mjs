@@ -4,11 +4,12 @@
 //
 // The processes themselves (fake, gateway, certificates) come from tests/e2e/stack.mjs.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { writeConfig as writeSharedConfig } from '../e2e/stack.mjs';
 
 // --- raw HTTP ---------------------------------------------------------------------------
 
@@ -192,32 +193,11 @@ export function describeLevel(before, now) {
 
 // The gateway's config as a file: JSON is YAML, and the "${VAR}" values are filled in
 // from the environment startGateway sets (listen address, fake URL, keys, data dir).
+// The shared config writer (e2e/stack.mjs), with the attack's client keys.
 export function writeConfig(dir, name, extra = {}) {
-  const base = {
-    listen: '${GATEWAY_LISTEN}',
-    threads: 2,
-    upstream: {
-      base_url: '${ANTHROPIC_BASE_URL}',
-      api_key: '${ANTHROPIC_API_KEY}',
-      ca_file: '${GATEWAY_UPSTREAM_CA_FILE}',
-      pool_max_idle: 4,
-    },
-    store: { data_dir: '${GATEWAY_DATA_DIR}' },
-    auth: { keys: KEYS.map(({ name: n, key }) => ({ name: n, key })) },
-  };
-  const config = merge(base, extra);
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
-  return file;
-}
-
-function merge(a, b) {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object'
-      ? merge(a[k], v) : v;
-  }
-  return out;
+  return writeSharedConfig(dir, name, {
+    auth: { keys: KEYS.map(({ name: n, key }) => ({ name: n, key })) }, ...extra,
+  });
 }
 
 // Client keys: alice and bob own sessions; mallory is the attacker whose requests must

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { fake, startStack, stopStack, tails } from './stack.mjs';
 
@@ -63,9 +64,64 @@ export function useStack(opts = {}) {
   return ctx;
 }
 
+// The text of a Message, or of a message's content (a string or content blocks).
+export function textOf(messageOrContent) {
+  const content = messageOrContent?.content ?? messageOrContent;
+  if (typeof content === 'string') return content;
+  return content.filter((b) => b.type === 'text').map((b) => b.text).join('');
+}
+
+// One plain HTTP call to the gateway: { status, headers, text, json } (json when the
+// answer is application/json and not empty).
+export async function call(stack, method, path, body, headers = {}) {
+  const r = await fetch(`${stack.gatewayURL}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  if ((r.headers.get('content-type') ?? '').includes('application/json') && text) json = JSON.parse(text);
+  return { status: r.status, headers: r.headers, text, json };
+}
+
 // The fields of a Message that must match between two answers to the same request: all of
 // them but the id, which each answer mints afresh.
 export function comparable(message) {
   const { id, ...rest } = JSON.parse(JSON.stringify(message));
   return rest;
+}
+
+// --- waiting on what happened, never on time --------------------------------------------
+
+// Polls `check` (sync or async) until it returns something truthy, which it returns; throws
+// after `timeoutMs`, a guard against a hang and not a timing assertion.
+export async function until(what, check, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+// `promise`, or a rejection naming `what` after `timeoutMs` (a guard, as in until()).
+export async function withDeadline(promise, what, timeoutMs = 10000) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Waits until the fake holds `n` replies (a `hold` fault), so a test knows upstream has
+// its request(s) and has not answered yet.
+export function upstreamHolding(stack, n = 1) {
+  return until(`the fake to hold ${n} repl${n === 1 ? 'y' : 'ies'}`,
+    async () => (await fake.stats(stack)).holding === n);
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 
 import {
-  CLIENT_KEY, apiRequests, comparable, fakeClient, gatewayClient, recordedHeader, useStack,
+  CLIENT_KEY, apiRequests, comparable, fake, fakeClient, gatewayClient, recordedHeader,
+  textOf, upstreamHolding, useStack, withDeadline,
 } from './harness.mjs';
 
 const ALIAS = 'claude-sonnet-4-5';
@@ -13,10 +14,6 @@ const SNAPSHOT = 'claude-sonnet-4-5-20250929';
 
 function params(text, extra = {}) {
   return { model: ALIAS, max_tokens: 256, messages: [{ role: 'user', content: text }], ...extra };
-}
-
-function textOf(message) {
-  return message.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
 }
 
 // Consumes an SDK MessageStream: the text of its text_delta events, the event types in
@@ -87,6 +84,39 @@ describe('messages through the gateway', () => {
     // And the non-streaming answer to the same request has the same text.
     const once = await gatewayClient(stack).messages.create(p);
     assert.equal(textOf(once), direct.text);
+  });
+
+  ctx.test('messages.stream: the first events reach the client while upstream still holds its stream open', async (stack) => {
+    // Upstream sends four events (message_start, content_block_start, ping, a delta; the
+    // SDK does not yield pings) and then holds its stream: a gateway that buffers until
+    // upstream's end would deliver nothing here.
+    await fake.faults(stack, [{ kind: 'hold', after_events: 4 }]);
+    const stream = gatewayClient(stack).messages.stream(params('e2e held stream [[words:20]]'));
+    const events = stream[Symbol.asyncIterator]();
+    let whileHeld;
+    const types = [];
+    try {
+      await upstreamHolding(stack);
+      for (let i = 0; i < 3; ++i) {
+        const { value, done } = await withDeadline(events.next(),
+          'the first events while upstream held its stream');
+        assert.ok(!done, 'the stream ended early');
+        types.push(value.type);
+      }
+      whileHeld = await fake.stats(stack);
+    } finally {
+      await fake.release(stack);
+    }
+    assert.deepEqual(types, ['message_start', 'content_block_start', 'content_block_delta']);
+    assert.equal(whileHeld.holding, 1, 'upstream was still holding its stream');
+    assert.equal(whileHeld.streams_completed, 0);
+    for (;;) {
+      const { value, done } = await withDeadline(events.next(), 'the rest of the stream');
+      if (done) break;
+      types.push(value.type);
+    }
+    assert.equal(types.at(-1), 'message_stop');
+    assert.ok((await stream.finalMessage()).content.length > 0);
   });
 
   ctx.test('upstream sees the gateway key, never the client key; anthropic-version as the SDK sent it', async (stack) => {

@@ -5,25 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 
-import { setTimeout as sleep } from 'node:timers/promises';
-
-import { apiRequests, fake, useStack } from './harness.mjs';
+import {
+  apiRequests, call, fake, textOf, upstreamHolding, useStack,
+} from './harness.mjs';
 
 const SONNET = 'claude-sonnet-4-5';
 const OPUS_NO_PREFILL = 'claude-opus-4-7';
-
-// One call to the gateway; the body parsed when it is JSON.
-async function call(stack, method, path, body, headers = {}) {
-  const r = await fetch(`${stack.gatewayURL}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json = null;
-  if ((r.headers.get('content-type') ?? '').includes('application/json') && text) json = JSON.parse(text);
-  return { status: r.status, headers: r.headers, text, json };
-}
 
 async function createSession(stack, body = {}) {
   const r = await call(stack, 'POST', '/gateway/v1/sessions', body);
@@ -42,11 +29,6 @@ async function getSession(stack, id) {
   const r = await call(stack, 'GET', `/gateway/v1/sessions/${id}`);
   assert.equal(r.status, 200, r.text);
   return r.json;
-}
-
-function textOf(content) {
-  if (typeof content === 'string') return content;
-  return content.filter((b) => b.type === 'text').map((b) => b.text).join('');
 }
 
 // The upstream requests the fake saw for POST /v1/messages, their bodies parsed.
@@ -269,11 +251,16 @@ describe('sessions through the gateway', () => {
 
   ctx.test('one turn at a time: a second concurrent turn gets 409 and changes nothing', async (stack) => {
     const s = await createSession(stack, { model: SONNET });
-    await fake.faults(stack, [{ kind: 'slow', delay_ms: 600, count: 1 }]);
+    await fake.faults(stack, [{ kind: 'hold' }]);
     const slow = turn(stack, s.id, { content: 'the slow one' });
     slow.catch(() => {}); // awaited below; not an unhandled rejection if an assert throws first
-    await sleep(150);
-    const r = await call(stack, 'POST', `/gateway/v1/sessions/${s.id}/messages`, { content: 'too early' });
+    let r;
+    try {
+      await upstreamHolding(stack); // the first turn is upstream, unanswered
+      r = await call(stack, 'POST', `/gateway/v1/sessions/${s.id}/messages`, { content: 'too early' });
+    } finally {
+      await fake.release(stack);
+    }
     assert.equal(r.status, 409, r.text);
     assert.equal(r.json.error.type, 'conflict_error');
     const t = await slow;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { fake, startStack, stopStack, tails } from './harness.mjs';
+import { fake, startStack, stopStack, tails, textOf } from './harness.mjs';
 
 const SESSIONS = 20;
 const IN_FLIGHT = 12;           // concurrent turns, each on its own session
@@ -26,11 +26,6 @@ const MODEL = 'claude-sonnet-4-5';
 
 function sqlite(dbFile, sql) {
   return execFileSync('sqlite3', ['-batch', '-bail', dbFile, sql], { encoding: 'utf8' }).trim();
-}
-
-function textOf(content) {
-  if (typeof content === 'string') return content;
-  return content.filter((b) => b.type === 'text').map((b) => b.text).join('');
 }
 
 async function json(stack, method, p, body) {

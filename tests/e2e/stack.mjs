@@ -304,6 +304,9 @@ export const fake = {
   clearFaults: (stack) => control(stack, 'DELETE', '/_fake/faults'),
   reset: (stack) => control(stack, 'POST', '/_fake/reset'),
   stats: (stack) => control(stack, 'GET', '/_fake/stats'),
+  // Lets the `count` oldest replies held by a `hold` fault go on (all when 0).
+  release: (stack, count = 0) =>
+    control(stack, 'POST', count ? `/_fake/release?count=${count}` : '/_fake/release'),
   // Oldest first.
   requests: (stack, limit = 0) => control(stack, 'GET', `/_fake/requests?limit=${limit}`),
 };
@@ -325,3 +328,34 @@ export async function apiRequests(stack) {
   return requests.filter((r) => r.target.startsWith('/v1/'));
 }
 
+
+// --- config files -----------------------------------------------------------------------
+
+// Writes <dir>/<name>.yaml: a gateway config reading the variables startGateway sets,
+// `extra` merged over it (objects merged, everything else replaced); returns its path.
+export function writeConfig(dir, name, extra = {}) {
+  const base = {
+    listen: '${GATEWAY_LISTEN}',
+    threads: 2,
+    upstream: {
+      base_url: '${ANTHROPIC_BASE_URL}',
+      api_key: '${ANTHROPIC_API_KEY}',
+      ca_file: '${GATEWAY_UPSTREAM_CA_FILE}',
+      pool_max_idle: 4,
+    },
+    store: { data_dir: '${GATEWAY_DATA_DIR}' },
+  };
+  const file = path.join(dir, `${name}.yaml`);
+  // JSON is YAML.
+  writeFileSync(file, `${JSON.stringify(merge(base, extra), null, 2)}\n`);
+  return file;
+}
+
+function merge(a, b) {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object'
+      ? merge(a[k], v) : v;
+  }
+  return out;
+}

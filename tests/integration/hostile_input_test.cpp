@@ -2,6 +2,7 @@
 // non-finite numbers, metadata and list bounds, bytes that are not UTF-8, and ids that
 // belong to another key. Each must get a clean answer and leave nothing behind.
 
+#include "support/expect_error.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/running_fake.hpp"
@@ -36,16 +37,6 @@ std::string nested_objects(std::size_t levels) {
   s += "1";
   s.append(levels, '}');
   return s;
-}
-
-void expect_error(const HttpResult& r, unsigned status, std::string_view type,
-                  std::string_view message) {
-  ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.status, status) << r.body;
-  auto body = parse_object(r.body);
-  ASSERT_TRUE(body.contains("error")) << r.body;
-  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
-  EXPECT_EQ(body["error"].at("message"), json::value(message)) << r.body;
 }
 
 class HostileInputTest : public ::testing::Test {

@@ -2,8 +2,10 @@
 // gateway on port 0, a real HTTP client. What the client gets must be what the fake sent.
 
 #include "support/eventually.hpp"
+#include "support/expect_error.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_client.hpp"
 #include "support/running_fake.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_ca.hpp"
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -33,25 +36,6 @@ constexpr std::string_view kMessage =
     R"({"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hello there"}]})";
 constexpr std::string_view kStream =
     R"({"model":"claude-sonnet-4-5","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Tell me [[words:40]]"}]})";
-
-void expect_error(const HttpResult& r, unsigned status, std::string_view type,
-                  std::string_view message_part = {}) {
-  ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.status, status) << r.body;
-  auto body = parse_object(r.body);
-  ASSERT_TRUE(body.contains("error")) << r.body;
-  EXPECT_EQ(body["type"], "error");
-  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
-  auto rid = r.header("request-id");
-  ASSERT_TRUE(rid.has_value());
-  EXPECT_EQ(rid->rfind("req_", 0), 0u);
-  EXPECT_EQ(body["request_id"], json::value(*rid));
-  if (!message_part.empty()) {
-    EXPECT_NE(std::string(body["error"].at("message").as_string()).find(message_part),
-              std::string::npos)
-        << r.body;
-  }
-}
 
 Fault fault(FaultKind kind) {
   Fault f;
@@ -96,10 +80,16 @@ TEST_F(PassthroughTest, JsonResponseIsWhatUpstreamSent) {
   EXPECT_EQ(r.body, sent.back().response_body);
   EXPECT_EQ(sent.back().body, kMessage);  // the body went upstream unchanged
   EXPECT_EQ(r.header("content-type").value_or(""), "application/json");
-  // Upstream's request-id and rate-limit headers reach the client.
+  // Upstream's request-id and rate-limit headers reach the client, with upstream's values.
   EXPECT_EQ(r.header("request-id"), sent.back().response_request_id);
-  EXPECT_TRUE(r.header("anthropic-ratelimit-requests-limit").has_value());
-  EXPECT_TRUE(r.header("anthropic-ratelimit-tokens-reset").has_value());
+  std::size_t rate_limit_headers = 0;
+  for (const auto& [name, value] : sent.back().response_headers) {
+    if (!name.starts_with("anthropic-ratelimit-")) continue;
+    ++rate_limit_headers;
+    EXPECT_EQ(r.header(name).value_or("(absent)"), value) << name;
+    EXPECT_EQ(r.header_count(name), 1u) << name;
+  }
+  EXPECT_EQ(rate_limit_headers, 12u);  // requests, tokens, input and output tokens
 }
 
 TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
@@ -116,19 +106,35 @@ TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
 }
 
 TEST_F(PassthroughTest, SlowStreamReachesClientEventByEventNotBuffered) {
-  Fault f = fault(FaultKind::slow);
-  f.delay = std::chrono::milliseconds(30);
+  // Upstream sends three events and then holds its stream open: those three must reach
+  // the client before upstream's stream ends, not when it does.
+  Fault f = fault(FaultKind::hold);
+  f.after_events = 3;
   fake_->faults().add(f);
+  std::mutex mutex;
   std::vector<std::string> chunks;
-  auto r = http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
+  auto client = std::async(std::launch::async, [&] {
+    return http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
                        [&](std::string_view c) {
+                         std::lock_guard lock(mutex);
                          chunks.emplace_back(c);
                          return true;
                        });
+  });
+  ASSERT_TRUE(eventually([&] { return fake_->stats().holding == 1; }));
+  const bool relayed_while_open = eventually([&] {
+    std::lock_guard lock(mutex);
+    return chunks.size() >= 3;
+  });
+  const auto open = fake_->stats();
+  fake_->release();
+  auto r = client.get();
+  EXPECT_TRUE(relayed_while_open) << "the first events waited for the end of upstream's stream";
+  EXPECT_EQ(open.holding, 1u);  // upstream's stream was still open when they arrived
+  EXPECT_EQ(open.streams_completed, 0u);
   ASSERT_EQ(r.status, 200u);
   EXPECT_TRUE(r.complete);
-  // Paced upstream events must leave the gateway as they come: one chunk per event, each
-  // chunk whole events.
+  // One chunk per event, each chunk whole events.
   auto events = fake_->recorded().back().response_body;
   std::size_t count = 0;
   for (std::size_t p = 0; (p = events.find("\n\n", p)) != std::string::npos; p += 2) ++count;
@@ -263,28 +269,36 @@ TEST_F(PassthroughTest, UpstreamDropMidStreamEndsWithErrorEvent) {
 }
 
 TEST_F(PassthroughTest, ClientDisconnectMidStreamCancelsUpstream) {
-  Fault f = fault(FaultKind::slow);
-  f.delay = std::chrono::milliseconds(200);
+  // Upstream holds its stream open after two events; the client leaves after them. Nothing
+  // more comes from upstream, so only the gateway watching its client can cancel it.
+  Fault f = fault(FaultKind::hold);
+  f.after_events = 2;
   fake_->faults().add(f);
   int chunks = 0;
   auto r = http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
                        [&](std::string_view) { return ++chunks < 2; });
-  EXPECT_GE(chunks, 2);
-  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects >= 1; }))
+  EXPECT_EQ(chunks, 2);
+  EXPECT_EQ(fake_->stats().streams_started, 1u);
+  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects == 1; }))
       << "the fake never saw the gateway close the upstream request";
   EXPECT_EQ(fake_->stats().streams_completed, 0u);
+  EXPECT_EQ(fake_->stats().holding, 0u);
 }
 
-TEST_F(PassthroughTest, ClientDisconnectWhileUpstreamHangsCancelsUpstream) {
-  fake_->faults().add(fault(FaultKind::hang));
-  auto pending = std::async(std::launch::async, [&] {
-    ClientOptions o;
-    o.timeout = std::chrono::milliseconds(300);  // the client gives up and closes
-    return http_request("POST", url("/v1/messages"), client_headers(), kMessage, o);
-  });
-  auto r = pending.get();
-  EXPECT_TRUE(r.error);
-  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects >= 1; }));
+// Upstream holds its answer; the client closes its socket once upstream has the request.
+// The response timeout is an hour, so only the gateway noticing its client can end it.
+TEST(Upstream, ClientDisconnectWhileUpstreamHoldsItsAnswerCancelsUpstream) {
+  RunningFake fake;
+  fake->faults().add(fault(FaultKind::hold));
+  auto config = gateway_config(fake);
+  config.upstream.response_timeout = std::chrono::hours(1);
+  RunningGateway gateway(config);
+  RawClient client(gateway.port());
+  client.post("/v1/messages", client_headers(), kMessage);
+  ASSERT_TRUE(eventually([&] { return fake->stats().holding == 1; }));  // upstream has it
+  client.close();
+  EXPECT_TRUE(eventually([&] { return fake->stats().client_disconnects == 1; }));
+  EXPECT_EQ(fake->stats().messages, 1u);  // cancelled, not retried
 }
 
 TEST_F(PassthroughTest, KeepAliveCarriesSeveralRequests) {
@@ -305,8 +319,33 @@ class LimitsTest : public PassthroughTest {
       : PassthroughTest([](Config& c) {
           c.limits.max_body_bytes = 4096;
           c.limits.header_timeout = std::chrono::milliseconds(300);
+          c.limits.body_timeout = std::chrono::milliseconds(300);
+          c.limits.idle_timeout = std::chrono::milliseconds(300);
         }) {}
 };
+
+TEST_F(LimitsTest, SlowBodyIsCutOffAndNothingGoesUpstream) {
+  RawClient c(gateway_.port());
+  // The whole header, then 9 of the 200 body bytes it announced, then nothing.
+  c.send(
+      "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+      "content-length: 200\r\n\r\n{\"model\":");
+  bool closed = false;
+  auto got = c.read_all(closed);
+  EXPECT_TRUE(closed) << "still open after body_timeout";
+  EXPECT_EQ(got, "");  // a timed-out client gets no answer
+  EXPECT_EQ(fake_->stats().messages, 0u);
+}
+
+TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosed) {
+  RawClient c(gateway_.port());
+  c.send("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");  // keep-alive by default
+  bool closed = false;
+  auto got = c.read_all(closed);  // the answer, then the close once idle_timeout passed
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 ")) << got;
+  EXPECT_EQ(got.find("connection: close"), std::string::npos) << got;  // kept alive at first
+  EXPECT_TRUE(closed) << "an idle keep-alive connection outlived idle_timeout";
+}
 
 TEST_F(LimitsTest, OversizedBodyGets413AndNothingGoesUpstream) {
   std::string big =
@@ -366,6 +405,46 @@ TEST(Upstream, RejectedGatewayKeyIs502NotTheClients401) {
   RunningGateway gateway(gateway_config(fake, {}, "a-wrong-upstream-key"));
   auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kMessage);
   expect_error(r, 502, "api_error", "gateway upstream credentials rejected");
+}
+
+TEST(Upstream, StalledStreamEndsWithAnErrorEvent) {
+  RunningFake fake;
+  Fault stall;
+  stall.kind = FaultKind::hold;
+  stall.after_events = 2;
+  fake->faults().add(stall);
+  auto config = gateway_config(fake);
+  config.upstream.stream_idle_timeout = std::chrono::milliseconds(300);
+  RunningGateway gateway(config);
+  auto r = http_request("POST", gateway.base_url() + "/v1/messages", client_headers(), kStream);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.complete);
+  auto pos = r.body.rfind("event: error\n");
+  ASSERT_NE(pos, std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("message_stop"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return fake->stats().client_disconnects == 1; }));
+}
+
+// A keep-alive connection in the gateway's pool that upstream closed while idle (as the
+// API does after a while) is noticed and replaced, not reported as a failure: with no
+// retries configured, only the pool's own care can save the request.
+TEST(Upstream, PooledConnectionClosedByUpstreamIsReplacedSafely) {
+  RunningFake fake;
+  auto config = gateway_config(fake);
+  config.threads = 1;  // one worker, one pool: the second request takes the first's connection
+  config.retry.max_retries = 0;
+  RunningGateway gateway(config);
+  auto url = gateway.base_url() + "/v1/messages";
+  ASSERT_EQ(http_request("POST", url, client_headers(), kMessage).status, 200u);
+  ASSERT_TRUE(eventually([&] { return fake->close_idle() == 1; }));  // pooled, then closed
+  ASSERT_TRUE(eventually([&] { return fake->stats().connections == 1; }));
+  auto r = http_request("POST", url, client_headers(), kMessage);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = http_request("POST", url, client_headers(), kStream);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
+  EXPECT_EQ(fake->stats().messages, 3u);
+  EXPECT_EQ(fake->stats().connections, 2u);  // one replacement, then kept alive again
 }
 
 TEST(Upstream, HangingUpstreamTimesOutAs504) {
@@ -470,6 +549,61 @@ TEST(RequestLoopTest, AGatewayWhoseUpstreamIsItselfAnswers508AfterOneUpstreamAtt
             std::string::npos)
       << metrics;
   EXPECT_EQ(metrics.find("gateway_upstream_retries_total{"), std::string::npos) << metrics;
+}
+
+// While the gateway drains, a request that arrives on a connection it already had is
+// refused with 503 (nothing goes upstream), /readyz says 503, and the running stream
+// finishes; new connections are not accepted.
+TEST(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
+  RunningFake fake;
+  Fault hold;
+  hold.kind = FaultKind::hold;
+  hold.after_events = 1;
+  fake->faults().add(hold);
+  auto config = gateway_config(fake);
+  config.shutdown.grace = std::chrono::seconds(30);  // the test ends the stream itself
+  auto gateway = std::make_unique<RunningGateway>(config);
+  const auto port = gateway->port();
+  auto url = gateway->base_url() + "/v1/messages";
+  auto stream = std::async(std::launch::async,
+                           [&] { return http_request("POST", url, client_headers(), kStream); });
+  ASSERT_TRUE(eventually([&] { return fake->stats().holding == 1; }));
+
+  // Two requests whose heads the gateway has read before the drain begins: each asked for
+  // 100 Continue, which the gateway sends once it holds the head and waits for the body.
+  RawClient ready(port);
+  ready.send(
+      "GET /readyz HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\nexpect: 100-continue\r\n\r\n");
+  ASSERT_NE(ready.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+  RawClient late(port);
+  late.send(
+      "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+      "x-api-key: k\r\nexpect: 100-continue\r\ncontent-length: " +
+      std::to_string(kMessage.size()) + "\r\n\r\n");
+  ASSERT_NE(late.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+
+  auto draining = std::async(std::launch::async, [&] { gateway.reset(); });
+  // The drain has begun once the listener is gone.
+  ASSERT_TRUE(eventually([&] {
+    return !!http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").error;
+  }));
+  ready.send("x");  // the bodies, now that the gateway drains
+  late.send(kMessage);
+  bool closed = false;
+  auto readyz = ready.read_all(closed);
+  EXPECT_TRUE(readyz.starts_with("HTTP/1.1 503 ")) << readyz;
+  EXPECT_TRUE(closed);
+  auto refused = late.read_all(closed);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
+  EXPECT_NE(refused.find("overloaded_error"), std::string::npos) << refused;
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(fake->stats().messages, 1u);  // only the running stream went upstream
+
+  fake->release();
+  auto r = stream.get();
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
+  draining.get();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // fixed at 0), the attempts on what the fake received.
 
 #include "support/eventually.hpp"
+#include "support/expect_error.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/running_fake.hpp"
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -51,12 +53,29 @@ Fault status_fault(unsigned status, std::size_t count = 1) {
   return f;
 }
 
-void expect_error(const HttpResult& r, unsigned status, std::string_view type) {
-  ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.status, status) << r.body;
-  auto body = parse_object(r.body);
-  ASSERT_TRUE(body.contains("error")) << r.body;
-  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
+// Adds an answer's usage: a JSON message's `usage`, or a stream's message_start input and
+// its last message_delta output (cumulative, as upstream sends it).
+void add_usage(const std::string& body, std::uint64_t& input, std::uint64_t& output) {
+  auto number = [](const json::value* v) -> std::uint64_t {
+    return v && v->is_number() ? v->to_number<std::uint64_t>() : 0;
+  };
+  if (!body.starts_with("event:")) {
+    auto o = parse_object(body);
+    input += number(o["usage"].as_object().if_contains("input_tokens"));
+    output += number(o["usage"].as_object().if_contains("output_tokens"));
+    return;
+  }
+  std::uint64_t stream_out = 0;
+  for (std::size_t p = 0; (p = body.find("data: ", p)) != std::string::npos;) {
+    p += 6;
+    auto ev = parse_object(body.substr(p, body.find('\n', p) - p));
+    if (ev["type"] == "message_start") {
+      input += number(ev["message"].at("usage").as_object().if_contains("input_tokens"));
+    } else if (ev["type"] == "message_delta") {
+      stream_out = number(ev["usage"].as_object().if_contains("output_tokens"));
+    }
+  }
+  output += stream_out;
 }
 
 class QueueRetryTest : public ::testing::Test {
@@ -172,6 +191,18 @@ TEST_F(QueueRetryTest, TransportFailureIsRetried) {
   (*fake_)->faults().add(f);
   auto r = post(message("hello"));
   ASSERT_EQ(r.status, 200u) << r.body;
+  // The drop did happen: the first attempt got no answer, the second is what came back.
+  auto sent = (*fake_)->recorded();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].response_status, 0u);
+  EXPECT_EQ(sent[1].response_status, 200u);
+  EXPECT_EQ(r.body, sent[1].response_body);
+  EXPECT_EQ((*fake_)->faults().pending(), 0u);
+  auto d = decisions();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].action, RetryDecision::Action::retry);
+  EXPECT_EQ(d[0].outcome, "transport_error");
+  EXPECT_EQ(d[1].action, RetryDecision::Action::relay);
 }
 
 TEST_F(QueueRetryTest, GarbageSuccessIsRetriedThenA502) {
@@ -344,21 +375,23 @@ TEST_F(QueueRetryTest, FullQueueIs429WithRetryAfterAndNothingGoesUpstream) {
     c.queue.max_concurrency = 1;
     c.queue.max_depth = 1;
   });
-  Fault slow;
-  slow.kind = FaultKind::slow;
-  slow.delay = 300ms;
-  slow.count = 2;
-  (*fake_)->faults().add(slow);
-  std::thread first([&] { EXPECT_EQ(post(message("one")).status, 200u); });
-  ASSERT_TRUE(eventually([&] { return queue().in_flight() == 1; }));
-  std::thread second([&] { EXPECT_EQ(post(message("two")).status, 200u); });
+  Fault hold;
+  hold.kind = FaultKind::hold;
+  hold.count = 2;
+  (*fake_)->faults().add(hold);
+  // Futures, not threads: a failed assertion below must not leave a joinable thread.
+  auto first = std::async(std::launch::async, [&] { return post(message("one")).status; });
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));  // in flight
+  auto second = std::async(std::launch::async, [&] { return post(message("two")).status; });
   ASSERT_TRUE(eventually([&] { return queue().depth() == 1; }));
   auto r = post(message("three"));
   expect_error(r, 429, "rate_limit_error");
-  ASSERT_TRUE(r.header("retry-after"));
-  EXPECT_GE(std::stoi(*r.header("retry-after")), 1);
-  first.join();
-  second.join();
+  EXPECT_GE(std::stoi(r.header("retry-after").value_or("0")), 1);
+  EXPECT_EQ((*fake_)->release(), 1u);
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holds == 2; }));  // "two" went up
+  EXPECT_EQ((*fake_)->release(), 1u);
+  EXPECT_EQ(first.get(), 200u);
+  EXPECT_EQ(second.get(), 200u);
   auto sent = (*fake_)->recorded();
   EXPECT_EQ(sent.size(), 2u);
   for (const auto& s : sent) EXPECT_EQ(s.body.find("three"), std::string::npos);
@@ -366,12 +399,13 @@ TEST_F(QueueRetryTest, FullQueueIs429WithRetryAfterAndNothingGoesUpstream) {
 }
 
 TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
-  // Upstream answers 429 (retry-after: 1) for a second. Only the calls already in flight
-  // when the first 429 arrives may see it; the rest wait out the shared cooldown.
+  // Four calls in flight (max_concurrency) are held by upstream and then all answered 429
+  // with retry-after: 1; the other 46 wait in the queue. The first 429 pauses dispatch for
+  // everyone: no queued call may go up until the cooldown ends, and then all succeed.
   start([](Config& c) { c.queue.max_concurrency = 4; });
-  Fault storm = status_fault(429);
+  Fault storm = status_fault(429, 4);
   storm.retry_after = 1;
-  storm.for_ms = 1000ms;
+  storm.hold = true;
   (*fake_)->faults().add(storm);
   constexpr int kClients = 50;
   std::vector<std::thread> clients;
@@ -382,6 +416,9 @@ TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
       if (r.status == 200) ++ok;
     });
   }
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 4; }));
+  ASSERT_TRUE(eventually([&] { return queue().depth() == kClients - 4; }));
+  EXPECT_EQ((*fake_)->release(), 4u);
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), kClients);
   auto sent = (*fake_)->recorded();
@@ -393,10 +430,12 @@ TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
       per_client[s.body] += 1;
     }
   }
-  EXPECT_GE(limited, 1u);
-  EXPECT_LE(limited, 4u);  // the first wave: at most max_concurrency calls were in flight
-  for (const auto& [body, n] : per_client) EXPECT_EQ(n, 1) << body;
+  EXPECT_EQ(limited, 4u);  // only the held four: nothing went up during the cooldown
+  EXPECT_EQ(per_client.size(), 4u);
   EXPECT_EQ(sent.size(), kClients + limited);
+  auto m = metrics();
+  EXPECT_NE(m.find("gateway_upstream_cooldowns_total "), std::string::npos) << m;
+  EXPECT_EQ(m.find("gateway_upstream_cooldowns_total 0\n"), std::string::npos) << m;
 }
 
 TEST_F(QueueRetryTest, RoundRobinServesTheSmallKeyBetweenTheFloodersRequests) {
@@ -446,11 +485,22 @@ TEST_F(QueueRetryTest, MetricsEndpointShowsRequestsQueueAndTokens) {
   auto r = http_request("GET", url("/metrics"));
   ASSERT_EQ(r.status, 200u);
   EXPECT_EQ(r.header("content-type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
+  // The token counters hold what upstream's two answers said they used.
+  std::uint64_t input = 0, output = 0;
+  for (const auto& s : (*fake_)->recorded()) add_usage(s.response_body, input, output);
+  ASSERT_GT(input, 0u);
+  ASSERT_GT(output, 0u);
+  const std::string tokens_in =
+      "gateway_tokens_total{direction=\"input\"} " + std::to_string(input) + "\n";
+  const std::string tokens_out =
+      "gateway_tokens_total{direction=\"output\"} " + std::to_string(output) + "\n";
   for (std::string_view want :
-       {"gateway_upstream_attempts_total{outcome=\"ok\"} 2", "# TYPE gateway_queue_depth gauge",
-        "gateway_queue_wait_seconds_count 2", "gateway_active_streams 0",
-        "gateway_tokens_total{direction=\"output\"}", "gateway_tokens_total{direction=\"input\"}",
-        "gateway_upstream_in_flight 0", "gateway_request_duration_seconds_bucket"}) {
+       {std::string_view("gateway_upstream_attempts_total{outcome=\"ok\"} 2"),
+        std::string_view("# TYPE gateway_queue_depth gauge"),
+        std::string_view("gateway_queue_wait_seconds_count 2"),
+        std::string_view("gateway_active_streams 0"), std::string_view(tokens_out),
+        std::string_view(tokens_in), std::string_view("gateway_upstream_in_flight 0"),
+        std::string_view("gateway_request_duration_seconds_bucket")}) {
     EXPECT_NE(r.body.find(want), std::string::npos) << want << "\n" << r.body;
   }
 }

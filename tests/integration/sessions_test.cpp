@@ -3,10 +3,13 @@
 // (message_count and history) after every failure.
 
 #include "support/eventually.hpp"
+#include "support/expect_error.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_client.hpp"
 #include "support/running_fake.hpp"
 #include "support/running_gateway.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_ca.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +18,6 @@
 #include <filesystem>
 #include <functional>
 #include <future>
-#include <random>
 #include <sstream>
 #include <string>
 
@@ -92,20 +94,6 @@ class SessionsTest : public ::testing::Test {
   std::unique_ptr<RunningFake> fake_;
   std::unique_ptr<RunningGateway> gateway_;
 };
-
-void expect_error(const HttpResult& r, unsigned status, std::string_view type,
-                  std::string_view part = {}) {
-  ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.status, status) << r.body;
-  auto body = parse_object(r.body);
-  EXPECT_EQ(body["type"], "error") << r.body;
-  ASSERT_TRUE(body.contains("error")) << r.body;
-  EXPECT_EQ(body["error"].at("type"), json::value(type)) << r.body;
-  EXPECT_EQ(body["request_id"], json::value(r.header("request-id").value_or("")));
-  if (!part.empty()) {
-    EXPECT_NE(json::serialize(body["error"].at("message")).find(part), std::string::npos) << r.body;
-  }
-}
 
 TEST_F(SessionsTest, CreateGetShapeAndDefaults) {
   auto s = create(R"({"system":"You are terse.","metadata":{"app":"helpdesk"}})");
@@ -285,7 +273,18 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   h.push_back({"accept", "text/event-stream"});
   auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), h,
                         R"({"content":"hi"})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
+  EXPECT_TRUE(r.chunked);
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
+  // Upstream was asked for a stream, and the turn is in the history.
+  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("stream"), true);
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].at("content"), "hi");
+  EXPECT_EQ(history[1].at("content"), "You said: hi");
 }
 
 TEST_F(SessionsTest, HeartbeatsDuringSilence) {
@@ -350,15 +349,25 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
 }
 
 TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
+  // Upstream sends its first event and holds its stream open; the client leaves once it
+  // has that event. Nothing more comes from upstream: only the gateway noticing its
+  // client can end the upstream request.
   Fault f;
-  f.kind = FaultKind::slow;
-  f.delay = std::chrono::milliseconds(100);
+  f.kind = FaultKind::hold;
+  f.after_events = 1;
   (*fake_)->faults().add(f);
   auto id = create_id();
-  int chunks = 0;
+  std::string first;
   http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-              R"({"content":"Tell me [[words:50]]","stream":true})", {},
-              [&](std::string_view) { return ++chunks < 2; });
+              R"({"content":"Tell me [[words:50]]","stream":true})", {}, [&](std::string_view c) {
+                first = c;
+                return false;
+              });
+  EXPECT_NE(first.find("event: message_start"), std::string::npos) << first;  // it had started
+  EXPECT_EQ((*fake_)->stats().streams_started, 1u);
+  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }))
+      << "upstream never saw the gateway leave";
+  EXPECT_EQ((*fake_)->stats().streams_completed, 0u);
   // The turn is over when its lock is free: a new turn then succeeds.
   EXPECT_TRUE(eventually([&] {
     auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"again"})");
@@ -370,15 +379,18 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
 }
 
 TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
-  Fault hang;
-  hang.kind = FaultKind::hang;
-  (*fake_)->faults().add(hang);
+  gateway_.reset();
+  start([](Config& c) { c.upstream.response_timeout = std::chrono::hours(1); });
+  Fault hold;
+  hold.kind = FaultKind::hold;
+  (*fake_)->faults().add(hold);
   auto id = create_id();
-  ClientOptions impatient;
-  impatient.timeout = std::chrono::milliseconds(200);
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"anyone there?"})", impatient);
-  EXPECT_TRUE(r.error);
+  RawClient client(gateway_->port());
+  client.post("/gateway/v1/sessions/" + id + "/messages", as(kKeyA),
+              R"({"content":"anyone there?"})");
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));  // upstream has it
+  client.close();
+  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }));
   // The turn ends (its lock frees) as a cancelled attempt, not a transport failure to retry.
   EXPECT_TRUE(eventually([&] {
     return http_request("GET", url("/metrics"))
@@ -413,20 +425,24 @@ TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
 
 TEST_F(SessionsTest, OneTurnAtATimePerSession) {
   Fault f;
-  f.kind = FaultKind::slow;
-  f.delay = std::chrono::milliseconds(400);
+  f.kind = FaultKind::hold;
   (*fake_)->faults().add(f);
   auto id = create_id();
+  auto other = create_id();
   auto running = std::async(std::launch::async, [&] {
     return call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"slow one"})");
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
   auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"too early"})");
   expect_error(r, 409, "conflict_error");
+  // Other sessions are not blocked by it: a turn elsewhere completes while it still runs.
+  turn(other, R"({"content":"elsewhere"})");
+  EXPECT_EQ((*fake_)->stats().holding, 1u);
+  EXPECT_EQ(running.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  (*fake_)->release();
   EXPECT_EQ(running.get().status, 200u);
   EXPECT_EQ(count(id), 2);
-  // Other sessions are not blocked by it.
-  turn(create_id(), R"({"content":"elsewhere"})");
+  EXPECT_EQ(count(other), 2);
 }
 
 TEST_F(SessionsTest, SessionsBelongToTheirKey) {
@@ -528,8 +544,7 @@ TEST_F(SessionsTest, PatchListDelete) {
 }
 
 TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  auto dir = std::filesystem::temp_directory_path() / ("gw-sessions-" + std::to_string(rng()));
+  TempDir dir("gw-sessions-");
   auto sqlite = [&](Config& c) {
     c.store.backend = "sqlite";
     c.store.data_dir = dir.string();
@@ -548,9 +563,8 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
   auto msgs = upstream_messages();
   ASSERT_EQ(msgs.size(), 5u);
   EXPECT_EQ(msgs[2].at("content"), "remember this");
-  EXPECT_TRUE(std::filesystem::exists(dir / "gateway.db"));
-  gateway_.reset();
-  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "gateway.db"));
+  gateway_.reset();  // before the directory goes
 }
 
 TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
@@ -590,9 +604,34 @@ TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
   EXPECT_EQ(count(id), 0);
 }
 
+TEST_F(SessionsTest, UpstreamStallingMidStreamIsAnErrorEventAndCommitsNothing) {
+  gateway_.reset();
+  start([](Config& c) {
+    c.upstream.stream_idle_timeout = std::chrono::milliseconds(300);
+    c.streaming.heartbeat = std::chrono::hours(1);  // the silence stays silent
+  });
+  // Two events, then upstream goes quiet with its stream open, and stays so.
+  Fault stall;
+  stall.kind = FaultKind::hold;
+  stall.after_events = 2;
+  (*fake_)->faults().add(stall);
+  auto id = create_id();
+  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+                        R"({"content":"Tell me [[words:30]]","stream":true})");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.complete);  // ended by the gateway, in-band
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
+  // The gateway gave up on upstream's stream (the fake sees it leave) and kept nothing.
+  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }));
+  EXPECT_EQ((*fake_)->stats().streams_completed, 0u);
+  EXPECT_EQ((*fake_)->stats().messages, 1u);  // too late to retry: events were relayed
+  EXPECT_EQ(count(id), 0);
+}
+
 TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  auto dir = std::filesystem::temp_directory_path() / ("gw-sessions-" + std::to_string(rng()));
+  TempDir dir("gw-sessions-");
   auto tweak = [&](Config& c) {
     c.store.backend = "sqlite";
     c.store.data_dir = dir.string();
@@ -622,8 +661,7 @@ TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
   EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
   start(tweak);
   EXPECT_EQ(count(id), 0);
-  gateway_.reset();
-  std::filesystem::remove_all(dir);
+  gateway_.reset();  // before the directory goes
 }
 
 TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
@@ -673,19 +711,19 @@ TEST_F(SessionsTest, FullQueueIs429ForTurnsAndCommitsNothing) {
     c.queue.max_concurrency = 1;
     c.queue.max_depth = 0;
   });
-  Fault slow;
-  slow.kind = FaultKind::slow;
-  slow.delay = std::chrono::milliseconds(300);
-  (*fake_)->faults().add(slow);
+  Fault hold;
+  hold.kind = FaultKind::hold;
+  (*fake_)->faults().add(hold);
   auto busy = create_id();
   auto other = create_id();
   auto running = std::async(std::launch::async, [&] {
     return call("POST", "/gateway/v1/sessions/" + busy + "/messages", R"({"content":"slow"})");
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->recorded().size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
   auto r = call("POST", "/gateway/v1/sessions/" + other + "/messages", R"({"content":"no room"})");
   expect_error(r, 429, "rate_limit_error");
   EXPECT_TRUE(r.header("retry-after").has_value());
+  (*fake_)->release();
   EXPECT_EQ(running.get().status, 200u);
   EXPECT_EQ(count(other), 0);
   EXPECT_EQ((*fake_)->recorded().size(), 1u);

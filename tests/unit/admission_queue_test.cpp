@@ -5,11 +5,18 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace gw {
@@ -46,6 +53,70 @@ asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
   asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
   co_await t.async_wait(asio::use_awaitable);
   g.release(std::nullopt);
+}
+
+// The queue on a frozen clock the test moves by hand, and admissions run on a thread of
+// their own, each noting the clock's reading when it got in. Time-based wake-ups still
+// come from the queue's real timer, but what they decide is read from this clock: a wait
+// is shown by the reading at admission, never by the wall clock.
+class ClockedQueue {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ClockedQueue(const Config::Queue& config, std::vector<ClientKey> keys = {})
+      : queue(config, keys, nullptr, 1h, [this] { return now.load(); }) {}
+  ~ClockedQueue() {
+    queue.stop();
+    ioc_.stop();  // admissions still waiting (a failed test) are destroyed, not awaited
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Starts an admission for `key`; admitted() counts those that got in.
+  void admit(std::string key) { asio::co_spawn(ioc_, take(std::move(key)), asio::detached); }
+  std::size_t admitted() const {
+    std::lock_guard lock(mutex_);
+    return admitted_at_.size();
+  }
+  Clock::time_point admitted_at(std::size_t i) const {
+    std::lock_guard lock(mutex_);
+    return admitted_at_.at(i);
+  }
+  void release_all() {
+    asio::post(ioc_, [this] {
+      std::lock_guard lock(mutex_);
+      for (auto& t : tickets_) t->release(std::nullopt);
+    });
+  }
+
+  std::atomic<Clock::time_point> now{Clock::time_point(1000h)};
+  AdmissionQueue queue;
+
+ private:
+  asio::awaitable<void> take(std::string key) {
+    auto ticket = std::make_unique<AdmissionTicket>();
+    auto refused = co_await queue.admit(from(key), *ticket);
+    std::lock_guard lock(mutex_);
+    if (refused) co_return;
+    admitted_at_.push_back(now.load());
+    tickets_.push_back(std::move(ticket));
+  }
+
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
+  std::thread thread_{[this] { ioc_.run(); }};
+  mutable std::mutex mutex_;
+  std::vector<Clock::time_point> admitted_at_;
+  std::vector<std::unique_ptr<AdmissionTicket>> tickets_;
+};
+
+// Polls until `done` (a guard of 10 s against a hang, not a timing assertion).
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return done();
 }
 
 TEST(AdmissionQueue, RoundRobinAcrossKeys) {
@@ -151,24 +222,19 @@ TEST(AdmissionQueue, CancelledWaiterLeavesTheQueueHoldingNothing) {
 }
 
 TEST(AdmissionQueue, CooldownHoldsEveryoneUntilItEnds) {
-  asio::io_context ioc;
   Config::Queue c;
-  AdmissionQueue q(c, {});
-  const auto until = std::chrono::steady_clock::now() + 40ms;
-  q.pause_until(until);
-  AdmissionTicket g;
-  std::chrono::steady_clock::time_point admitted_at;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await q.admit(from("A"), g);
-        admitted_at = std::chrono::steady_clock::now();
-      },
-      asio::detached);
-  ioc.run();
-  EXPECT_TRUE(g.held());
-  EXPECT_GE(admitted_at, until);
-  g.release(std::nullopt);
+  ClockedQueue q(c);
+  const auto start = q.now.load();
+  q.queue.pause_until(start + 40ms);
+  q.admit("A");
+  q.admit("B");
+  ASSERT_TRUE(eventually([&] { return q.queue.depth() == 2; }));
+  q.now = start + 39ms;  // not yet over
+  q.now = start + 40ms;
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 2; }));
+  EXPECT_GE(q.admitted_at(0), start + 40ms);  // nobody got in before the pause ended
+  EXPECT_GE(q.admitted_at(1), start + 40ms);
+  q.release_all();
 }
 
 // Finding 4 of issue 9: an upstream's retry-after of a day (or int64 max) paused every
@@ -213,63 +279,55 @@ TEST(AdmissionQueue, FarOffUpstreamResetPausesOnlyMaxPause) {
 }
 
 TEST(AdmissionQueue, ExhaustedUpstreamBudgetPausesUntilItsReset) {
-  asio::io_context ioc;
-  AdmissionQueue q(Config::Queue{}, {});
+  ClockedQueue q(Config::Queue{});
+  const auto start = q.now.load();
   UpstreamLimits limits;
   limits.requests.remaining = 0;
   const auto system_now = std::chrono::system_clock::now();
   limits.requests.reset = system_now + 40ms;
-  const auto before = std::chrono::steady_clock::now();
-  q.observe(limits, system_now);
-  AdmissionTicket g;
-  std::chrono::steady_clock::time_point admitted_at;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await q.admit(from("A"), g);
-        admitted_at = std::chrono::steady_clock::now();
-      },
-      asio::detached);
-  ioc.run();
-  EXPECT_TRUE(g.held());
-  EXPECT_GE(admitted_at, before + 40ms);
-  g.release(std::nullopt);
+  q.queue.observe(limits, system_now);  // read against the queue's clock: start + 40ms
+  q.admit("A");
+  ASSERT_TRUE(eventually([&] { return q.queue.depth() == 1; }));
+  q.now = start + 20ms;
+  q.now = start + 40ms;
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 1; }));
+  EXPECT_GE(q.admitted_at(0), start + 40ms);
+  q.release_all();
+  ASSERT_TRUE(eventually([&] { return q.queue.in_flight() == 0; }));
   // Budget left, or a reset in the past: no pause.
   limits.requests.remaining = 5;
-  q.observe(limits, system_now);
+  q.queue.observe(limits, system_now);
   limits.requests.remaining = 0;
   limits.requests.reset = system_now - 1s;
-  q.observe(limits, std::chrono::system_clock::now());
-  AdmissionTicket g2;
-  ioc.restart();
-  asio::co_spawn(
-      ioc, [&]() -> asio::awaitable<void> { co_await q.admit(from("A"), g2); }, asio::detached);
-  ioc.poll();
-  EXPECT_TRUE(g2.held());
-  g2.release(std::nullopt);
+  q.queue.observe(limits, system_now);
+  q.admit("A");
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 2; }));
+  EXPECT_EQ(q.admitted_at(1), start + 40ms);  // at once: the clock has not moved
+  q.release_all();
 }
 
 TEST(AdmissionQueue, RequestsPerMinuteSpacesAdmissionsOut) {
-  asio::io_context ioc;
   Config::Queue c;
   c.requests_per_minute = 600;  // a full bucket of 600, then one per 100ms
-  AdmissionQueue q(c, {});
-  std::vector<std::chrono::steady_clock::time_point> at;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 602; ++i) {
-          AdmissionTicket g;
-          if (co_await q.admit(from("A"), g)) co_return;
-          at.push_back(std::chrono::steady_clock::now());
-          g.release(std::nullopt);
-        }
-      },
-      asio::detached);
-  ioc.run();
-  ASSERT_EQ(at.size(), 602u);
-  // Two refills of 100ms each, minus what trickled in while the first 600 went through.
-  EXPECT_GE(at[601] - at[599], 150ms);
+  c.max_concurrency = 0;        // the 600 keep their slots until the end
+  ClockedQueue q(c);
+  const auto start = q.now.load();
+  for (int i = 0; i < 600; ++i) q.admit("A");
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 600; }));
+  q.release_all();
+  q.admit("A");
+  q.admit("A");
+  ASSERT_TRUE(eventually([&] { return q.queue.depth() == 2; }));
+  q.now = start + 50ms;
+  q.now = start + 150ms;  // one refill and a half
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 601; }));
+  EXPECT_EQ(q.queue.depth(), 1u);  // the next one needs another whole one
+  q.now = start + 250ms;
+  ASSERT_TRUE(eventually([&] { return q.admitted() == 602; }));
+  EXPECT_EQ(q.admitted_at(599), start);
+  EXPECT_GE(q.admitted_at(600), start + 100ms);
+  EXPECT_GE(q.admitted_at(601), start + 200ms);
+  q.release_all();
 }
 
 TEST(AdmissionQueue, PerKeyRequestsPerMinuteOnlyHoldsThatKey) {

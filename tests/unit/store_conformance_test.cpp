@@ -4,6 +4,7 @@
 #include "server/store/memory_store.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +12,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <random>
 #include <thread>
 
 namespace gw {
@@ -26,20 +26,10 @@ struct StoreKind {
   std::function<std::unique_ptr<ConversationStore>(const fs::path& dir)> open;
 };
 
-fs::path temp_dir() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  auto dir = fs::temp_directory_path() / ("gw-store-" + std::to_string(rng()));
-  fs::create_directories(dir);
-  return dir;
-}
-
 class StoreConformance : public ::testing::TestWithParam<StoreKind> {
  protected:
-  StoreConformance() : dir_(temp_dir()), store_(GetParam().open(dir_)) {}
-  ~StoreConformance() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
+  StoreConformance() : store_(GetParam().open(dir_.path())) {}
+  ~StoreConformance() override { store_.reset(); }  // before the directory goes
 
   SessionRecord session(std::string id, std::string owner = "alice", EpochMillis at = 1000) {
     SessionRecord s;
@@ -66,7 +56,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreKind> {
     return t;
   }
 
-  fs::path dir_;
+  test::TempDir dir_{"gw-store-"};
   std::unique_ptr<ConversationStore> store_;
 };
 
@@ -265,8 +255,8 @@ INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance,
 
 // SQLite-only: the file outlives the process object, and the schema is versioned.
 TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
-  auto dir = temp_dir();
-  auto path = (dir / "gateway.db").string();
+  test::TempDir dir("gw-store-");
+  auto path = (dir.path() / "gateway.db").string();
   {
     SqliteStore store(path, true);
     SessionRecord s;
@@ -291,12 +281,11 @@ TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
   ASSERT_TRUE(mode.step());
   EXPECT_EQ(mode.text_at(0), "wal");
   mode.reset();
-  fs::remove_all(dir);
 }
 
 TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
-  auto dir = temp_dir();
-  const auto db = dir / "gateway.db";
+  test::TempDir dir("gw-store-");
+  const auto db = dir.path() / "gateway.db";
   {
     SqliteStore store(db.string(), false);
     SessionRecord s;
@@ -321,15 +310,14 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
     // The WAL file keeps the largest size it ever had. Without starting over it reaches
     // ~440 MB here; with it, the threshold plus what was written while a checkpoint ran
     // (how much depends on the two threads' speeds: 20 to 65 MB seen).
-    EXPECT_LT(fs::file_size(dir / "gateway.db-wal"), 150'000'000u);
+    EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 150'000'000u);
     EXPECT_EQ(store.messages("ses_1").size(), count);
   }
-  fs::remove_all(dir);
 }
 
 TEST(SqliteStore, RefusesAFileFromANewerGateway) {
-  auto dir = temp_dir();
-  auto path = (dir / "gateway.db").string();
+  test::TempDir dir("gw-store-");
+  auto path = (dir.path() / "gateway.db").string();
   {
     SqliteDb db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     db.exec("PRAGMA user_version = 999");
@@ -340,7 +328,6 @@ TEST(SqliteStore, RefusesAFileFromANewerGateway) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
-  fs::remove_all(dir);
 }
 
 TEST(SqliteStore, UnwritableDirectoryIsAStoreError) {
