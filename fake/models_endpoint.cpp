@@ -2,6 +2,7 @@
 #include "fake/json_text.hpp"
 #include "fake/messages_api.hpp"
 #include "fake/models_catalog.hpp"
+#include "fake/resource_api.hpp"
 #include "server/common/api_error.hpp"
 
 #include <algorithm>
@@ -11,57 +12,21 @@
 namespace gw::fake {
 namespace {
 
-Reply error_reply(const ApiError& e, std::string_view request_id) {
-  return Reply{static_cast<unsigned>(e.status), error_body(e, request_id), false, {}};
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded value decoding; a malformed escape is kept literally.
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 struct ListQuery {
   std::optional<std::string> limit;
   std::optional<std::string> after_id;
   std::optional<std::string> before_id;
 };
 
+// Repeated parameters: the last one wins. Unknown ones are ignored.
 ListQuery parse_query(std::string_view query) {
-  ListQuery q;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    const std::size_t eq = pair.find('=');
-    const std::string key = url_decode(pair.substr(0, eq));
-    std::string value =
-        eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
-    // Repeated parameters: the last one wins. Unknown ones are ignored.
-    if (key == "limit") q.limit = std::move(value);
-    if (key == "after_id") q.after_id = std::move(value);
-    if (key == "before_id") q.before_id = std::move(value);
-  }
-  return q;
+  auto params = parse_query_params(query);
+  auto take = [&](const char* key) -> std::optional<std::string> {
+    auto it = params.find(key);
+    if (it == params.end()) return std::nullopt;
+    return std::move(it->second);
+  };
+  return {take("limit"), take("after_id"), take("before_id")};
 }
 
 std::optional<ApiError> parse_limit(const std::optional<std::string>& text, std::size_t& limit) {
@@ -134,7 +99,7 @@ Reply list_models(std::string_view query, std::string_view request_id) {
     body += "null";
   }
   body += '}';
-  return Reply{200, std::move(body), false, {}};
+  return json_reply(std::move(body));
 }
 
 Reply get_model(std::string_view model_id, std::string_view request_id) {
@@ -144,7 +109,7 @@ Reply get_model(std::string_view model_id, std::string_view request_id) {
   }
   std::string body;
   append_model_json(body, *model);
-  return Reply{200, std::move(body), false, {}};
+  return json_reply(std::move(body));
 }
 
 }  // namespace gw::fake

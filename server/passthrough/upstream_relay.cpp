@@ -6,7 +6,6 @@
 #include "server/upstream/event_relay.hpp"
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/message_usage.hpp"
-#include "server/upstream/upstream_errors.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/http/empty_body.hpp>
