@@ -94,11 +94,32 @@ struct Config {
     int max_context_tokens = 0;          // estimated tokens of that history; 0: no limit
     Millis ttl{7LL * 24 * 3600 * 1000};  // idle sessions older than this are deleted; 0: never
     Millis purge_interval{60'000};       // how often idle sessions are looked for
+    // A turn POST repeated with the same Idempotency-Key within this starts nothing new.
+    Millis idempotency_ttl{24LL * 3600 * 1000};
   } sessions;
 
   struct Streaming {
-    Millis heartbeat{15'000};  // ": keep-alive" comment during silences
+    Millis heartbeat{15'000};    // ": keep-alive" comment during silences
+    Millis replay_ttl{300'000};  // a finished turn's events are kept this long for resumes
+    std::size_t replay_max_bytes_per_turn = 4 * 1024 * 1024;  // one turn's event log
+    std::size_t replay_max_bytes = 256 * 1024 * 1024;         // all turns' event logs
+    // Signs events_url capability tokens (HMAC-SHA256). Empty: a random secret made at
+    // start (tokens then die with the process).
+    std::string token_secret;
+    Millis token_ttl{3'600'000};  // an events_url token is valid this long
+    Millis retry_hint{2'000};     // EventSource's reconnect delay (the `retry:` field)
   } streaming;
+
+  struct Cors {
+    // Origins ("https://app.example.com") whose pages may call the gateway; "*" allows
+    // any. Empty (the default): no cross-origin access.
+    std::vector<std::string> allowed_origins;
+  } cors;
+
+  struct Playground {
+    bool enabled = true;  // GET / serves the playground page
+    std::string dir;      // serve its files from this folder; empty: the copy built in
+  } playground;
 
   struct Shutdown {
     Millis grace{30'000};  // running requests and streams may finish within this

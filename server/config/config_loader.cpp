@@ -105,6 +105,17 @@ void read_sessions(MapReader& m, Config::Sessions& s) {
   m.read_int("max_context_tokens", s.max_context_tokens, 0, 100'000'000);
   m.read_duration("ttl", s.ttl);
   m.read_duration("purge_interval", s.purge_interval);
+  m.read_duration("idempotency_ttl", s.idempotency_ttl);
+}
+
+void read_streaming(MapReader& m, Config::Streaming& s) {
+  m.read_duration("heartbeat", s.heartbeat);
+  m.read_duration("replay_ttl", s.replay_ttl);
+  m.read_size("replay_max_bytes_per_turn", s.replay_max_bytes_per_turn);
+  m.read_size("replay_max_bytes", s.replay_max_bytes);
+  m.read_string("token_secret", s.token_secret);
+  m.read_duration("token_ttl", s.token_ttl);
+  m.read_duration("retry_hint", s.retry_hint);
 }
 
 Config read_config(const YAML::Node& root, const EnvLookup& env) {
@@ -121,8 +132,14 @@ Config read_config(const YAML::Node& root, const EnvLookup& env) {
   m.read_section("auth", [&](MapReader& s) { read_auth(s, config.auth); });
   m.read_section("store", [&](MapReader& s) { read_store(s, config.store); });
   m.read_section("sessions", [&](MapReader& s) { read_sessions(s, config.sessions); });
-  m.read_section("streaming",
-                 [&](MapReader& s) { s.read_duration("heartbeat", config.streaming.heartbeat); });
+  m.read_section("streaming", [&](MapReader& s) { read_streaming(s, config.streaming); });
+  m.read_section("cors", [&](MapReader& s) {
+    s.read_string_list("allowed_origins", config.cors.allowed_origins);
+  });
+  m.read_section("playground", [&](MapReader& s) {
+    s.read_bool("enabled", config.playground.enabled);
+    s.read_string("dir", config.playground.dir);
+  });
   m.read_section("shutdown",
                  [&](MapReader& s) { s.read_duration("grace", config.shutdown.grace); });
   m.read_section("log", [&](MapReader& s) {

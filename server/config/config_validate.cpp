@@ -154,6 +154,10 @@ void validate_config(const Config& config) {
       {config.limits.body_timeout, "limits.body_timeout"},
       {config.limits.idle_timeout, "limits.idle_timeout"},
       {config.streaming.heartbeat, "streaming.heartbeat"},
+      {config.streaming.replay_ttl, "streaming.replay_ttl"},
+      {config.streaming.token_ttl, "streaming.token_ttl"},
+      {config.streaming.retry_hint, "streaming.retry_hint"},
+      {config.sessions.idempotency_ttl, "sessions.idempotency_ttl"},
       {config.shutdown.grace, "shutdown.grace"},
       {config.sessions.purge_interval, "sessions.purge_interval"},
       {config.retry.initial_backoff, "retry.initial_backoff"},
@@ -188,6 +192,34 @@ void validate_config(const Config& config) {
   for (std::size_t i = 0; i < config.models.no_prefill.size(); ++i) {
     if (config.models.no_prefill[i].empty()) {
       throw ConfigError("models.no_prefill[" + std::to_string(i) + "]", "must not be empty");
+    }
+  }
+
+  if (config.streaming.replay_max_bytes_per_turn < 64 * 1024) {
+    throw ConfigError("streaming.replay_max_bytes_per_turn", "must be at least 64KiB");
+  }
+  if (config.streaming.replay_max_bytes < config.streaming.replay_max_bytes_per_turn) {
+    throw ConfigError("streaming.replay_max_bytes",
+                      "must not be less than streaming.replay_max_bytes_per_turn");
+  }
+  if (!config.streaming.token_secret.empty() && config.streaming.token_secret.size() < 32) {
+    throw ConfigError("streaming.token_secret",
+                      "must be at least 32 characters (or empty: a random one per start)");
+  }
+  for (std::size_t i = 0; i < config.cors.allowed_origins.size(); ++i) {
+    const std::string& o = config.cors.allowed_origins[i];
+    const bool scheme = o.starts_with("http://") || o.starts_with("https://");
+    if (o != "*" && (!scheme || o.ends_with("/") || o.find_first_of(" ,") != std::string::npos)) {
+      throw ConfigError("cors.allowed_origins[" + std::to_string(i) + "]",
+                        "expected an origin such as https://app.example.com (scheme, host, "
+                        "optional port, no path) or \"*\", got \"" +
+                            o + "\"");
+    }
+  }
+  if (!config.playground.dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(config.playground.dir, ec)) {
+      throw ConfigError("playground.dir", "no such folder: \"" + config.playground.dir + "\"");
     }
   }
 
