@@ -38,10 +38,27 @@ Gateway::Gateway(Config config)
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   store_ = open_store(config_.store);
-  sessions_.reset(new SessionServices{
-      config_, *store_, blocking_, *dispatcher_, upstreams_, gateway_metrics_, {}});
+  sessions_.reset(new SessionServices{config_,
+                                      *store_,
+                                      blocking_,
+                                      *dispatcher_,
+                                      upstreams_,
+                                      gateway_metrics_,
+                                      turns_,
+                                      tokens_,
+                                      {}});
   session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
   session_routes_->add_to(router_);
+  turn_routes_ = std::make_unique<TurnRoutes>(turns_, config_, gateway_metrics_);
+  turn_routes_->add_to(router_);
+  pipeline_.set_capability_check([this](std::string_view token, const auto& params) {
+    return turn_capability(tokens_, token, params);
+  });
+  if (tokens_.generated()) {
+    log::info(
+        "streaming.token_secret is empty: events_url tokens are signed with a random "
+        "secret made at start, and stop working when the process restarts");
+  }
   purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   add_metrics_route(router_, metrics_);
@@ -76,8 +93,19 @@ void Gateway::start() {
 void Gateway::shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   server_->begin_drain();
-  if (!server_->wait_closed(grace)) {
+  // Background turns have no connection to wait on: they get the same grace, then are
+  // cancelled (nothing committed) rather than cut off mid-commit with the workers.
+  if (!turns_.wait_idle(grace)) {
+    log::warn("grace period over; cancelling running turns",
+              {{"running", std::to_string(turns_.running())}});
+    turns_.cancel_all();
+    turns_.wait_idle(std::chrono::milliseconds(2000));
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (!server_->wait_closed(std::max(left, std::chrono::milliseconds(0)))) {
     log::warn("grace period over; closing connections",
               {{"open", std::to_string(server_->open_connections())}});
     server_->close_all();

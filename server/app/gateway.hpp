@@ -13,6 +13,9 @@
 #include "server/sessions/idle_session_purge.hpp"
 #include "server/sessions/session_routes.hpp"
 #include "server/store/conversation_store.hpp"
+#include "server/turns/turn_registry.hpp"
+#include "server/turns/turn_routes.hpp"
+#include "server/turns/turn_token.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
 
@@ -57,7 +60,10 @@ class Gateway {
   std::unique_ptr<PassthroughRoutes> passthrough_;
   std::unique_ptr<ConversationStore> store_;
   BlockingPool blocking_;
+  TurnRegistry turns_{config_};
+  TurnTokens tokens_{config_.streaming.token_secret};
   std::unique_ptr<SessionServices> sessions_;
+  std::unique_ptr<TurnRoutes> turn_routes_;
   std::unique_ptr<SessionRoutes> session_routes_;
   std::unique_ptr<IdleSessionPurge> purge_;
   std::unique_ptr<HttpServer> server_;

@@ -2,6 +2,7 @@
 
 #include "server/http/buffer_room.hpp"
 #include "server/http/client_body.hpp"
+#include "server/http/error_response.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -68,13 +69,7 @@ asio::awaitable<void> Exchange::respond_json(http::status status, std::string bo
 
 asio::awaitable<void> Exchange::respond_error(const ApiError& error) {
   log_.error_type = error.type;
-  StringResponse res{error.status, request_.version()};
-  res.set(http::field::content_type, "application/json");
-  if (error.retry_after_seconds) {
-    res.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
-  }
-  res.body() = error_body(error, log_.request_id);
-  co_await respond(std::move(res));
+  co_await respond(error_response(error, log_.request_id, request_.version()));
 }
 
 asio::awaitable<beast::error_code> Exchange::begin_stream(http::response<http::empty_body> head) {

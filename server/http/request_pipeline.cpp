@@ -2,6 +2,8 @@
 
 #include "server/common/log.hpp"
 
+#include <boost/url/parse.hpp>
+
 namespace gw {
 
 namespace {
@@ -9,6 +11,15 @@ namespace {
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+// The `token` query parameter, if the target has one.
+std::optional<std::string> token_of(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return std::nullopt;
+  auto it = parsed->params().find("token");
+  if (it == parsed->params().end()) return std::nullopt;
+  return std::string((*it).value);
 }
 
 Outcome no_route(const Exchange& ex, const Router::Match& match) {
@@ -55,6 +66,16 @@ std::optional<Outcome> RequestPipeline::refusal(Exchange& ex, const Router::Matc
   if (match.route->access == Access::open) return std::nullopt;
   for (const auto& check : checks_) {
     if (auto refused = check(ex)) return std::move(*refused);
+  }
+  if (match.route->access == Access::capability) {
+    if (auto token = token_of(ex.request().target())) {
+      // Expired, tampered with, or for another resource: one answer for all, no oracle.
+      auto owner = capability_ ? capability_(*token, match.params) : std::nullopt;
+      if (!owner) return Outcome(not_found("no such resource, or its token is not valid"));
+      ex.set_caller({nullptr, *owner});
+      ex.log().client_key = *owner;
+      return std::nullopt;
+    }
   }
   auto who = auth_.authenticate(ex.request().base());
   if (auto* e = std::get_if<ApiError>(&who)) return std::move(*e);

@@ -24,6 +24,12 @@ class RequestPipeline {
   using Check = std::function<std::optional<ApiError>(const Exchange&)>;
   void add_check(Check check) { checks_.push_back(std::move(check)); }
 
+  // Verifies a capability token for an Access::capability route and the path parameters
+  // it was matched with: the owner's name when the token grants exactly this resource.
+  using CapabilityCheck = std::function<std::optional<std::string>(
+      std::string_view token, const std::vector<std::pair<std::string, std::string>>& params)>;
+  void set_capability_check(CapabilityCheck check) { capability_ = std::move(check); }
+
   // Which route the request goes to: known from the header alone, so that the server
   // knows whether to read the body or leave it to the handler.
   Router::Match route(Exchange& ex) const;
@@ -37,6 +43,7 @@ class RequestPipeline {
   const Router& router_;
   const ClientAuth& auth_;
   std::vector<Check> checks_;
+  CapabilityCheck capability_;
 };
 
 }  // namespace gw

@@ -19,6 +19,9 @@ inline constexpr http::verb kAnyMethod = http::verb::unknown;
 enum class Access {
   open,    // operations: /healthz, /readyz, /metrics
   client,  // the Messages API and the gateway's own API: a client key when keys are set
+  // A client key, or instead a capability token (`?token=`) for this one resource: what a
+  // browser's EventSource, which cannot send headers, uses for a turn's events.
+  capability,
 };
 
 // How a route takes a request body.

@@ -279,7 +279,7 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   const json::object& o = std::get<json::object>(parsed);
   if (auto e =
           reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature",
-                             "top_p", "top_k", "continue_on_max_tokens", "stream"})) {
+                             "top_p", "top_k", "continue_on_max_tokens", "stream", "background"})) {
     return *e;
   }
   TurnInput t;
@@ -321,6 +321,10 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   if (const json::value* v = field(o, "stream")) {
     if (!v->is_bool()) return at("stream", "Input should be a valid boolean");
     t.stream = v->get_bool();
+  }
+  if (const json::value* v = field(o, "background")) {
+    if (!v->is_bool()) return at("background", "Input should be a valid boolean");
+    t.background = v->get_bool();
   }
   return t;
 }

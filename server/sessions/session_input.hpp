@@ -40,6 +40,8 @@ struct TurnInput {
   std::optional<int> top_k;
   int continue_on_max_tokens = 0;
   std::optional<bool> stream;  // unset: decided by the Accept header
+  // Runs detached: the POST answers 202 at once, the events are read from events_url.
+  bool background = false;
 };
 
 // Each answers a 400 in upstream's wording ("messages.0.content: ...") for malformed JSON,

@@ -1,11 +1,16 @@
 #include "server/sessions/session_routes.hpp"
 
 #include "server/common/ids.hpp"
+#include "server/common/sha256.hpp"
+#include "server/http/error_response.hpp"
 #include "server/sessions/session_access.hpp"
 #include "server/sessions/session_input.hpp"
 #include "server/sessions/session_json.hpp"
+#include "server/sessions/turn_answer.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/turn_runner.hpp"
+#include "server/turns/turn_replay.hpp"
+#include "server/upstream/header_rules.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -20,6 +25,7 @@ namespace {
 // before metadata was bounded): a page ends early, with has_more, rather than grow past it.
 constexpr std::size_t kMaxListBytes = 1024 * 1024;
 constexpr std::size_t kPageFields = 256;  // has_more, first_id, last_id around the sessions
+constexpr std::size_t kMaxIdempotencyKey = 255;
 
 }  // namespace
 
@@ -141,8 +147,48 @@ asio::awaitable<Outcome> SessionRoutes::send_turn(Exchange& ex) {
     input.stream =
         ex.request()[http::field::accept].find("text/event-stream") != std::string_view::npos;
   }
+  const TurnAnswer how = input.background ? TurnAnswer::background
+                         : *input.stream  ? TurnAnswer::stream
+                                          : TurnAnswer::json;
+  const std::string key(ex.request()["idempotency-key"]);
+  if (key.size() > kMaxIdempotencyKey) {
+    co_return invalid_request("Idempotency-Key: at most 255 bytes");
+  }
 
   const std::string id(ex.param("id"));
+  auto claim = s_.turns.claim(make_id("turn_"), id, ex.caller().name, input.background, key,
+                              key.empty() ? std::string() : sha256_hex(body));
+  if (claim.kind == TurnRegistry::Claim::Kind::body_differs) {
+    ApiError e = invalid_request("Idempotency-Key \"" + key.substr(0, 64) +
+                                 "\" was already used with a different request body");
+    e.status = http::status::unprocessable_entity;
+    co_return e;
+  }
+  auto record = std::move(claim.record);
+  if (claim.kind == TurnRegistry::Claim::Kind::repeat) {
+    // Nothing new starts: the first turn's answer, or its events from where this left.
+    auto after = resume_point(ex.request(), record->id());
+    if (auto* e = std::get_if<ApiError>(&after)) co_return *e;
+    co_return co_await answer_turn(s_, ex, record, how, std::get<std::uint64_t>(after));
+  }
+
+  auto refused = co_await prepare_turn(ex, id, input);
+  if (auto* e = std::get_if<ApiError>(&refused)) {
+    s_.turns.withdraw(record,
+                      TurnOutcome{TurnStatus::failed,
+                                  error_response(*e, ex.request_id(), ex.request().version())});
+    co_return *e;
+  }
+  auto& [ctx, held] = std::get<Prepared>(refused);
+  TurnOrigin origin{ex.request_id(), ex.caller().name,
+                    upstream_request_headers(ex.request().base(), s_.config.upstream.api_key),
+                    ex.worker(), ex.request().version()};
+  start_turn(s_, record, std::move(ctx), std::move(input), std::move(held), std::move(origin));
+  co_return co_await answer_turn(s_, ex, record, how, 0);
+}
+
+asio::awaitable<std::variant<SessionRoutes::Prepared, ApiError>> SessionRoutes::prepare_turn(
+    Exchange& ex, const std::string& id, const TurnInput& input) {
   // Taken before the history is read, so the turn is built on the history it commits to.
   // Let go (by its destructor) before any refusal is answered: a client's next try must
   // not meet its own lock.
@@ -153,16 +199,16 @@ asio::awaitable<Outcome> SessionRoutes::send_turn(Exchange& ex) {
   }
   const std::size_t window = static_cast<std::size_t>(s_.config.sessions.max_context_messages);
   auto loaded = co_await load_owned_context(s_, ex, id, window == 0 ? 0 : window + 1);
-  if (auto* e = std::get_if<ApiError>(&loaded)) co_return *e;
+  if (auto* e = std::get_if<ApiError>(&loaded)) co_return std::move(*e);
   auto& ctx = std::get<ConversationStore::Context>(loaded);
-  if (auto e = ex.caller().may_use(ctx.session.model)) co_return *e;
+  if (auto e = ex.caller().may_use(ctx.session.model)) co_return std::move(*e);
   if (!input.prefill.empty() && rejects_prefill(ctx.session.model, s_.config.models.no_prefill)) {
     co_return invalid_request(
         "prefill is not supported by model " + ctx.session.model +
         ": it rejects a trailing assistant message. Use structured outputs (output_format) or "
         "instructions in the system prompt to shape the reply instead");
   }
-  co_return co_await run_turn(s_, ex, std::move(ctx), std::move(input), std::move(*held));
+  co_return Prepared{std::move(ctx), std::move(*held)};
 }
 
 }  // namespace gw

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/http/router.hpp"
+#include "server/sessions/session_input.hpp"
 #include "server/sessions/session_services.hpp"
 
 namespace gw {
@@ -19,6 +20,14 @@ class SessionRoutes {
   asio::awaitable<Outcome> patch(Exchange& ex);
   asio::awaitable<Outcome> remove(Exchange& ex);
   asio::awaitable<Outcome> send_turn(Exchange& ex);
+  // What a new turn starts from: its session's history and its turn lock; or why not.
+  struct Prepared {
+    ConversationStore::Context ctx;
+    TurnLocks::Held held;
+  };
+  asio::awaitable<std::variant<Prepared, ApiError>> prepare_turn(Exchange& ex,
+                                                                 const std::string& id,
+                                                                 const TurnInput& input);
 
   SessionServices& s_;
 };

@@ -5,6 +5,8 @@
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/sessions/turn_locks.hpp"
 #include "server/store/conversation_store.hpp"
+#include "server/turns/turn_registry.hpp"
+#include "server/turns/turn_token.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
 
@@ -23,6 +25,8 @@ struct SessionServices {
   // One per worker, indexed by Exchange::worker().
   std::vector<std::unique_ptr<UpstreamClient>>& upstreams;
   GatewayMetrics& metrics;
+  TurnRegistry& turns;
+  const TurnTokens& tokens;
   TurnLocks locks;
 
   // A store call on the blocking pool, its duration recorded as `op`.

@@ -3,18 +3,25 @@
 #include "server/common/ids.hpp"
 #include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
-#include "server/http/event_stream.hpp"
+#include "server/http/error_response.hpp"
 #include "server/queue/token_estimate.hpp"
 #include "server/sessions/context_window.hpp"
 #include "server/sessions/session_json.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/upstream_reply.hpp"
 #include "server/sse/sse_writer.hpp"
+#include "server/turns/turn_replay.hpp"
 #include "server/upstream/event_relay.hpp"
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/upstream_errors.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 namespace gw {
@@ -43,71 +50,123 @@ std::uint64_t estimate_tokens_of(const std::string& body) {
   return !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : body.size() / 4;
 }
 
-// Points `current` at the upstream call in flight while it lives, so a client that leaves
-// can abort it.
+// How a running turn is stopped from outside (an explicit cancel, a foreground client
+// gone, shutdown). Shared with the cancel hook, which may fire after the turn is gone;
+// touched only on the turn's executor.
+struct CancelState {
+  explicit CancelState(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  UpstreamCall* current = nullptr;  // the upstream call in flight, to abort
+  bool cancelled = false;
+  // The commit has begun: too late to cancel, the turn completes (never half-stored).
+  bool committing = false;
+};
+
+// Points the cancel state at the upstream call in flight while it lives.
 struct Watching {
-  Watching(UpstreamCall*& current, UpstreamCall& call) : current_(current) { current_ = &call; }
-  ~Watching() { current_ = nullptr; }
+  Watching(CancelState& state, UpstreamCall& call) : state_(state) { state_.current = &call; }
+  ~Watching() { state_.current = nullptr; }
   Watching(const Watching&) = delete;
   Watching& operator=(const Watching&) = delete;
-  UpstreamCall*& current_;
+  CancelState& state_;
 };
 
 // One turn in progress: what was asked, what came back so far.
 class Turn {
  public:
-  Turn(SessionServices& s, Exchange& ex, ConversationStore::Context ctx, TurnInput input,
-       TurnLocks::Held held)
-      : s_(s), ex_(ex), ctx_(std::move(ctx)), input_(std::move(input)), held_(std::move(held)) {
+  Turn(SessionServices& s, std::shared_ptr<TurnRecord> record, ConversationStore::Context ctx,
+       TurnInput input, TurnLocks::Held held, TurnOrigin origin)
+      : s_(s),
+        record_(std::move(record)),
+        ctx_(std::move(ctx)),
+        input_(std::move(input)),
+        origin_(std::move(origin)),
+        held_(std::move(held)),
+        stream_(input_.background || input_.stream.value_or(false)),
+        upstream_(*s_.upstreams[origin_.worker]) {
     const auto& cfg = s_.config.sessions;
     const bool truncated =
         ctx_.session.message_count - ctx_.session.pinned_count > ctx_.recent.size();
     history_ = context_window(std::move(ctx_.recent), truncated,
                               {static_cast<std::size_t>(cfg.max_context_messages),
                                static_cast<std::size_t>(cfg.max_context_tokens)});
-    turn_id_ = make_id("turn_");
+    turn_id_ = record_->id();
     turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
     continue_with_prefill_ = !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill);
+    log_.request_id = origin_.request_id;
+    log_.client_key = origin_.client_key;
   }
 
-  asio::awaitable<Outcome> run() {
-    ex_.on_client_gone([this] {
-      if (current_) current_->abort();
+  // The hook holds the cancel state's timer: it must not outlive the turn's executor in a
+  // record the registry keeps.
+  ~Turn() { record_->on_cancel(nullptr); }
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
+
+  asio::awaitable<void> run() {
+    auto ex = co_await asio::this_coro::executor;
+    cancel_ = std::make_shared<CancelState>(ex);
+    record_->on_cancel([state = cancel_, ex] {
+      asio::post(ex, [state] {
+        if (state->committing || state->cancelled) return;
+        state->cancelled = true;
+        if (state->current) state->current->abort();
+        state->timer.cancel();
+      });
     });
-    std::optional<Outcome> outcome;
-    if (*input_.stream) {
-      EventStream events(ex_, s_.config.streaming.heartbeat);
-      if (!(co_await events.open())) {
-        s_.metrics.active_streams.add({}, 1);
-        co_await (run_stream(events) || ex_.client_gone() || events.heartbeats());
-        s_.metrics.active_streams.add({}, -1);
-        co_await events.close();
-      }
+    if (stream_) {
+      co_await (run_stream() || cancelled());
     } else {
-      auto done = co_await (run_json() || ex_.client_gone());
-      if (auto* o = std::get_if<0>(&done)) outcome = std::move(*o);
+      co_await (run_json() || cancelled());
     }
-    // A call cut short (the client left, a write failed): its slot back now, its estimate
-    // counted (the ticket would give the slot back anyway, uncounted).
+    // A call cut short: its slot back now, its estimate counted (the ticket would give
+    // the slot back anyway, uncounted).
     ticket_.settle(0, 0);
-    ex_.on_client_gone(nullptr);
-    if (ex_.client_left()) {
-      log::info("client left; turn cancelled, nothing committed",
-                {{"request_id", ex_.request_id()}, {"turn_id", turn_id_}});
+    held_.reset();
+    if (cancel_->cancelled) {
+      log::info("turn cancelled, nothing committed",
+                {{"request_id", origin_.request_id}, {"turn_id", turn_id_}});
+      // A POST still waiting on it hears 409: the turn it asked for did not happen.
+      auto e = conflict("turn " + turn_id_ + " was cancelled; nothing was saved");
+      outcome_ = TurnOutcome{TurnStatus::cancelled,
+                             error_response(e, origin_.request_id, origin_.http_version)};
+      if (stream_) {
+        const std::string id = next_id();
+        std::vector<std::pair<std::uint64_t, std::string>> last;
+        last.emplace_back(event_seq_, sse_event("turn_cancelled",
+                                                R"({"session_id":)" + json_string(ctx_.session.id) +
+                                                    R"(,"turn_id":)" + json_string(turn_id_) + "}",
+                                                id));
+        record_->log().append(std::move(last));
+      }
     }
-    co_return outcome ? std::move(*outcome) : Outcome::answered();
+    if (!outcome_) fail(internal_error("the turn ended without an outcome"));
+    outcome_->upstream_attempts = log_.upstream_attempts;
+    outcome_->queue_wait_ms = log_.queue_wait_ms;
+    outcome_->upstream_request_id = log_.upstream_request_id;
+    outcome_->error_type = log_.error_type;
+    s_.turns.finish(record_, std::move(*outcome_));
   }
 
  private:
+  // Completes when a cancel arrives (the turn's work is then cut short by `||`).
+  // The cancel hook sets the flag before it cancels the timer, on this executor: either the
+  // flag is already set here, or the wait below is armed when the timer is cancelled.
+  asio::awaitable<void> cancelled() {
+    if (cancel_->cancelled) co_return;
+    cancel_->timer.expires_at(asio::steady_timer::time_point::max());
+    co_await cancel_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
   // The request for the next upstream call: the first, or a continuation.
-  UpstreamRequest next_request(bool stream) {
+  UpstreamRequest next_request() {
     TurnRequestParts parts;
     parts.session = &ctx_.session;
     parts.input = &input_;
     parts.pinned = &ctx_.pinned;
     parts.history = &history_;
     parts.turn = &turn_messages_;
-    parts.stream = stream;
+    parts.stream = stream_;
     if (continue_with_prefill_) {
       // A final assistant message must not end in white space; the model writes it again.
       parts.prefill = continuations_ == 0 ? input_.prefill : rstrip(input_.prefill + completion_);
@@ -115,15 +174,15 @@ class Turn {
     UpstreamRequest up;
     up.method = http::verb::post;
     up.target = "/v1/messages";
-    up.headers = upstream_request_headers(ex_.request().base(), s_.config.upstream.api_key);
+    up.headers = origin_.upstream_head;
     up.headers.set(http::field::content_type, "application/json");
     up.body = build_turn_request(parts);
     info_ = DispatchInfo{};
-    info_.client_key = ex_.caller().name;
-    info_.stream = stream;
+    info_.client_key = origin_.client_key;
+    info_.stream = stream_;
     // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
     // is retried like any other failed attempt.
-    info_.read_body = !stream;
+    info_.read_body = !stream_;
     info_.max_output_tokens =
         static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
     return up;
@@ -153,8 +212,10 @@ class Turn {
 
   std::string stored_text() const { return input_.prefill + completion_; }
 
-  // Commits the turn; an ApiError when that failed and nothing was stored.
+  // Commits the turn; an ApiError when that failed and nothing was stored. Not cancellable
+  // from here on: a cancel that comes now finds the turn completing.
   asio::awaitable<std::optional<ApiError>> commit() {
+    cancel_->committing = true;
     TurnCommit c;
     c.session_id = ctx_.session.id;
     c.expected_message_count = ctx_.session.message_count;
@@ -169,7 +230,8 @@ class Turn {
     committed_count_ = c.expected_message_count + c.messages.size();
     auto result = co_await s_.store_call("commit", [&] { return s_.store.commit_turn(c); });
     if (!result.ok()) {
-      log::error("turn commit failed", {{"request_id", ex_.request_id()}, {"error", result.error}});
+      log::error("turn commit failed",
+                 {{"request_id", origin_.request_id}, {"error", result.error}});
       co_return internal_error("the conversation store failed; the turn was not saved");
     }
     if (*result.value == CommitResult::kNotFound) {
@@ -206,8 +268,8 @@ class Turn {
 
   // Sends the next request through admission and the retry policy. On failure it answers
   // nothing itself but returns what to tell the client.
-  asio::awaitable<std::variant<Dispatched, ApiError>> open_call(UpstreamCall& call, bool stream) {
-    auto request = next_request(stream);
+  asio::awaitable<std::variant<Dispatched, ApiError>> open_call(UpstreamCall& call) {
+    auto request = next_request();
     if (!input_estimate_) {
       // Once a turn (a history with images is parsed for it), off the I/O thread when
       // large; a continuation adds what was generated since.
@@ -215,79 +277,125 @@ class Turn {
                                               [&] { return estimate_tokens_of(request.body); });
     }
     info_.input_tokens = *input_estimate_ + completion_.size() / 4;
-    auto sent = co_await s_.dispatcher.send(call, request, info_, ex_.log());
+    auto sent = co_await s_.dispatcher.send(call, request, info_, log_);
     ticket_ = std::move(sent.ticket);  // the previous call's is settled by now
     if (sent.error) co_return std::move(*sent.error);
+    record_->set_running();
     co_return std::move(sent);
   }
 
-  // A JSON turn: its outcome is rendered after the Turn is gone, so the session's lock
-  // is let go before the client hears of it.
-  asio::awaitable<Outcome> run_json() {
+  // The turn failed: the history is unchanged, readers of its events get `error`. A
+  // failure a cancel caused is the cancel's (told by run()).
+  void fail(const ApiError& e) {
+    held_.reset();
+    if (cancel_->cancelled) return;
+    log_.error_type = e.type;
+    auto response = error_response(e, origin_.request_id, origin_.http_version);
+    if (stream_) emit("error", response.body());
+    outcome_ = TurnOutcome{TurnStatus::failed, std::move(response)};
+  }
+
+  // Upstream's own error answer (400 for a bad model, 413, ...) is the client's answer.
+  void fail_with_upstream(UpstreamCall& call, std::string body) {
+    held_.reset();
+    if (cancel_->cancelled) return;
+    log_.error_type = "upstream_" + std::to_string(call.status());
+    StringResponse res{static_cast<http::status>(call.status()), origin_.http_version};
+    copy_relayed_headers(call.headers(), res.base());
+    res.body() = std::move(body);
+    if (stream_) emit("error", res.body());
+    outcome_ = TurnOutcome{TurnStatus::failed, std::move(res)};
+  }
+
+  // The turn's reply is whole: commit it, and tell readers.
+  asio::awaitable<void> complete() {
+    auto failed = co_await commit();
+    held_.reset();
+    if (failed) {
+      fail(*failed);
+      co_return;
+    }
+    std::string reply = reply_json();
+    if (stream_) emit("turn_committed", turn_committed_data(reply));
+    outcome_ = TurnOutcome{TurnStatus::completed, {http::status::ok, origin_.http_version}};
+    outcome_->response.set(http::field::content_type, "application/json");
+    outcome_->response.body() = std::move(reply);
+  }
+
+  asio::awaitable<void> run_json() {
     for (;;) {
-      UpstreamCall call(*s_.upstreams[ex_.worker()]);
-      Watching watch(current_, call);
-      auto opened = co_await open_call(call, false);
-      if (auto* e = std::get_if<ApiError>(&opened)) co_return std::move(*e);
+      UpstreamCall call(upstream_);
+      Watching watch(*cancel_, call);
+      auto opened = co_await open_call(call);
+      if (auto* e = std::get_if<ApiError>(&opened)) {
+        fail(*e);
+        co_return;
+      }
       auto& sent = std::get<Dispatched>(opened);
       std::string body = std::move(sent.body).value_or("");
       auto reply = call.status() == 200 ? read_message(sent.body_json) : std::nullopt;
       ticket_.settle(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
       if (call.status() != 200) {
-        // Upstream's own answer (400 for a bad model, 413, ...) is the client's answer.
-        StringResponse res{static_cast<http::status>(call.status()), ex_.request().version()};
-        copy_relayed_headers(call.headers(), res.base());
-        res.body() = std::move(body);
-        ex_.log().error_type = "upstream_" + std::to_string(call.status());
-        co_return res;
+        fail_with_upstream(call, std::move(body));
+        co_return;
       }
-      if (!reply) co_return bad_gateway("upstream answered with something not a Message");
+      if (!reply) {
+        fail(bad_gateway("upstream answered with something not a Message"));
+        co_return;
+      }
       if (!take(*reply)) break;
     }
-    if (ex_.client_left()) co_return Outcome::answered();
-    if (auto failed = co_await commit()) co_return std::move(*failed);
-    co_return Outcome::json(http::status::ok, reply_json());
+    co_await complete();
   }
 
-  std::string next_id() { return turn_id_ + "." + std::to_string(++event_seq_); }
+  std::string next_id() { return turn_event_id(turn_id_, ++event_seq_); }
 
-  asio::awaitable<void> stream_error(EventStream& events, const ApiError& e) {
-    held_.reset();
-    ex_.log().error_type = e.type;
-    co_await events.write(sse_event("error", error_body(e, ex_.request_id()), next_id()));
+  // One event of the turn's own (not relayed from upstream) into its log.
+  void emit(std::string_view name, std::string_view data) {
+    if (cancel_->cancelled) return;
+    std::vector<std::pair<std::uint64_t, std::string>> one;
+    std::string id = next_id();
+    one.emplace_back(event_seq_, sse_event(name, data, id));
+    record_->log().append(std::move(one));
   }
 
-  // Relays one upstream call's events; the reply when it completed, else nullopt after
-  // telling the client why.
-  asio::awaitable<std::optional<UpstreamReply>> relay_call(EventStream& events) {
-    UpstreamCall call(*s_.upstreams[ex_.worker()]);
-    Watching watch(current_, call);
-    auto opened = co_await open_call(call, true);
+  // Relays one upstream call's events into the log; the reply when it completed, else
+  // nullopt with the turn failed.
+  asio::awaitable<std::optional<UpstreamReply>> relay_call() {
+    UpstreamCall call(upstream_);
+    Watching watch(*cancel_, call);
+    auto opened = co_await open_call(call);
     if (auto* e = std::get_if<ApiError>(&opened)) {
-      co_await stream_error(events, *e);
+      fail(*e);
       co_return std::nullopt;
     }
     auto& sent = std::get<Dispatched>(opened);
     if (!sent.events) {
-      co_await relay_error_answer(events, call);
+      co_await relay_error_answer(call);
       co_return std::nullopt;
     }
-    TurnSink sink(*this, events);
+    TurnSink sink(*this);
     auto end = co_await relay_events(call, *sent.events, sink);
     ticket_.settle(sink.builder.reply().usage.output_tokens,
                    sink.builder.reply().usage.input_tokens);
     switch (end.how) {
       case RelayEnd::How::complete:
         co_return std::move(sink.builder.reply());
-      case RelayEnd::How::upstream_error:
-        ex_.log().error_type = "upstream_stream_error";  // relayed as is
+      case RelayEnd::How::upstream_error: {
+        // Relayed as is (already in the log); the outcome carries its body.
+        held_.reset();
+        log_.error_type = "upstream_stream_error";
+        auto e = bad_gateway("upstream sent an error event");
+        outcome_ = TurnOutcome{TurnStatus::failed,
+                               error_response(e, origin_.request_id, origin_.http_version)};
+        if (!sink.error_data.empty()) outcome_->response.body() = sink.error_data;
         break;
+      }
       case RelayEnd::How::consumer_gone:
-        break;
       case RelayEnd::How::broken:
         log::warn("upstream stream broken; turn not committed",
-                  {{"request_id", ex_.request_id()}, {"error", end.why}});
-        if (!ex_.client_left()) co_await stream_error(events, bad_gateway(end.why));
+                  {{"request_id", origin_.request_id}, {"error", end.why}});
+        fail(bad_gateway(end.why));
         break;
     }
     co_return std::nullopt;
@@ -295,71 +403,65 @@ class Turn {
 
   // Upstream answered a streamed call with an error status (or not with a stream): its
   // error body already has the API.md shape; anything else gets ours.
-  asio::awaitable<void> relay_error_answer(EventStream& events, UpstreamCall& call) {
+  asio::awaitable<void> relay_error_answer(UpstreamCall& call) {
     std::string body;
     auto ec = co_await call.read_body(body, kMaxUpstreamBody);
     ticket_.settle(0, 0);
-    ex_.log().error_type = "upstream_" + std::to_string(call.status());
     json::error_code jec;
     auto parsed = ec ? json::value() : parse_upstream_json(body, jec);
     if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {
-      held_.reset();
-      co_await events.write(sse_event("error", body, next_id()));
+      fail_with_upstream(call, std::move(body));
       co_return;
     }
-    co_await stream_error(
-        events, ec ? upstream_transport_error(ec)
-                   : bad_gateway("upstream answered with status " + std::to_string(call.status())));
+    fail(ec ? upstream_transport_error(ec)
+            : bad_gateway("upstream answered with status " + std::to_string(call.status())));
   }
 
-  // A turn's events: stamped with the turn's ids, read into the reply, then written.
+  // A turn's events: stamped with the turn's ids, read into the reply, then logged.
   struct TurnSink : EventSink {
-    TurnSink(Turn& t, EventStream& e) : turn(t), events(e) {}
+    explicit TurnSink(Turn& t) : turn(t) {}
     asio::awaitable<bool> deliver(std::vector<SseEvent>& batch) override {
-      chunk.clear();
+      std::vector<std::pair<std::uint64_t, std::string>> logged;
+      logged.reserve(batch.size());
       for (const auto& e : batch) {
         builder.on_event(e);
-        chunk += with_id(e.raw, turn.next_id());
+        if (e.event == "error" && error_data.empty()) error_data = e.data;
+        std::string id = turn.next_id();
+        logged.emplace_back(turn.event_seq_, with_id(e.raw, id));
       }
       if (builder.failed()) turn.held_.reset();  // upstream's event: error is in this batch
-      co_return !(co_await events.write(chunk));
+      if (!turn.cancel_->cancelled) turn.record_->log().append(std::move(logged));
+      co_return true;
     }
     Turn& turn;
-    EventStream& events;
     StreamReplyBuilder builder;
-    std::string chunk;
+    std::string error_data;
   };
 
-  asio::awaitable<void> run_stream(EventStream& events) {
+  asio::awaitable<void> run_stream() {
     for (;;) {
-      auto reply = co_await relay_call(events);
+      auto reply = co_await relay_call();
       if (!reply) co_return;
       if (reply->content_json.empty()) {
         reply->content_json = R"([{"type":"text","text":)" + json_string(reply->text) + "}]";
       }
       if (!take(*reply)) break;
     }
-    if (ex_.client_left()) co_return;
-    auto failed = co_await commit();
-    held_.reset();
-    if (failed) {
-      co_await stream_error(events, *failed);
-      co_return;
-    }
-    std::string data = R"({"session_id":)" + json_string(ctx_.session.id) + R"(,"turn_id":)" +
-                       json_string(turn_id_) + R"(,"message_count":)" +
-                       std::to_string(committed_count_) + R"(,"continuations":)" +
-                       std::to_string(continuations_) + R"(,"completion":)" +
-                       json_string(completion_) + R"(,"usage":{"input_tokens":)" +
-                       std::to_string(usage_.input_tokens) + R"(,"output_tokens":)" +
-                       std::to_string(usage_.output_tokens) + "}}";
-    co_await events.write(sse_event("turn_committed", data, next_id()));
+    co_await complete();
   }
 
   SessionServices& s_;
-  Exchange& ex_;
+  std::shared_ptr<TurnRecord> record_;
   ConversationStore::Context ctx_;
   TurnInput input_;
+  TurnOrigin origin_;
+  // Held until the turn's outcome is settled, and let go before anyone hears of it: a
+  // client that sends its next turn the moment it has the answer must not get a 409.
+  std::optional<TurnLocks::Held> held_;
+  const bool stream_;  // upstream streams, and the events go to the record's log
+  UpstreamClient& upstream_;
+  RequestLog log_;  // the turn's upstream attempts and queue wait, for the POST's log
+  std::shared_ptr<CancelState> cancel_;
   std::vector<StoredMessage> history_;
   std::string turn_id_;
   std::vector<StoredMessage> turn_messages_;
@@ -370,23 +472,23 @@ class Turn {
   UpstreamReply last_;
   DispatchInfo info_;
   std::optional<std::uint64_t> input_estimate_;  // the first request's input tokens
-  UpstreamCall* current_ = nullptr;
   // The current upstream call's admission (empty between calls).
   AdmissionTicket ticket_;
-  // Held until the turn's outcome is settled, and let go before the client hears of it: a
-  // client that sends its next turn the moment it has the answer must not get a 409.
-  std::optional<TurnLocks::Held> held_;
   std::uint64_t committed_count_ = 0;
   std::uint64_t event_seq_ = 0;
+  std::optional<TurnOutcome> outcome_;
 };
 
 }  // namespace
 
-asio::awaitable<Outcome> run_turn(SessionServices& services, Exchange& ex,
-                                  ConversationStore::Context ctx, TurnInput input,
-                                  TurnLocks::Held held) {
-  Turn turn(services, ex, std::move(ctx), std::move(input), std::move(held));
-  co_return co_await turn.run();
+void start_turn(SessionServices& services, std::shared_ptr<TurnRecord> record,
+                ConversationStore::Context ctx, TurnInput input, TurnLocks::Held held,
+                TurnOrigin origin) {
+  auto executor = services.upstreams[origin.worker]->executor();
+  auto turn = std::make_shared<Turn>(services, std::move(record), std::move(ctx), std::move(input),
+                                     std::move(held), std::move(origin));
+  asio::co_spawn(
+      executor, [turn]() -> asio::awaitable<void> { co_await turn->run(); }, asio::detached);
 }
 
 }  // namespace gw

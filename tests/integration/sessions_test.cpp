@@ -488,7 +488,7 @@ TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
                "invalid_request_error", "max_tokens");
   expect_error(call("POST", path, std::string("{\"content\":\"\xff\xfe\"}")), 400,
                "invalid_request_error");
-  expect_error(call("POST", path, R"({"content":"x","background":true})"), 400,
+  expect_error(call("POST", path, R"({"content":"x","background":"yes"})"), 400,
                "invalid_request_error", "background");
   expect_error(call("POST", "/gateway/v1/sessions/ses_unknown/messages", R"({"content":"x"})"), 404,
                "not_found_error");

@@ -1,0 +1,68 @@
+#include "server/turns/turn_routes.hpp"
+
+#include "server/turns/turn_json.hpp"
+#include "server/turns/turn_replay.hpp"
+#include "server/turns/turn_stream.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace gw {
+
+void TurnRoutes::add_to(Router& router) {
+  router.add({http::verb::get, "/gateway/v1/sessions/{id}/turns/{turn_id}", "turns.get",
+              Access::client, [this](Exchange& ex) { return get(ex); }});
+  router.add({http::verb::post, "/gateway/v1/sessions/{id}/turns/{turn_id}/cancel", "turns.cancel",
+              Access::client, [this](Exchange& ex) { return cancel(ex); }});
+  router.add({http::verb::get, "/gateway/v1/sessions/{id}/turns/{turn_id}/events", "turns.events",
+              Access::capability, [this](Exchange& ex) { return events(ex); }});
+}
+
+std::variant<std::shared_ptr<TurnRecord>, ApiError> TurnRoutes::find(Exchange& ex) {
+  const auto session_id = ex.param("id");
+  const auto turn_id = ex.param("turn_id");
+  auto record = turns_.find(turn_id);
+  if (!record || record->session_id() != session_id || record->owner() != ex.caller().name) {
+    return not_found("no turn " + std::string(turn_id).substr(0, 100) + " in session " +
+                     std::string(session_id).substr(0, 100));
+  }
+  return record;
+}
+
+asio::awaitable<Outcome> TurnRoutes::get(Exchange& ex) {
+  auto found = find(ex);
+  if (auto* e = std::get_if<ApiError>(&found)) co_return *e;
+  co_return Outcome::json(http::status::ok,
+                          turn_status_json(*std::get<std::shared_ptr<TurnRecord>>(found)));
+}
+
+asio::awaitable<Outcome> TurnRoutes::cancel(Exchange& ex) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto found = find(ex);
+  if (auto* e = std::get_if<ApiError>(&found)) co_return *e;
+  auto record = std::get<std::shared_ptr<TurnRecord>>(found);
+  record->request_cancel();
+  // The answer shows where the cancel left the turn: cancelled, or completed when the
+  // commit had already begun. The turn's own coroutine ends it promptly.
+  co_await (wait_turn_end(*record) || ex.client_gone());
+  if (ex.client_left()) co_return Outcome::answered();
+  co_return Outcome::json(http::status::ok, turn_status_json(*record));
+}
+
+asio::awaitable<Outcome> TurnRoutes::events(Exchange& ex) {
+  auto found = find(ex);
+  if (auto* e = std::get_if<ApiError>(&found)) co_return *e;
+  auto record = std::get<std::shared_ptr<TurnRecord>>(found);
+  auto after = resume_point(ex.request(), record->id());
+  if (auto* e = std::get_if<ApiError>(&after)) co_return *e;
+  const std::uint64_t pos = std::get<std::uint64_t>(after);
+  if (pos > 0 && record->ended() && pos >= terminal_seq(*record)) {
+    // The reader has the whole turn: 204 tells EventSource to stop reconnecting.
+    co_return StringResponse{http::status::no_content, ex.request().version()};
+  }
+  TurnStreamOptions options{config_.streaming.heartbeat, config_.streaming.retry_hint,
+                            &metrics_.active_streams};
+  co_await serve_turn_events(ex, *record, pos, options);
+  co_return Outcome::answered();
+}
+
+}  // namespace gw
