@@ -71,7 +71,7 @@ std::optional<Outcome> RequestPipeline::refusal(Exchange& ex, const Router::Matc
     if (auto token = token_of(ex.request().target())) {
       // Expired, tampered with, or for another resource: one answer for all, no oracle.
       auto owner = capability_ ? capability_(*token, match.params) : std::nullopt;
-      if (!owner) return Outcome(not_found("no such resource, or its token is not valid"));
+      if (!owner) return Outcome(not_found(std::string(kNotFoundOrNotYours)));
       ex.set_caller({nullptr, *owner});
       ex.log().client_key = *owner;
       return std::nullopt;

@@ -15,6 +15,11 @@ namespace gw {
 // throws is a 500, never a crash). A new
 // concern of every request (CORS, capability tokens, body decoding) is one more stage
 // here, not lines at the top of handlers.
+// The one answer (404) to a capability token that is expired, tampered with or for
+// another resource, and to a resource the caller may not see: no oracle between them.
+inline constexpr std::string_view kNotFoundOrNotYours =
+    "no such resource, or its token is not valid";
+
 class RequestPipeline {
  public:
   RequestPipeline(const Router& router, const ClientAuth& auth) : router_(router), auth_(auth) {}

@@ -1,5 +1,6 @@
 #include "server/turns/turn_routes.hpp"
 
+#include "server/http/request_pipeline.hpp"
 #include "server/turns/turn_json.hpp"
 #include "server/turns/turn_replay.hpp"
 #include "server/turns/turn_stream.hpp"
@@ -22,8 +23,7 @@ std::variant<std::shared_ptr<TurnRecord>, ApiError> TurnRoutes::find(Exchange& e
   const auto turn_id = ex.param("turn_id");
   auto record = turns_.find(turn_id);
   if (!record || record->session_id() != session_id || record->owner() != ex.caller().name) {
-    return not_found("no turn " + std::string(turn_id).substr(0, 100) + " in session " +
-                     std::string(session_id).substr(0, 100));
+    return not_found(std::string(kNotFoundOrNotYours));
   }
   return record;
 }
