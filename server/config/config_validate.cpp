@@ -208,8 +208,10 @@ void validate_config(const Config& config) {
   }
   for (std::size_t i = 0; i < config.cors.allowed_origins.size(); ++i) {
     const std::string& o = config.cors.allowed_origins[i];
+    const auto scheme_end = o.find("://");
     const bool scheme = o.starts_with("http://") || o.starts_with("https://");
-    if (o != "*" && (!scheme || o.ends_with("/") || o.find_first_of(" ,") != std::string::npos)) {
+    const std::string host = scheme ? o.substr(scheme_end + 3) : std::string();
+    if (o != "*" && (!scheme || host.empty() || host.find_first_of("/ ,?#") != std::string::npos)) {
       throw ConfigError("cors.allowed_origins[" + std::to_string(i) + "]",
                         "expected an origin such as https://app.example.com (scheme, host, "
                         "optional port, no path) or \"*\", got \"" +

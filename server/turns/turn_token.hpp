@@ -4,8 +4,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace gw {
 
@@ -33,11 +31,5 @@ class TurnTokens {
   std::string secret_;
   bool generated_ = false;
 };
-
-// The owner named by `token` when it grants exactly the turn of these route parameters
-// (`id`: the session, `turn_id`) and has not expired.
-std::optional<std::string> turn_capability(
-    const TurnTokens& tokens, std::string_view token,
-    const std::vector<std::pair<std::string, std::string>>& params);
 
 }  // namespace gw

@@ -126,6 +126,16 @@ auth:
       max_concurrency: 2
 streaming:
   heartbeat: 500ms
+  replay_ttl: 90s
+  replay_max_bytes_per_turn: 128KiB
+  replay_max_bytes: 1MiB
+  token_secret: a-secret-of-at-least-thirty-two-chars
+  token_ttl: 10m
+  retry_hint: 3s
+cors:
+  allowed_origins: [https://app.example.com, http://localhost:5173]
+playground:
+  enabled: false
 shutdown:
   grace: 7s
 log:
@@ -173,6 +183,15 @@ models:
   EXPECT_EQ(c.queue.max_depth, 50u);
   EXPECT_EQ(c.queue.max_wait, 3s);
   EXPECT_EQ(c.streaming.heartbeat, 500ms);
+  EXPECT_EQ(c.streaming.replay_ttl, 90s);
+  EXPECT_EQ(c.streaming.replay_max_bytes_per_turn, 128u * 1024);
+  EXPECT_EQ(c.streaming.replay_max_bytes, 1024u * 1024);
+  EXPECT_EQ(c.streaming.token_secret, "a-secret-of-at-least-thirty-two-chars");
+  EXPECT_EQ(c.streaming.token_ttl, 10min);
+  EXPECT_EQ(c.streaming.retry_hint, 3s);
+  EXPECT_EQ(c.cors.allowed_origins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:5173"}));
+  EXPECT_FALSE(c.playground.enabled);
   EXPECT_EQ(c.shutdown.grace, 7s);
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_FALSE(c.log.access_log);
@@ -277,8 +296,8 @@ TEST(Config, UnknownFieldWithoutCloseMatchListsTheFields) {
   const std::string error = error_of(with_key("log:\n  colour_scheme: dark\n"));
   EXPECT_THAT(error, StartsWith("log.colour_scheme: unknown field"));
   EXPECT_THAT(error, HasSubstr("level, access_log"));
-  EXPECT_THAT(error_of(with_key("playground:\n  dir: data\n")),
-              StartsWith("playground: unknown field"));
+  EXPECT_THAT(error_of(with_key("dashboard:\n  dir: data\n")),
+              StartsWith("dashboard: unknown field"));
 }
 
 TEST(Config, StoreAndSessionsFields) {
@@ -306,6 +325,7 @@ sessions:
   max_context_tokens: 5000
   ttl: 0
   purge_interval: 10s
+  idempotency_ttl: 2h
 )");
   EXPECT_EQ(c.limits.max_continuations, 2);
   EXPECT_EQ(c.store.backend, "memory");
@@ -318,12 +338,34 @@ sessions:
   EXPECT_EQ(c.sessions.max_context_tokens, 5000);
   EXPECT_EQ(c.sessions.ttl, 0s);
   EXPECT_EQ(c.sessions.purge_interval, 10s);
+  EXPECT_EQ(c.sessions.idempotency_ttl, 2h);
   EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n")),
             "store.backend: expected sqlite or memory, got \"redis\"");
   EXPECT_EQ(error_of(with_key("store:\n  synchronous: off\n")),
             "store.synchronous: expected normal or full, got \"off\"");
   EXPECT_EQ(error_of(with_key("sessions:\n  purge_interval: 0\n")),
             "sessions.purge_interval: must be greater than 0");
+}
+
+TEST(Config, BrowserFieldsAreChecked) {
+  EXPECT_EQ(error_of(with_key("streaming:\n  token_secret: short\n")),
+            "streaming.token_secret: must be at least 32 characters (or empty: a random one per "
+            "start)");
+  EXPECT_EQ(error_of(with_key("streaming:\n  replay_max_bytes_per_turn: 1KiB\n")),
+            "streaming.replay_max_bytes_per_turn: must be at least 64KiB");
+  EXPECT_EQ(error_of(with_key("streaming:\n  replay_max_bytes: 64KiB\n")),
+            "streaming.replay_max_bytes: must not be less than "
+            "streaming.replay_max_bytes_per_turn");
+  EXPECT_THAT(error_of(with_key("cors:\n  allowed_origins: [https://a.example.com/app]\n")),
+              StartsWith("cors.allowed_origins[0]: expected an origin"));
+  EXPECT_THAT(error_of(with_key("cors:\n  allowed_origins: [a.example.com]\n")),
+              StartsWith("cors.allowed_origins[0]: expected an origin"));
+  EXPECT_EQ(error_of(with_key("playground:\n  dir: /no/such/folder\n")),
+            "playground.dir: no such folder: \"/no/such/folder\"");
+  const Config d = load("upstream:\n  api_key: k\n");
+  EXPECT_TRUE(d.cors.allowed_origins.empty()) << "no cross-origin access by default";
+  EXPECT_TRUE(d.streaming.token_secret.empty());
+  EXPECT_TRUE(d.playground.enabled);
 }
 
 TEST(Config, RepeatedFieldIsAnError) {
