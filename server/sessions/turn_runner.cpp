@@ -145,6 +145,16 @@ class Turn {
     outcome_->queue_wait_ms = log_.queue_wait_ms;
     outcome_->upstream_request_id = log_.upstream_request_id;
     outcome_->error_type = log_.error_type;
+    if (record_->background()) {
+      // Nobody's access log line carries a background turn's upstream work: this one does.
+      const std::string attempts = std::to_string(log_.upstream_attempts);
+      log::info("background turn ended", {{"request_id", origin_.request_id},
+                                          {"turn_id", turn_id_},
+                                          {"status", to_string(outcome_->status)},
+                                          {"client_key", origin_.client_key},
+                                          {"upstream_attempts", attempts},
+                                          {"upstream_request_id", log_.upstream_request_id}});
+    }
     s_.turns.finish(record_, std::move(*outcome_));
   }
 
