@@ -14,6 +14,7 @@
 #include "server/sessions/session_routes.hpp"
 #include "server/store/conversation_store.hpp"
 #include "server/turns/turn_registry.hpp"
+#include "server/turns/turn_capability.hpp"
 #include "server/turns/turn_routes.hpp"
 #include "server/turns/turn_token.hpp"
 #include "server/upstream/upstream_client.hpp"
