@@ -3,6 +3,7 @@
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
 #include "server/ops/metrics_routes.hpp"
+#include "server/ops/playground_routes.hpp"
 #include "server/store/open_store.hpp"
 #include "server/upstream/loop_guard.hpp"
 #include "server/upstream/tls_context.hpp"
@@ -62,6 +63,7 @@ Gateway::Gateway(Config config)
   purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   add_metrics_route(router_, metrics_);
+  add_playground_routes(router_, config_.playground, blocking_);
   server_ = std::make_unique<HttpServer>(workers_, pipeline_, config_.limits, &gateway_metrics_);
   server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
     m->requests.add({entry.route, std::to_string(entry.status)});

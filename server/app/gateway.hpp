@@ -56,7 +56,7 @@ class Gateway {
   std::vector<std::unique_ptr<UpstreamClient>> upstreams_;
   ClientAuth auth_;
   Router router_;
-  RequestPipeline pipeline_{router_, auth_};
+  RequestPipeline pipeline_{router_, auth_, CorsPolicy(config_.cors.allowed_origins)};
   std::unique_ptr<UpstreamDispatcher> dispatcher_;
   std::unique_ptr<PassthroughRoutes> passthrough_;
   std::unique_ptr<ConversationStore> store_;

@@ -1,5 +1,6 @@
 #include "server/http/exchange.hpp"
 
+#include "server/common/trim.hpp"
 #include "server/http/buffer_room.hpp"
 #include "server/http/client_body.hpp"
 #include "server/http/error_response.hpp"
@@ -8,6 +9,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -19,6 +21,18 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // cancellation (a `||` whose other branch finished); the write timeout still bounds them.
 auto uncancellable() {
   return asio::bind_cancellation_slot(asio::cancellation_slot(), kTuple);
+}
+
+// Whether a comma-separated header value ("Accept-Encoding, Origin") names `item`.
+bool list_has(std::string_view list, std::string_view item) {
+  bool found = false;
+  while (!list.empty() && !found) {
+    const auto comma = list.find(',');
+    const std::string_view entry = trim_ows(list.substr(0, comma));
+    found = beast::iequals(entry, item) || entry == "*";
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  return found;
 }
 }  // namespace
 
@@ -38,6 +52,15 @@ std::string_view Exchange::param(std::string_view name) const {
 
 void Exchange::finish_head(http::fields& head, unsigned status) {
   if (head.find("request-id") == head.end()) head.set("request-id", log_.request_id);
+  for (const auto& [name, value] : response_headers_) {
+    const auto vary = head.find(http::field::vary);
+    if (beast::iequals(name, "vary") && vary != head.end()) {
+      if (!list_has(vary->value(), value))
+        head.set(http::field::vary, std::string(vary->value()) + ", " + value);
+    } else {
+      head.set(name, value);
+    }
+  }
   log_.status = status;
   responded_ = true;
 }

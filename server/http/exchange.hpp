@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gw {
 
@@ -35,6 +37,12 @@ class Exchange {
   // The body of a route declared Body::streamed, to read as it arrives; null otherwise.
   ClientBody* streamed_body() { return streamed_body_; }
   void set_streamed_body(ClientBody* body) { streamed_body_ = body; }
+  // A header every response to this request carries, whoever writes it (a handler, an
+  // error, a stream, a refusal): the pipeline's header stages (CORS) put theirs here. A
+  // Vary value is added to the response's own Vary list.
+  void add_response_header(std::string name, std::string value) {
+    response_headers_.emplace_back(std::move(name), std::move(value));
+  }
   // Path parameters from the route pattern, e.g. "id" for /v1/models/{id}.
   std::map<std::string, std::string, std::less<>>& params() { return params_; }
   std::string_view param(std::string_view name) const;
@@ -80,6 +88,7 @@ class Exchange {
   Caller caller_;
   ClientBody* streamed_body_ = nullptr;
   std::map<std::string, std::string, std::less<>> params_;
+  std::vector<std::pair<std::string, std::string>> response_headers_;
   std::function<void()> gone_hook_;
   bool responded_ = false;
   bool streaming_ = false;

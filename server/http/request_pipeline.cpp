@@ -22,11 +22,12 @@ std::optional<std::string> token_of(std::string_view target) {
   return std::string((*it).value);
 }
 
-Outcome no_route(const Exchange& ex, const Router::Match& match) {
+// 404 for an unknown path, else 405 with Allow: `method` is not served there.
+Outcome no_route(const Exchange& ex, const Router::Match& match, std::string_view method) {
   const auto& req = ex.request();
   const std::string path(path_of(req.target()));
   if (match.allow.empty()) return not_found("no route for " + path);
-  ApiError e = invalid_request(std::string(req.method_string()) + " is not allowed on " + path +
+  ApiError e = invalid_request(std::string(method) + " is not allowed on " + path +
                                "; allowed: " + match.allow);
   e.status = http::status::method_not_allowed;
   StringResponse res{e.status, req.version()};
@@ -55,14 +56,76 @@ asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
 
 }  // namespace
 
+RequestPipeline::PathMethods RequestPipeline::methods_at(std::string_view path) const {
+  PathMethods out;
+  for (auto verb : {http::verb::get, http::verb::post, http::verb::put, http::verb::patch,
+                    http::verb::delete_}) {
+    const auto m = router_.match(verb, path);
+    if (!m.route) continue;
+    if (!out.methods.empty()) out.methods += ", ";
+    out.methods += http::to_string(verb);
+    out.browser = out.browser || cors_applies(*m.route);
+  }
+  return out;
+}
+
 Router::Match RequestPipeline::route(Exchange& ex) const {
-  auto match = router_.match(ex.request().method(), path_of(ex.request().target()));
+  const auto& req = ex.request();
+  if (CorsPolicy::is_preflight(req)) {
+    // Not the request itself: whatever route takes OPTIONS there (the forward route takes
+    // every method) never sees it.
+    ex.log().route = "cors_preflight";
+    return {};
+  }
+  const std::string_view path = path_of(req.target());
+  auto match = router_.match(req.method(), path);
   ex.log().route = match.name.empty() ? "unmatched" : std::string(match.name);
+  // A 405 on a browser route is an answer the page should be able to read too.
+  const bool browser =
+      match.route ? cors_applies(*match.route) : !match.allow.empty() && methods_at(path).browser;
+  if (browser) {
+    for (auto& [name, value] : cors_.response_headers(req)) {
+      ex.add_response_header(std::move(name), std::move(value));
+    }
+  }
   return match;
 }
 
+Outcome RequestPipeline::preflight(Exchange& ex) const {
+  const auto& req = ex.request();
+  const std::string_view path = path_of(req.target());
+  const std::string_view method = req[http::field::access_control_request_method];
+  const auto asked = router_.match(CorsPolicy::requested_method(req), path);
+  const PathMethods at = methods_at(path);
+  if (asked.route ? !cors_applies(*asked.route) : !at.browser) {
+    // An operations path (or none): OPTIONS is answered as any request would be.
+    return no_route(ex, router_.match(req.method(), path), req.method_string());
+  }
+  if (!asked.route) {
+    // The request itself would get 405: so does the question, readable by an allowed page.
+    for (auto& [name, value] : cors_.response_headers(req)) {
+      ex.add_response_header(std::move(name), std::move(value));
+    }
+    return no_route(ex, asked, method);
+  }
+  std::string methods = at.methods;
+  if ((", " + methods + ", ").find(", " + std::string(method) + ", ") == std::string::npos) {
+    methods += ", ";  // a method of its own, which the forward route takes too
+    methods += method;
+  }
+  auto answer = cors_.preflight(req, methods);
+  for (auto& [name, value] : answer.headers) {
+    ex.add_response_header(std::move(name), std::move(value));
+  }
+  if (!answer.allowed) {
+    return permission_denied(
+        "this origin may not call the gateway from a browser (see cors.allowed_origins)");
+  }
+  return StringResponse{http::status::no_content, req.version()};
+}
+
 std::optional<Outcome> RequestPipeline::refusal(Exchange& ex, const Router::Match& match) const {
-  if (!match.route) return no_route(ex, match);
+  if (!match.route) return no_route(ex, match, ex.request().method_string());
   if (match.route->access == Access::open) return std::nullopt;
   for (const auto& check : checks_) {
     if (auto refused = check(ex)) return std::move(*refused);
@@ -98,7 +161,12 @@ asio::awaitable<Outcome> RequestPipeline::handle(Exchange& ex, Router::Match& ma
 }
 
 asio::awaitable<void> RequestPipeline::run(Exchange& ex, Router::Match match) const {
-  auto outcome = refusal(ex, match);
+  std::optional<Outcome> outcome;
+  if (CorsPolicy::is_preflight(ex.request())) {
+    outcome = preflight(ex);
+  } else {
+    outcome = refusal(ex, match);
+  }
   if (!outcome) outcome = co_await handle(ex, match);
   co_await render(ex, *outcome);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/http/client_auth.hpp"
+#include "server/http/cors.hpp"
 #include "server/http/router.hpp"
 
 #include <functional>
@@ -9,20 +10,23 @@
 
 namespace gw {
 
-// Everything between a parsed request and its handler, in one place and in this order:
-// route (404, 405 with Allow), checks (the loop guard's 508), authenticate (401; the
-// caller goes on the exchange), run the handler, render its outcome (a handler that
-// throws is a 500, never a crash). A new
-// concern of every request (CORS, capability tokens, body decoding) is one more stage
-// here, not lines at the top of handlers.
 // The one answer (404) to a capability token that is expired, tampered with or for
 // another resource, and to a resource the caller may not see: no oracle between them.
 inline constexpr std::string_view kNotFoundOrNotYours =
     "no such resource, or its token is not valid";
 
+// Everything between a parsed request and its handler, in one place and in this order:
+// route, CORS (a browser route's answers carry its headers, whatever writes them; a
+// preflight is answered here, before anything asks for credentials), 404 / 405 with
+// Allow, checks (the loop guard's 508), authenticate (a client key, or a capability token
+// on a route that takes one; 401; the caller goes on the exchange), run the handler,
+// render its outcome (a handler that throws is a 500, never a crash). A new concern of
+// every request (body decoding, ...) is one more stage here, not lines at the top of
+// handlers.
 class RequestPipeline {
  public:
-  RequestPipeline(const Router& router, const ClientAuth& auth) : router_(router), auth_(auth) {}
+  RequestPipeline(const Router& router, const ClientAuth& auth, CorsPolicy cors = CorsPolicy({}))
+      : router_(router), auth_(auth), cors_(std::move(cors)) {}
 
   // A check every routed request of the Messages API or the gateway's own API passes
   // before it is authenticated; the first to refuse answers. Added before start.
@@ -35,8 +39,10 @@ class RequestPipeline {
       std::string_view token, const std::vector<std::pair<std::string, std::string>>& params)>;
   void set_capability_check(CapabilityCheck check) { capability_ = std::move(check); }
 
-  // Which route the request goes to: known from the header alone, so that the server
-  // knows whether to read the body or leave it to the handler.
+  // Which route the request goes to, and the stages that need only the header (CORS):
+  // known before the body is read, so that the server knows whether to read it or leave
+  // it to the handler, and so that a refusal while reading it (413) or a drain's 503
+  // carries the CORS headers too. A preflight goes to no route: run() answers it.
   Router::Match route(Exchange& ex) const;
   asio::awaitable<void> run(Exchange& ex, Router::Match match) const;
 
@@ -44,9 +50,19 @@ class RequestPipeline {
   // Why the request goes no further than here (no route, a check, no valid key), if so.
   std::optional<Outcome> refusal(Exchange& ex, const Router::Match& match) const;
   asio::awaitable<Outcome> handle(Exchange& ex, Router::Match& match) const;
+  // A browser asking whether it may send a request: 204 with the grant, 403 for an origin
+  // not allowed, 404 / 405 as the request itself would get.
+  Outcome preflight(Exchange& ex) const;
+  // The methods `path` serves and whether a browser may call any of them.
+  struct PathMethods {
+    std::string methods;
+    bool browser = false;
+  };
+  PathMethods methods_at(std::string_view path) const;
 
   const Router& router_;
   const ClientAuth& auth_;
+  CorsPolicy cors_;
   std::vector<Check> checks_;
   CapabilityCheck capability_;
 };

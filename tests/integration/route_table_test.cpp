@@ -63,7 +63,7 @@ TEST_F(RouteTableTest, EveryClientRouteRefusesAMissingOrWrongKey) {
   EXPECT_TRUE(fake_->recorded().empty()) << "a request without a valid key reached upstream";
 }
 
-TEST_F(RouteTableTest, OnlyOperationsAreOpenAndTheyNeedNoKey) {
+TEST_F(RouteTableTest, OnlyOperationsAndThePlaygroundAreOpenAndTheyNeedNoKey) {
   std::set<std::string> open;
   for (const Route* route : gateway_.gateway().router().routes()) {
     if (route->access != Access::open) continue;
@@ -73,7 +73,8 @@ TEST_F(RouteTableTest, OnlyOperationsAreOpenAndTheyNeedNoKey) {
     ASSERT_FALSE(r.error);
     EXPECT_NE(r.status, 401u) << route->pattern;
   }
-  EXPECT_EQ(open, (std::set<std::string>{"healthz", "readyz", "metrics"}));
+  EXPECT_EQ(open, (std::set<std::string>{"healthz", "readyz", "metrics", "playground",
+                                         "playground_file"}));
 }
 
 TEST_F(RouteTableTest, EveryPathAnswersOtherMethodsWith405AndAllow) {

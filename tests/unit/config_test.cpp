@@ -9,6 +9,7 @@
 #include "server/config/config_loader.hpp"
 #include "server/config/config_validate.hpp"
 #include "server/config/loopback.hpp"
+#include "support/source_tree.hpp"
 
 namespace gw {
 namespace {
@@ -17,8 +18,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
-const std::filesystem::path kConfigDir =
-    std::filesystem::path(__FILE__).parent_path() / "../../config";
+const std::filesystem::path kConfigDir = test::source_tree() / "config";
+// An existing file, for settings that must name one.
+const std::string kThisFile = (test::source_tree() / "tests/unit/config_test.cpp").string();
 
 EnvLookup fake_env(std::map<std::string, std::string> vars = {}) {
   return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
@@ -88,7 +90,7 @@ threads: 4
 upstream:
   base_url: http://127.0.0.1:9999/
   api_key: sk-ant-xyz
-  ca_file: )" + std::string(__FILE__) +
+  ca_file: )" + kThisFile +
                         R"(
   connect_timeout: 250ms
   response_timeout: 2m
@@ -149,7 +151,7 @@ models:
   EXPECT_EQ(c.threads, 4);
   EXPECT_EQ(c.upstream.base_url, "http://127.0.0.1:9999/");
   EXPECT_EQ(c.upstream.api_key, "sk-ant-xyz");
-  EXPECT_EQ(c.upstream.ca_file, __FILE__);
+  EXPECT_EQ(c.upstream.ca_file, kThisFile);
   EXPECT_EQ(c.upstream.connect_timeout, 250ms);
   EXPECT_EQ(c.upstream.response_timeout, 2min);
   EXPECT_EQ(c.upstream.stream_idle_timeout, 45s);
@@ -594,11 +596,11 @@ TEST(Config, ShippedDefaultFileLoads) {
       load_config_file(path, fake_env({{"ANTHROPIC_API_KEY", "fake"},
                                        {"ANTHROPIC_BASE_URL", "http://127.0.0.1:9001"},
                                        {"GATEWAY_LISTEN", "[::1]:0"},
-                                       {"GATEWAY_UPSTREAM_CA_FILE", __FILE__}}));
+                                       {"GATEWAY_UPSTREAM_CA_FILE", kThisFile}}));
   EXPECT_EQ(local.upstream.base_url, "http://127.0.0.1:9001");
   EXPECT_EQ(local.listen.host, "::1");
   EXPECT_EQ(local.listen.port, 0);
-  EXPECT_EQ(local.upstream.ca_file, __FILE__);
+  EXPECT_EQ(local.upstream.ca_file, kThisFile);
 
   EXPECT_THROW(load_config_file(path, fake_env()), ConfigError);
 }

@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "fuzz/registry.hpp"
+#include "support/source_tree.hpp"
 
 namespace gw::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kFuzzDir = fs::path(__FILE__).parent_path() / "../../fuzz";
+const fs::path kFuzzDir = test::source_tree() / "fuzz";
 
 std::vector<fs::path> inputs_in(const fs::path& dir) {
   std::vector<fs::path> files;
