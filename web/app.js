@@ -314,6 +314,9 @@ function setRunning(running) {
 function showButtons() {
   el.send.disabled = Boolean(state.running);
   el.stop.disabled = !state.running;
+  // "running" while a reply is being written, "idle" once it ended (committed, stopped or
+  // failed) and the transcript shows the history as stored: a hook for browser tests.
+  document.body.dataset.turn = state.running ? "running" : "idle";
 }
 
 function beginReply(running) {
@@ -437,11 +440,15 @@ function closeEvents() {
 async function finishTurn(text, kind) {
   closeEvents();
   const running = state.running;
-  setRunning(null);
+  state.running = null;
+  store.set("running", null);
   if (state.reply) delete state.reply.dataset.streaming;
   state.reply = null;
   showStatus(text, kind);
-  if (!running) return;
+  if (!running) {
+    showButtons();
+    return;
+  }
   try {
     // The history as stored: one turn, prefill and completion as the gateway kept them.
     const { json } = await api(
@@ -453,6 +460,7 @@ async function finishTurn(text, kind) {
     // The transcript on the page stays as it is.
   }
   await loadSessions();
+  showButtons();
 }
 
 function turnPath(running) {
