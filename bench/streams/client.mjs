@@ -1,0 +1,294 @@
+// bench/streams/client.mjs: the load client of bench/streams (one node process, many
+// sockets). Three modes, each printing one JSON line of results on stdout:
+//
+//   idle   background turns held open by the fake, then STREAMS EventSource-style GETs of
+//          their events_url, all open at once; the gateway's RSS before and after.
+//   active CONNS concurrent streamed POST /v1/messages per target, one target after the
+//          other; the fake sends its events DELTA ms apart, so each event's lateness is
+//          its arrival minus (request sent + index x DELTA); compared against direct.
+//   first  one keep-alive connection per target, REPS sequential streamed requests,
+//          targets interleaved request by request; time to the first content_block_delta.
+//
+// Arguments are --name value pairs (see each mode). Progress goes to stderr.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+
+const args = Object.fromEntries(
+  process.argv.slice(3).reduce((acc, a, i, all) => (i % 2 ? acc : [...acc, [a.replace(/^--/, ''), all[i + 1]]]), []),
+);
+const mode = process.argv[2];
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...m) => process.stderr.write(`[client] ${m.join(' ')}\n`);
+const UPSTREAM_KEY = args['api-key'] ?? '';
+
+function pct(sorted, p) {
+  if (!sorted.length) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+function summary(values) {
+  const s = Float64Array.from(values).sort();
+  const r = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
+  return { n: s.length, p50: r(pct(s, 50)), p90: r(pct(s, 90)), p99: r(pct(s, 99)), max: r(s.length ? s[s.length - 1] : null) };
+}
+function rssKb(pid, field = 'VmRSS') {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
+  return m ? Number(m[1]) : null;
+}
+
+// A small JSON request with no pooling, for set-up calls.
+function call(method, url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text, json: () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+async function must(method, url, body, want) {
+  const r = await call(method, url, body);
+  if (r.status !== want) throw new Error(`${method} ${url}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json();
+}
+
+// ------------------------------------------------------------------ idle
+// --gw URL --gw-pid PID --fake URL --turns T --streams N [--open-batch B] [--settle-ms S]
+async function idle() {
+  const gw = args.gw;
+  const fake = args.fake;
+  const pid = Number(args['gw-pid']);
+  const turns = Number(args.turns ?? 10);
+  const streams = Number(args.streams ?? 10000);
+  const batch = Number(args['open-batch'] ?? 256);
+  const settle = Number(args['settle-ms'] ?? 2000);
+  const out = { mode: 'idle', turns, streams_wanted: streams };
+
+  out.rss_start_kb = rssKb(pid);
+  // Every turn's upstream stream stops after its first delta and stays open.
+  await must('POST', `${fake}/_fake/faults`, { faults: [{ kind: 'hold', after_events: 4, count: turns }] }, 200);
+  const urls = [];
+  for (let i = 0; i < turns; ++i) {
+    const s = await must('POST', `${gw}/gateway/v1/sessions`, { model: 'claude-sonnet-4-5' }, 201);
+    const t = await must('POST', `${gw}/gateway/v1/sessions/${s.id}/messages`,
+      { content: `Tell me a long story, number ${i}. [[words:200]]`, background: true }, 202);
+    urls.push(`${gw}${t.events_url}`);
+  }
+  for (let i = 0; ; ++i) {
+    const st = await must('GET', `${fake}/_fake/stats`, undefined, 200);
+    const holding = st.holding ?? st.held ?? st.hold?.holding;
+    if (holding >= turns) break;
+    if (i > 300) throw new Error(`the fake holds ${holding} of ${turns} turns: ${JSON.stringify(st)}`);
+    await sleep(50);
+  }
+  await sleep(500);
+  out.rss_turns_held_kb = rssKb(pid);
+
+  // Open the readers B at a time; a reader counts once its first content_block_delta came.
+  const open = [];
+  let ready = 0;
+  let failed = 0;
+  let firstError = '';
+  const t0 = now();
+  const openOne = (url) =>
+    new Promise((resolve) => {
+      const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) {
+          failed++;
+          firstError ||= `HTTP ${res.statusCode}`;
+          res.resume();
+          return resolve();
+        }
+        let seen = '';
+        res.setEncoding('utf8');
+        const onData = (c) => {
+          seen += c;
+          if (seen.includes('event: content_block_delta')) {
+            ready++;
+            res.off('data', onData);
+            res.on('data', () => {}); // heartbeats while idle
+            resolve();
+          }
+        };
+        res.on('data', onData);
+        res.on('end', () => resolve());
+      });
+      req.on('error', (e) => {
+        failed++;
+        firstError ||= e.message;
+        resolve();
+      });
+      open.push(req);
+    });
+  for (let i = 0; i < streams; i += batch) {
+    const n = Math.min(batch, streams - i);
+    await Promise.all(Array.from({ length: n }, (_, k) => openOne(urls[(i + k) % turns])));
+    if ((i / batch) % 8 === 0) log(`idle: ${ready} streams open`);
+  }
+  out.open_seconds = Math.round(now() - t0) / 1000;
+  await sleep(settle);
+  out.streams_open = open.filter((r) => r.socket && !r.socket.destroyed).length;
+  out.streams_ready = ready;
+  out.streams_failed = failed;
+  out.first_error = firstError;
+  out.rss_streams_kb = rssKb(pid);
+  out.hwm_kb = rssKb(pid, 'VmHWM');
+  out.client_rss_kb = Math.round(process.memoryUsage().rss / 1024);
+  for (const r of open) r.destroy();
+  await sleep(500);
+  await call('POST', `${fake}/_fake/release`);
+  await sleep(1000);
+  out.rss_after_close_kb = rssKb(pid);
+  return out;
+}
+
+// ------------------------------------------------------------------ active
+// --targets name=url,name=url --conns C --duration S --delta D --words W [--api-key K]
+function streamBody(words, tag) {
+  return JSON.stringify({
+    model: 'claude-sonnet-4-5', max_tokens: 4096, stream: true,
+    messages: [{ role: 'user', content: `Tell me a story ${tag}. [[words:${words}]]` }],
+  });
+}
+
+// One streamed request on `agent`; calls onEvent(index, name, t) for each SSE event.
+function streamOnce(url, agent, body, onEvent) {
+  return new Promise((resolve) => {
+    const sent = now();
+    const req = http.request(url, {
+      method: 'POST', agent,
+      headers: {
+        'content-type': 'application/json', 'anthropic-version': '2023-06-01',
+        'x-api-key': UPSTREAM_KEY, 'content-length': Buffer.byteLength(body),
+      },
+    }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return resolve({ sent, ok: false, why: `HTTP ${res.statusCode}` });
+      }
+      let index = 0;
+      let carry = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        const t = now();
+        const text = carry + c;
+        let at = 0;
+        for (;;) {
+          const i = text.indexOf('event: ', at);
+          if (i < 0) break;
+          const eol = text.indexOf('\n', i);
+          if (eol < 0) break;
+          onEvent(index++, text.slice(i + 7, eol), t, sent);
+          at = eol + 1;
+        }
+        carry = text.slice(at).slice(-64);
+      });
+      res.on('end', () => resolve({ sent, ok: true, events: index }));
+      res.on('error', (e) => resolve({ sent, ok: false, why: e.message }));
+    });
+    req.on('error', (e) => resolve({ sent, ok: false, why: e.message }));
+    req.end(body);
+  });
+}
+
+async function activeTarget(name, url, conns, durationMs, delta, words) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: conns, maxFreeSockets: conns });
+  const late = []; // arrival - (sent + index * delta), content_block_delta only, ms
+  const gap = [];  // (arrival - previous delta's arrival) - delta, ms
+  let streams = 0;
+  let failures = 0;
+  let why = '';
+  let deltas = 0;
+  let coalesced = 0;
+  const end = now() + durationMs;
+  const worker = async (w) => {
+    await sleep((w / conns) * delta); // spread the streams' phases over one spacing
+    let round = 0;
+    while (now() < end) {
+      const measured = round++ > 0; // the first stream of a connection warms it up
+      let prev = null;
+      let prevIdx = -1;
+      const r = await streamOnce(url, agent, streamBody(words, `${w}.${round}`), (i, ev, t, sent) => {
+        if (ev !== 'content_block_delta' || !measured) return;
+        late.push(t - sent - i * delta);
+        if (prev !== null && prevIdx === i - 1) {
+          gap.push(t - prev - delta);
+          if (t === prev) coalesced++;
+        }
+        prev = t;
+        prevIdx = i;
+        deltas++;
+      });
+      if (!r.ok) {
+        failures++;
+        why ||= r.why;
+        await sleep(delta);
+      } else if (measured) streams++;
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: conns }, (_, w) => worker(w)));
+  const seconds = (now() - t0) / 1000;
+  agent.destroy();
+  return {
+    name, conns, streams, deltas, failures, why, coalesced,
+    deltas_per_s: Math.round(deltas / seconds),
+    late_ms: summary(late), gap_ms: summary(gap),
+  };
+}
+
+async function active() {
+  const targets = args.targets.split(',').map((p) => p.split('=', 2));
+  const conns = Number(args.conns ?? 1000);
+  const durationMs = Number(args.duration ?? 10) * 1000;
+  const delta = Number(args.delta ?? 100);
+  const words = Number(args.words ?? 40);
+  const out = { mode: 'active', conns, delta_ms: delta, words, targets: [] };
+  for (const [name, url] of targets) {
+    log(`active: ${name}, ${conns} connections, ${durationMs / 1000}s`);
+    out.targets.push(await activeTarget(name, url, conns, durationMs, delta, words));
+    await sleep(1000);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ first
+// --targets name=url,... --reps N [--words W]
+async function first() {
+  const targets = args.targets.split(',').map((p) => p.split('=', 2));
+  const reps = Number(args.reps ?? 500);
+  const words = Number(args.words ?? 40);
+  const agents = targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const times = targets.map(() => []);
+  const failures = targets.map(() => 0);
+  const body = streamBody(words, 'first');
+  for (let r = -20; r < reps; ++r) { // 20 unmeasured warm-up rounds
+    for (let k = 0; k < targets.length; ++k) {
+      let firstAt = null;
+      const res = await streamOnce(targets[k][1], agents[k], body, (i, ev, t) => {
+        if (ev === 'content_block_delta' && firstAt === null) firstAt = t;
+      });
+      if (!res.ok || firstAt === null) failures[k]++;
+      else if (r >= 0) times[k].push(firstAt - res.sent);
+    }
+  }
+  agents.forEach((a) => a.destroy());
+  return {
+    mode: 'first', reps,
+    targets: targets.map(([name], k) => ({ name, failures: failures[k], first_ms: summary(times[k]) })),
+  };
+}
+
+const run = { idle, active, first }[mode];
+if (!run) {
+  log(`usage: client.mjs idle|active|first --name value ...`);
+  process.exit(2);
+}
+run().then(
+  (out) => { process.stdout.write(`${JSON.stringify(out)}\n`); process.exit(0); },
+  (e) => { log(`error: ${e.stack ?? e}`); process.exit(1); },
+);
