@@ -147,7 +147,7 @@ async function idle() {
 }
 
 // ------------------------------------------------------------------ active
-// --targets name=url,name=url --conns C --duration S --delta D --words W [--api-key K]
+// --targets name=url,name=url --conns C --duration S --delta D --words W [--rounds R] [--api-key K]
 function streamBody(words, tag) {
   return JSON.stringify({
     model: 'claude-sonnet-4-5', max_tokens: 4096, stream: true,
@@ -234,11 +234,7 @@ async function activeTarget(name, url, conns, durationMs, delta, words) {
   await Promise.all(Array.from({ length: conns }, (_, w) => worker(w)));
   const seconds = (now() - t0) / 1000;
   agent.destroy();
-  return {
-    name, conns, streams, deltas, failures, why, coalesced,
-    deltas_per_s: Math.round(deltas / seconds),
-    late_ms: summary(late), gap_ms: summary(gap),
-  };
+  return { name, conns, streams, deltas, failures, why, coalesced, seconds, late, gap };
 }
 
 async function active() {
@@ -247,11 +243,32 @@ async function active() {
   const durationMs = Number(args.duration ?? 10) * 1000;
   const delta = Number(args.delta ?? 100);
   const words = Number(args.words ?? 40);
-  const out = { mode: 'active', conns, delta_ms: delta, words, targets: [] };
-  for (const [name, url] of targets) {
-    log(`active: ${name}, ${conns} connections, ${durationMs / 1000}s`);
-    out.targets.push(await activeTarget(name, url, conns, durationMs, delta, words));
-    await sleep(1000);
+  const rounds = Number(args.rounds ?? 3);
+  const out = { mode: 'active', conns, delta_ms: delta, words, rounds, targets: [] };
+  // Rounds of every target in turn: the machine's other load drifts, and interleaving
+  // spreads that drift over the targets instead of charging it to one of them.
+  const acc = new Map(targets.map(([name]) => [name, null]));
+  for (let r = 0; r < rounds; ++r) {
+    for (const [name, url] of targets) {
+      log(`active: round ${r + 1}/${rounds}, ${name}, ${conns} connections, ${durationMs / 1000}s`);
+      const x = await activeTarget(name, url, conns, durationMs, delta, words);
+      const a = acc.get(name);
+      if (!a) acc.set(name, x);
+      else {
+        for (const k of ['streams', 'deltas', 'failures', 'coalesced', 'seconds']) a[k] += x[k];
+        a.why ||= x.why;
+        for (const v of x.late) a.late.push(v);
+        for (const v of x.gap) a.gap.push(v);
+      }
+      await sleep(1000);
+    }
+  }
+  for (const a of acc.values()) {
+    const { late, gap, seconds, ...rest } = a;
+    out.targets.push({
+      ...rest, deltas_per_s: Math.round(a.deltas / seconds),
+      late_ms: summary(late), gap_ms: summary(gap),
+    });
   }
   return out;
 }
