@@ -159,13 +159,11 @@ function streamBody(words, tag) {
 function streamOnce(url, agent, body, onEvent) {
   return new Promise((resolve) => {
     const sent = now();
-    const req = http.request(url, {
-      method: 'POST', agent,
-      headers: {
-        'content-type': 'application/json', 'anthropic-version': '2023-06-01',
-        'x-api-key': UPSTREAM_KEY, 'content-length': Buffer.byteLength(body),
-      },
-    }, (res) => {
+    const headers = body === null ? { accept: 'text/event-stream' } : {
+      'content-type': 'application/json', 'anthropic-version': '2023-06-01',
+      'x-api-key': UPSTREAM_KEY, 'content-length': Buffer.byteLength(body),
+    };
+    const req = http.request(url, { method: body === null ? 'GET' : 'POST', agent, headers }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return resolve({ sent, ok: false, why: `HTTP ${res.statusCode}` });
@@ -191,9 +189,36 @@ function streamOnce(url, agent, body, onEvent) {
       res.on('error', (e) => resolve({ sent, ok: false, why: e.message }));
     });
     req.on('error', (e) => resolve({ sent, ok: false, why: e.message }));
-    req.end(body);
+    req.end(body ?? undefined);
   });
 }
+
+// One background session turn: POST it (timed from here), then GET its events_url (the
+// EventSource path: events relayed through the turn's log) with the same `agent`.
+async function turnOnce(base, agent, session, words, tag, onEvent) {
+  const sent = now();
+  const body = JSON.stringify({ content: `Tell me a story ${tag}. [[words:${words}]]`, background: true });
+  const accepted = await new Promise((resolve) => {
+    const req = http.request(`${base}/gateway/v1/sessions/${session}/messages`, {
+      method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve(res.statusCode === 202 ? JSON.parse(text) : { why: `HTTP ${res.statusCode} ${text.slice(0, 120)}` }));
+    });
+    req.on('error', (e) => resolve({ why: e.message }));
+    req.end(body);
+  });
+  if (!accepted.events_url) return { sent, ok: false, why: accepted.why };
+  const r = await streamOnce(`${base}${accepted.events_url}`, agent, null, (i, ev, t) => onEvent(i, ev, t, sent));
+  return { ...r, sent };
+}
+
+// Every stream's prompt is distinct, so are its random words (the fake seeds them with the
+// prompt): relay_latency.py finds each delta's text once in the capture.
+let streamSerial = 0;
 
 async function activeTarget(name, url, conns, durationMs, delta, words) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: conns, maxFreeSockets: conns });
@@ -204,6 +229,15 @@ async function activeTarget(name, url, conns, durationMs, delta, words) {
   let why = '';
   let deltas = 0;
   let coalesced = 0;
+  // A `turn:` target is the gateway's base URL: background session turns read through
+  // events_url. Otherwise streamed POST /v1/messages to the URL.
+  const turnBase = url.startsWith('turn:') ? url.slice(5) : null;
+  const sessions = [];
+  if (turnBase) {
+    for (let w = 0; w < conns; ++w) {
+      sessions.push((await must('POST', `${turnBase}/gateway/v1/sessions`, { model: 'claude-sonnet-4-5' }, 201)).id);
+    }
+  }
   const end = now() + durationMs;
   const worker = async (w) => {
     await sleep((w / conns) * delta); // spread the streams' phases over one spacing
@@ -211,18 +245,22 @@ async function activeTarget(name, url, conns, durationMs, delta, words) {
     while (now() < end) {
       const measured = round++ > 0; // the first stream of a connection warms it up
       let prev = null;
-      let prevIdx = -1;
-      const r = await streamOnce(url, agent, streamBody(words, `${w}.${round}`), (i, ev, t, sent) => {
-        if (ev !== 'content_block_delta' || !measured) return;
+      let k = 0; // the fake sends message_start, content_block_start, ping, then delta k as event 3 + k
+      const onEvent = (_, ev, t, sent) => {
+        if (ev !== 'content_block_delta') return;
+        const i = 3 + k++;
+        if (!measured) return;
         late.push(t - sent - i * delta);
-        if (prev !== null && prevIdx === i - 1) {
+        if (prev !== null) {
           gap.push(t - prev - delta);
           if (t === prev) coalesced++;
         }
         prev = t;
-        prevIdx = i;
         deltas++;
-      });
+      };
+      const r = turnBase
+        ? await turnOnce(turnBase, agent, sessions[w], words, `${name}.${++streamSerial}`, onEvent)
+        : await streamOnce(url, agent, streamBody(words, `${name}.${++streamSerial}`), onEvent);
       if (!r.ok) {
         failures++;
         why ||= r.why;
