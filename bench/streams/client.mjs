@@ -11,7 +11,7 @@
 //
 // Arguments are --name value pairs (see each mode). Progress goes to stderr.
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 const args = Object.fromEntries(
   process.argv.slice(3).reduce((acc, a, i, all) => (i % 2 ? acc : [...acc, [a.replace(/^--/, ''), all[i + 1]]]), []),
@@ -220,6 +220,24 @@ async function turnOnce(base, agent, session, words, tag, onEvent) {
 // prompt): relay_latency.py finds each delta's text once in the capture.
 let streamSerial = 0;
 
+// CPU time (user + system, all threads) of a process, in seconds.
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // CLK_TCK is 100 on Linux
+}
+const cpuPids = (args.cpu ?? '').split(',').filter(Boolean).map((p) => p.split('=', 2));
+const cpuSnap = () => Object.fromEntries(cpuPids.map(([n, pid]) => [n, cpuSeconds(pid)]));
+// Seconds all of a process's threads spent runnable but waiting for a core (schedstat):
+// on a shared machine, the part of a delay that is the machine's and not the program's.
+function runqueueWait(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]); } catch {}
+  }
+  return ns / 1e9;
+}
+const waitSnap = () => Object.fromEntries(cpuPids.map(([n, pid]) => [n, runqueueWait(pid)]));
+
 async function activeTarget(name, url, conns, durationMs, delta, words) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: conns, maxFreeSockets: conns });
   const late = []; // arrival - (sent + index * delta), content_block_delta only, ms
@@ -269,10 +287,19 @@ async function activeTarget(name, url, conns, durationMs, delta, words) {
     }
   };
   const t0 = now();
+  const c0 = cpuSnap();
+  const w0 = waitSnap();
+  const clientCpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: conns }, (_, w) => worker(w)));
   const seconds = (now() - t0) / 1000;
+  const c1 = cpuSnap();
+  const w1 = waitSnap();
+  const cu = process.cpuUsage(clientCpu0);
+  const cpu = Object.fromEntries(Object.keys(c0).map((n) => [n, c1[n] - c0[n]]));
+  cpu.client = (cu.user + cu.system) / 1e6;
+  const wait = Object.fromEntries(Object.keys(w0).map((n) => [n, w1[n] - w0[n]]));
   agent.destroy();
-  return { name, conns, streams, deltas, failures, why, coalesced, seconds, late, gap };
+  return { name, conns, streams, deltas, failures, why, coalesced, seconds, late, gap, cpu, wait };
 }
 
 async function active() {
@@ -294,6 +321,8 @@ async function active() {
       if (!a) acc.set(name, x);
       else {
         for (const k of ['streams', 'deltas', 'failures', 'coalesced', 'seconds']) a[k] += x[k];
+        for (const k of Object.keys(a.cpu)) a.cpu[k] += x.cpu[k];
+        for (const k of Object.keys(a.wait)) a.wait[k] += x.wait[k];
         a.why ||= x.why;
         for (const v of x.late) a.late.push(v);
         for (const v of x.gap) a.gap.push(v);
@@ -302,9 +331,11 @@ async function active() {
     }
   }
   for (const a of acc.values()) {
-    const { late, gap, seconds, ...rest } = a;
+    const { late, gap, seconds, cpu, wait, ...rest } = a;
     out.targets.push({
       ...rest, deltas_per_s: Math.round(a.deltas / seconds),
+      runqueue_wait_pct: Object.fromEntries(Object.entries(wait).map(([n, w]) => [n, Math.round((100 * w) / seconds)])),
+      cpu_pct: Object.fromEntries(Object.entries(cpu).map(([n, c]) => [n, Math.round((100 * c) / seconds)])),
       late_ms: summary(late), gap_ms: summary(gap),
     });
   }
