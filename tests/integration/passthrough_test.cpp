@@ -596,5 +596,41 @@ TEST_F(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
   draining.get();
 }
 
+// During a drain, a request pipelined behind a running one on the same connection is
+// answered 503 with `connection: close` once the running one has finished, not dropped
+// with the connection (a client could not tell whether it was acted on).
+TEST_F(Shutdown, APipelinedRequestBehindARunningOneGets503) {
+  hold_stream_after(1);
+  RawClient client(gateway().port());
+  // One write: the second request is at the gateway before the first is answered.
+  client.send(RawClient::post_bytes("/v1/messages", client_headers(), kStream) +
+              RawClient::post_bytes("/v1/messages", client_headers(), kMessage));
+  const bool held = eventually([&] { return fake().stats().holding == 1; });
+  auto draining = begin_drain();
+  fake().release();
+  bool closed = false;
+  const auto got = client.read_all(closed);
+  draining.get();
+  ASSERT_TRUE(held) << "upstream never held the stream";
+  const auto second = got.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << "one answer only:\n" << got;
+  const auto first = got.substr(0, second);
+  const auto refused = got.substr(second);
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200 ")) << first;
+  EXPECT_NE(first.find("event: message_stop"), std::string::npos) << first;
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
+  auto head = refused.substr(0, refused.find("\r\n\r\n") + 2);  // each line ends in CRLF
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  EXPECT_NE(head.find("\r\nconnection: close\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nretry-after: 1\r\n"), std::string::npos) << head;
+  auto body = parse_object(refused.substr(head.size() + 2));
+  EXPECT_EQ(body["type"], "error");
+  EXPECT_EQ(body["error"].at("type"), "overloaded_error");
+  EXPECT_TRUE(body["request_id"].as_string().starts_with("req_"));
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(fake().stats().messages, 1u);  // the refused request never went upstream
+}
+
 }  // namespace
 }  // namespace gw::test
