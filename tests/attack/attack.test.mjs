@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
-  apiRequests, binary, fake, repoRoot, startGateway, startStack, stopStack,
+  apiRequests, binary, fake, repoRoot, startGateway, startStack, stopStack, waitFor,
 } from '../e2e/stack.mjs';
 import {
   KEY, asanOptions, assertApiError, cpuSeconds, describeLevel, rawExchange, request,
@@ -235,7 +235,10 @@ describe('attack suite', { concurrency: 1 }, () => {
         s.on('close', resolve);
         sockets.push(s);
       })));
-      await sleep(500);  // the gateway has met its fd limit by now
+      // The gateway has met its descriptor limit once it says so (it logs the first failed
+      // accept at once, then at most once a second).
+      await waitFor('the gateway to run out of descriptors', gateway,
+        () => /"msg":"accept failed; pausing accepts"/.test(gateway.stderr));
 
       // Measured first, asserted after, so that a failure shows every figure.
       const cpuNow = () => (gateway.running() ? cpuSeconds(gateway.pid) : NaN);
