@@ -48,8 +48,11 @@ std::string GatewayFixture::url(std::string_view path) const {
 }
 
 HttpResult GatewayFixture::call(std::string_view method, std::string_view path,
-                                std::string_view body, std::string_view key) const {
-  return http_request(method, url(path), client_headers(key), body);
+                                std::string_view body, std::string_view key,
+                                const Headers& extra) const {
+  auto headers = client_headers(key);
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return http_request(method, url(path), headers, body);
 }
 
 std::string GatewayFixture::metrics() const {

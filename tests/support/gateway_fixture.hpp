@@ -51,9 +51,9 @@ class GatewayFixture : public ::testing::Test {
   AdmissionQueue& queue() { return gateway_->gateway().dispatcher().queue(); }
 
   std::string url(std::string_view path) const;
-  // One request on a fresh connection, with client_headers(key).
+  // One request on a fresh connection, with client_headers(key) and `extra`.
   HttpResult call(std::string_view method, std::string_view path, std::string_view body = {},
-                  std::string_view key = kKeyA) const;
+                  std::string_view key = kKeyA, const Headers& extra = {}) const;
   std::string metrics() const;
 
  private:
