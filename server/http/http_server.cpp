@@ -45,6 +45,12 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
   }
 }
 
+// Bytes the client has sent that the socket has not yet handed over.
+bool bytes_waiting(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  return stream.socket().available(ec) > 0 && !ec;
+}
+
 }  // namespace
 
 struct HttpServer::Connection {
@@ -178,7 +184,11 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
   beast::flat_buffer buffer(RequestReader::buffer_limit(limits));
   for (;;) {
     conn->idle = true;
-    if (draining_ || conn->closed) break;
+    if (conn->closed) break;
+    // Draining, a request the client already sent (pipelined behind the one that just
+    // ended) is read and refused 503 below, so that the client knows it was not acted on;
+    // with none waiting, the connection closes.
+    if (draining_ && buffer.size() == 0 && !bytes_waiting(stream)) break;
     if (buffer.size() == 0) {
       // Waiting for the next request on a kept-alive connection.
       stream.expires_after(limits_.idle_timeout);

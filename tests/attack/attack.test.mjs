@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
-  apiRequests, binary, fake, repoRoot, startGateway, startStack, stopStack,
+  apiRequests, binary, fake, repoRoot, startGateway, startStack, stopStack, waitFor,
 } from '../e2e/stack.mjs';
 import {
   KEY, asanOptions, assertApiError, cpuSeconds, describeLevel, rawExchange, request,
@@ -228,14 +228,20 @@ describe('attack suite', { concurrency: 1 }, () => {
       const before = snapshot(gateway.pid);
       const outputBefore = gateway.outputBytes;
       const { port } = new URL(url);
+      let closed = 0;
       await Promise.all(Array.from({ length: 400 }, () => new Promise((resolve) => {
         const s = net.connect({ host: '127.0.0.1', port: Number(port) });
         s.on('error', () => {});
         s.on('connect', resolve);
-        s.on('close', resolve);
+        s.on('close', () => { closed += 1; resolve(); });
         sockets.push(s);
       })));
-      await sleep(500);  // the gateway has met its fd limit by now
+      // The flood has met the gateway's limits once it has closed the idle connections over
+      // its cap (each newcomer past it sheds the oldest) or said that an accept failed for
+      // want of descriptors, whichever its descriptors reach first.
+      const cap = Number(/"msg":"listening".*"max_connections":"(\d+)"/.exec(gateway.stderr)[1]);
+      await waitFor('the flood to meet the connection cap or the descriptor limit', gateway,
+        () => closed >= sockets.length - cap || /"msg":"accept failed/.test(gateway.stderr));
 
       // Measured first, asserted after, so that a failure shows every figure.
       const cpuNow = () => (gateway.running() ? cpuSeconds(gateway.pid) : NaN);

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 
 import { writeConfig as writeSharedConfig } from '../e2e/stack.mjs';
 
@@ -103,6 +103,11 @@ export function rawExchange(url, parts, { timeoutMs = 10000, maxBytes = Infinity
             sock.on('close', go);
           });
         }
+        // A write the kernel takes at once calls back (and emits 'drain') before the event
+        // loop gets a turn, so without this the loop would never read while a server reads
+        // as fast as we write (the gateway dropping what follows a refusal): all of `parts`
+        // would go out before its answer is seen. One turn of the loop per part reads it.
+        await setImmediate();
       }
     });
   });

@@ -2,11 +2,9 @@
 // bodies streamed both ways, so an upload is not held by the gateway nor bound by its
 // body limit, and a key's models still hold where a body names one.
 
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
-#include "support/test_ca.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,20 +15,13 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
-class ForwardTest : public ::testing::Test {
+class ForwardTest : public GatewayFixture {
  protected:
-  ForwardTest() : fake_(shared_test_certificates(), fake_options()), gateway_(config()) {}
-
-  static fake::ServerOptions fake_options() {
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    return o;
-  }
-  Config config() {
-    auto c = gateway_config(fake_, shared_test_certificates().ca_cert_file().string());
-    c.limits.max_body_bytes = kBodyLimit;
-    c.auth.keys.push_back({"limited", "key-limited", {"claude-haiku-4-5"}, 0, 0});
-    return c;
+  void SetUp() override {
+    start([](Config& c) {
+      c.limits.max_body_bytes = kBodyLimit;
+      c.auth.keys.push_back({"limited", "key-limited", {"claude-haiku-4-5"}, 0, 0});
+    });
   }
   static Headers headers(std::string content_type = "application/json") {
     return {{"x-api-key", "key-limited"},
@@ -38,10 +29,6 @@ class ForwardTest : public ::testing::Test {
             {"anthropic-beta", "files-api-2025-04-14"},
             {"content-type", std::move(content_type)}};
   }
-  std::string url(const std::string& path) const { return gateway_.base_url() + path; }
-
-  RunningFake fake_;
-  RunningGateway gateway_;
 };
 
 TEST_F(ForwardTest, AnUploadOverTheBodyLimitStreamsThroughAndComesBackByteForByte) {
@@ -57,7 +44,7 @@ TEST_F(ForwardTest, AnUploadOverTheBodyLimitStreamsThroughAndComesBackByteForByt
   ASSERT_EQ(up.status, 200u) << up.body;
   const std::string id(parse_object(up.body)["id"].as_string());
   // Upstream got the upload as the client sent it, with the gateway's key.
-  auto seen = fake_->recorded();
+  auto seen = fake().recorded();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_TRUE(seen[0].body == form) << "the upload reached upstream changed";
   EXPECT_EQ(seen[0].header("x-api-key"), "upstream-key-for-tests");
@@ -79,14 +66,14 @@ TEST_F(ForwardTest, ABatchNamingAModelTheKeyMayNotUseStaysHere) {
   auto r = http_request("POST", url("/v1/messages/batches"), headers(), batch);
   EXPECT_EQ(r.status, 403u) << r.body;
   EXPECT_EQ(parse_object(r.body)["error"].at("type"), "permission_error");
-  EXPECT_TRUE(fake_->recorded().empty());
+  EXPECT_TRUE(fake().recorded().empty());
 }
 
 TEST_F(ForwardTest, AnUnknownMethodAndPathStillGoUpstreamWithTheKeySwapped) {
   auto r = http_request("PURGE", url("/v1/not-yet-a-route?x=1"), headers());
   ASSERT_FALSE(r.error);
   EXPECT_EQ(r.status, 404u) << r.body;  // upstream's answer
-  auto seen = fake_->recorded();
+  auto seen = fake().recorded();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].method, "PURGE");
   EXPECT_EQ(seen[0].target, "/v1/not-yet-a-route?x=1");

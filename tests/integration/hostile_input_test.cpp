@@ -3,11 +3,9 @@
 // belong to another key. Each must get a clean answer and leave nothing behind.
 
 #include "support/expect_error.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
-#include "support/test_ca.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -22,15 +20,6 @@ namespace json = boost::json;
 using fake::Fault;
 using fake::FaultKind;
 
-constexpr const char* kKeyA = "client-key-a-0123456789";
-constexpr const char* kKeyB = "client-key-b-0123456789";
-
-Headers as(const char* key) {
-  return {{"content-type", "application/json"},
-          {"anthropic-version", "2023-06-01"},
-          {"x-api-key", key}};
-}
-
 std::string nested_objects(std::size_t levels) {
   std::string s;
   for (std::size_t i = 0; i < levels; ++i) s += R"({"a":)";
@@ -39,35 +28,20 @@ std::string nested_objects(std::size_t levels) {
   return s;
 }
 
-class HostileInputTest : public ::testing::Test {
+class HostileInputTest : public GatewayFixture {
  protected:
-  HostileInputTest() {
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    fake_ = std::make_unique<RunningFake>(shared_test_certificates(), o);
-    auto c = gateway_config(*fake_, shared_test_certificates().ca_cert_file().string());
-    c.auth.keys = {ClientKey{"alpha", kKeyA, {}}, ClientKey{"beta", kKeyB, {}}};
-    c.retry.initial_backoff = std::chrono::milliseconds(10);
-    gateway_ = std::make_unique<RunningGateway>(c);
-  }
+  void SetUp() override { start(); }
 
-  HttpResult call(std::string_view method, std::string_view path, std::string_view body = {},
-                  const char* key = kKeyA) {
-    return http_request(method, gateway_->base_url() + std::string(path), as(key), body);
-  }
-  std::string create(std::string_view body, const char* key = kKeyA) {
+  std::string create(std::string_view body, std::string_view key = kKeyA) {
     auto r = call("POST", "/gateway/v1/sessions", body, key);
     EXPECT_EQ(r.status, 201u) << r.body;
     return std::string(parse_object(r.body)["id"].as_string());
   }
-  json::array listed(const char* key = kKeyA) {
+  json::array listed(std::string_view key = kKeyA) {
     auto r = call("GET", "/gateway/v1/sessions?limit=100", {}, key);
     EXPECT_EQ(r.status, 200u) << r.body;
     return parse_object(r.body)["data"].as_array();
   }
-
-  std::unique_ptr<RunningFake> fake_;
-  std::unique_ptr<RunningGateway> gateway_;
 };
 
 TEST_F(HostileInputTest, DeepUpstreamReplyIsRelayedAfterOneAttempt) {
@@ -83,14 +57,14 @@ TEST_F(HostileInputTest, DeepUpstreamReplyIsRelayedAfterOneAttempt) {
   f.status = 200;
   f.body = reply;
   f.count = 5;  // enough for every retry the gateway could make
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = call(
       "POST", "/v1/messages",
       R"({"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"go"}]})");
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.body, reply);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);  // one attempt, billed once
+  EXPECT_EQ(fake().recorded().size(), 1u);  // one attempt, billed once
 }
 
 TEST_F(HostileInputTest, DeepToolSchemaGoesUpstreamAndABombDoesNot) {
@@ -102,7 +76,7 @@ TEST_F(HostileInputTest, DeepToolSchemaGoesUpstreamAndABombDoesNot) {
       schema + "}]}";
   auto r = call("POST", "/v1/messages", body);
   EXPECT_EQ(r.status, 200u) << r.body;
-  ASSERT_EQ((*fake_)->recorded().size(), 1u);
+  ASSERT_EQ(fake().recorded().size(), 1u);
 
   std::string bomb(100'000, '[');
   bomb.append(100'000, ']');
@@ -112,7 +86,7 @@ TEST_F(HostileInputTest, DeepToolSchemaGoesUpstreamAndABombDoesNot) {
   r = call("POST", "/gateway/v1/sessions", bomb);
   expect_error(r, 400, "invalid_request_error",
                "The request body is not valid JSON: it nests deeper than 512 levels");
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_TRUE(listed().empty());
 }
 
@@ -135,7 +109,7 @@ TEST_F(HostileInputTest, NonFiniteNumbersAreRefusedAtTheDoor) {
       R"({"role":"assistant","content":[{"type":"tool_use","id":"t","name":"n","input":{"x":1e400}}]}]})");
   expect_error(r, 400, "invalid_request_error",
                "messages.1.content.0.input.x: number out of range (it must be finite)");
-  EXPECT_EQ((*fake_)->recorded().size(), 0u);  // nothing went upstream
+  EXPECT_EQ(fake().recorded().size(), 0u);  // nothing went upstream
 }
 
 TEST_F(HostileInputTest, OversizedMetadataIsRefusedAndNothingStored) {
@@ -180,8 +154,8 @@ TEST_F(HostileInputTest, ListAnswersStayBoundedAndPageThroughEverySession) {
 }
 
 TEST_F(HostileInputTest, InvalidUtf8InThePathGetsA404ThatIsJson) {
-  HttpConnection c(gateway_->base_url());
-  auto r = c.request("GET", "/gateway/v1/\xFF\xFE\xC3(", as(kKeyA));
+  HttpConnection c(gateway().base_url());
+  auto r = c.request("GET", "/gateway/v1/\xFF\xFE\xC3(", client_headers(kKeyA));
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.status, 404u);
   boost::system::error_code ec;
@@ -192,14 +166,14 @@ TEST_F(HostileInputTest, InvalidUtf8InThePathGetsA404ThatIsJson) {
 }
 
 TEST_F(HostileInputTest, ABadByteInAForwardedPathStaysHere) {
-  HttpConnection c(gateway_->base_url());
-  auto r = c.request("GET", "/v1/files/\xFF\xFE", as(kKeyA));
+  HttpConnection c(gateway().base_url());
+  auto r = c.request("GET", "/v1/files/\xFF\xFE", client_headers(kKeyA));
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.status, 400u) << r.body;
   boost::system::error_code ec;
   json::parse(r.body, ec);
   EXPECT_FALSE(ec) << r.body;
-  EXPECT_TRUE((*fake_)->recorded().empty()) << "a target that is no URI went upstream";
+  EXPECT_TRUE(fake().recorded().empty()) << "a target that is no URI went upstream";
 }
 
 TEST_F(HostileInputTest, AnotherKeysSessionIdAsListCursorIsAnUnknownId) {

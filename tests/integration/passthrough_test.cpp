@@ -3,6 +3,7 @@
 
 #include "support/eventually.hpp"
 #include "support/expect_error.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/raw_client.hpp"
@@ -18,8 +19,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
-#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -43,39 +45,21 @@ Fault fault(FaultKind kind) {
   return f;
 }
 
-Headers client_headers(std::string key = "client-key-should-not-leak") {
-  return {{"content-type", "application/json"},
-          {"anthropic-version", "2023-06-01"},
-          {"x-api-key", std::move(key)}};
+// No client keys: any key, or none, is let through, and upstream gets the gateway's own.
+void anonymous(Config& c) {
+  c.auth.keys.clear();
 }
 
-class PassthroughTest : public ::testing::Test {
+class PassthroughTest : public GatewayFixture {
  protected:
-  using Tweak = std::function<void(Config&)>;
-  explicit PassthroughTest(const Tweak& tweak = {})
-      : fake_(shared_test_certificates(), fake_options()), gateway_(config(tweak)) {}
-
-  static fake::ServerOptions fake_options() {
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    return o;
-  }
-  Config config(const Tweak& tweak) {
-    auto c = gateway_config(fake_, shared_test_certificates().ca_cert_file().string());
-    if (tweak) tweak(c);
-    return c;
-  }
-  std::string url(std::string_view path) const { return gateway_.base_url() + std::string(path); }
-
-  RunningFake fake_;
-  RunningGateway gateway_;
+  void SetUp() override { start(anonymous); }
 };
 
 TEST_F(PassthroughTest, JsonResponseIsWhatUpstreamSent) {
   auto r = http_request("POST", url("/v1/messages"), client_headers(), kMessage);
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.status, 200u) << r.body;
-  auto sent = fake_->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(r.body, sent.back().response_body);
   EXPECT_EQ(sent.back().body, kMessage);  // the body went upstream unchanged
@@ -99,7 +83,7 @@ TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
   EXPECT_TRUE(r.complete);
   EXPECT_TRUE(r.chunked);
   EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
-  auto sent = fake_->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(r.body, sent.back().response_body);
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
@@ -110,7 +94,7 @@ TEST_F(PassthroughTest, SlowStreamReachesClientEventByEventNotBuffered) {
   // the client before upstream's stream ends, not when it does.
   Fault f = fault(FaultKind::hold);
   f.after_events = 3;
-  fake_->faults().add(f);
+  fake().faults().add(f);
   std::mutex mutex;
   std::vector<std::string> chunks;
   auto client = std::async(std::launch::async, [&] {
@@ -121,13 +105,13 @@ TEST_F(PassthroughTest, SlowStreamReachesClientEventByEventNotBuffered) {
                          return true;
                        });
   });
-  ASSERT_TRUE(eventually([&] { return fake_->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   const bool relayed_while_open = eventually([&] {
     std::lock_guard lock(mutex);
     return chunks.size() >= 3;
   });
-  const auto open = fake_->stats();
-  fake_->release();
+  const auto open = fake().stats();
+  fake().release();
   auto r = client.get();
   EXPECT_TRUE(relayed_while_open) << "the first events waited for the end of upstream's stream";
   EXPECT_EQ(open.holding, 1u);  // upstream's stream was still open when they arrived
@@ -135,7 +119,7 @@ TEST_F(PassthroughTest, SlowStreamReachesClientEventByEventNotBuffered) {
   ASSERT_EQ(r.status, 200u);
   EXPECT_TRUE(r.complete);
   // One chunk per event, each chunk whole events.
-  auto events = fake_->recorded().back().response_body;
+  auto events = fake().recorded().back().response_body;
   std::size_t count = 0;
   for (std::size_t p = 0; (p = events.find("\n\n", p)) != std::string::npos; p += 2) ++count;
   EXPECT_EQ(chunks.size(), count);
@@ -159,7 +143,7 @@ TEST_F(PassthroughTest, KeysAndVersionHeaders) {
   r = http_request("POST", url("/v1/messages"), no_version, kMessage);
   ASSERT_EQ(r.status, 200u) << r.body;
 
-  auto sent = fake_->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 3u);
   for (const auto& req : sent) {
     EXPECT_EQ(req.header("x-api-key"), "upstream-key-for-tests");
@@ -183,7 +167,7 @@ TEST_F(PassthroughTest, CountTokensAndModels) {
   ASSERT_EQ(r.status, 200u) << r.body;
   auto page = parse_object(r.body);
   EXPECT_EQ(page["data"].as_array().size(), 2u);
-  EXPECT_EQ(fake_->recorded().back().target, "/v1/models?limit=2");  // query kept
+  EXPECT_EQ(fake().recorded().back().target, "/v1/models?limit=2");  // query kept
 
   r = http_request("GET", url("/v1/models/claude-opus-4-6"), client_headers());
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -198,12 +182,12 @@ TEST_F(PassthroughTest, UpstreamErrorsAreRelayedWithRetryHints) {
   f.status = 529;
   f.retry_after = 3;
   f.should_retry = false;  // upstream says not to retry, so the gateway relays it as is
-  fake_->faults().add(f);
+  fake().faults().add(f);
   auto r = http_request("POST", url("/v1/messages"), client_headers(), kMessage);
   expect_error(r, 529, "overloaded_error");
   EXPECT_EQ(r.header("retry-after").value_or(""), "3");
   EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
-  EXPECT_EQ(fake_->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
 }
 
 TEST_F(PassthroughTest, MalformedJsonIsRejectedBeforeUpstream) {
@@ -211,7 +195,7 @@ TEST_F(PassthroughTest, MalformedJsonIsRejectedBeforeUpstream) {
   expect_error(r, 400, "invalid_request_error", "not valid JSON");
   r = http_request("POST", url("/v1/messages"), client_headers(), R"(["an","array"])");
   expect_error(r, 400, "invalid_request_error", "JSON object");
-  EXPECT_EQ(fake_->stats().messages, 0u);
+  EXPECT_EQ(fake().stats().messages, 0u);
 }
 
 TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
@@ -220,10 +204,10 @@ TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
   expect_error(r, 404, "not_found_error", "no route for /gateway/v1/nothing-here");
   r = http_request("GET", url("/nothing-here"), client_headers());
   expect_error(r, 404, "not_found_error");
-  EXPECT_EQ(fake_->stats().requests, 0u);
+  EXPECT_EQ(fake().stats().requests, 0u);
   r = http_request("GET", url("/v1/nothing-here"), client_headers());
   EXPECT_EQ(r.status, 404u) << r.body;
-  EXPECT_EQ(fake_->recorded().size(), 1u) << "an unknown /v1/ path is upstream's to answer";
+  EXPECT_EQ(fake().recorded().size(), 1u) << "an unknown /v1/ path is upstream's to answer";
   r = http_request("GET", url("/v1/messages"), client_headers());
   expect_error(r, 405, "invalid_request_error");
   EXPECT_EQ(r.header("allow").value_or(""), "POST");
@@ -244,7 +228,7 @@ TEST_F(PassthroughTest, HealthAndReadiness) {
 TEST_F(PassthroughTest, UpstreamErrorEventInsideStreamReachesClient) {
   Fault f = fault(FaultKind::stream_error);
   f.after_events = 3;
-  fake_->faults().add(f);
+  fake().faults().add(f);
   auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
   ASSERT_EQ(r.status, 200u);
   EXPECT_TRUE(r.complete);
@@ -252,13 +236,13 @@ TEST_F(PassthroughTest, UpstreamErrorEventInsideStreamReachesClient) {
                 "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\""),
             std::string::npos)
       << r.body;
-  EXPECT_EQ(r.body, fake_->recorded().back().response_body);
+  EXPECT_EQ(r.body, fake().recorded().back().response_body);
 }
 
 TEST_F(PassthroughTest, UpstreamDropMidStreamEndsWithErrorEvent) {
   Fault f = fault(FaultKind::drop_mid_stream);
   f.after_events = 4;
-  fake_->faults().add(f);
+  fake().faults().add(f);
   auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
   ASSERT_EQ(r.status, 200u);
   EXPECT_TRUE(r.complete);  // the client's stream ends cleanly, with the failure said in-band
@@ -273,16 +257,16 @@ TEST_F(PassthroughTest, ClientDisconnectMidStreamCancelsUpstream) {
   // more comes from upstream, so only the gateway watching its client can cancel it.
   Fault f = fault(FaultKind::hold);
   f.after_events = 2;
-  fake_->faults().add(f);
+  fake().faults().add(f);
   int chunks = 0;
   auto r = http_stream("POST", url("/v1/messages"), client_headers(), kStream, {},
                        [&](std::string_view) { return ++chunks < 2; });
   EXPECT_EQ(chunks, 2);
-  EXPECT_EQ(fake_->stats().streams_started, 1u);
-  EXPECT_TRUE(eventually([&] { return fake_->stats().client_disconnects == 1; }))
+  EXPECT_EQ(fake().stats().streams_started, 1u);
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }))
       << "the fake never saw the gateway close the upstream request";
-  EXPECT_EQ(fake_->stats().streams_completed, 0u);
-  EXPECT_EQ(fake_->stats().holding, 0u);
+  EXPECT_EQ(fake().stats().streams_completed, 0u);
+  EXPECT_EQ(fake().stats().holding, 0u);
 }
 
 // Upstream holds its answer; the client closes its socket once upstream has the request.
@@ -302,7 +286,7 @@ TEST(Upstream, ClientDisconnectWhileUpstreamHoldsItsAnswerCancelsUpstream) {
 }
 
 TEST_F(PassthroughTest, KeepAliveCarriesSeveralRequests) {
-  HttpConnection conn(gateway_.base_url());
+  HttpConnection conn(gateway().base_url());
   for (int i = 0; i < 3; ++i) {
     auto r = conn.request("POST", "/v1/messages", client_headers(), i == 1 ? kStream : kMessage);
     ASSERT_EQ(r.status, 200u) << r.body;
@@ -313,19 +297,21 @@ TEST_F(PassthroughTest, KeepAliveCarriesSeveralRequests) {
 
 // --- limits -------------------------------------------------------------------------
 
-class LimitsTest : public PassthroughTest {
+class LimitsTest : public GatewayFixture {
  protected:
-  LimitsTest()
-      : PassthroughTest([](Config& c) {
-          c.limits.max_body_bytes = 4096;
-          c.limits.header_timeout = std::chrono::milliseconds(300);
-          c.limits.body_timeout = std::chrono::milliseconds(300);
-          c.limits.idle_timeout = std::chrono::milliseconds(300);
-        }) {}
+  void SetUp() override {
+    start([](Config& c) {
+      anonymous(c);
+      c.limits.max_body_bytes = 4096;
+      c.limits.header_timeout = std::chrono::milliseconds(300);
+      c.limits.body_timeout = std::chrono::milliseconds(300);
+      c.limits.idle_timeout = std::chrono::milliseconds(300);
+    });
+  }
 };
 
 TEST_F(LimitsTest, SlowBodyIsCutOffAndNothingGoesUpstream) {
-  RawClient c(gateway_.port());
+  RawClient c(gateway().port());
   // The whole header, then 9 of the 200 body bytes it announced, then nothing.
   c.send(
       "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
@@ -334,11 +320,11 @@ TEST_F(LimitsTest, SlowBodyIsCutOffAndNothingGoesUpstream) {
   auto got = c.read_all(closed);
   EXPECT_TRUE(closed) << "still open after body_timeout";
   EXPECT_EQ(got, "");  // a timed-out client gets no answer
-  EXPECT_EQ(fake_->stats().messages, 0u);
+  EXPECT_EQ(fake().stats().messages, 0u);
 }
 
 TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosed) {
-  RawClient c(gateway_.port());
+  RawClient c(gateway().port());
   c.send("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");  // keep-alive by default
   bool closed = false;
   auto got = c.read_all(closed);  // the answer, then the close once idle_timeout passed
@@ -353,13 +339,13 @@ TEST_F(LimitsTest, OversizedBodyGets413AndNothingGoesUpstream) {
       std::string(8000, 'a') + R"("}]})";
   auto r = http_request("POST", url("/v1/messages"), client_headers(), big);
   expect_error(r, 413, "request_too_large");
-  EXPECT_EQ(fake_->stats().messages, 0u);
+  EXPECT_EQ(fake().stats().messages, 0u);
 }
 
 TEST_F(LimitsTest, SlowHeadersAreCutOff) {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket s(ioc);
-  s.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_.port()});
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), gateway().port()});
   std::string partial = "POST /v1/messages HTTP/1.1\r\nHost: x\r\n";  // and then nothing
   boost::asio::write(s, boost::asio::buffer(partial));
   char buf[256];
@@ -491,32 +477,6 @@ TEST(ClientKeys, RequiredWhenConfiguredAndNeverForwarded) {
   EXPECT_EQ(fake->stats().messages, 2u);
 }
 
-// --- shutdown ----------------------------------------------------------------------------
-
-TEST(Shutdown, RunningStreamFinishesWithinGrace) {
-  RunningFake fake;
-  Fault f;
-  f.kind = FaultKind::slow;
-  f.delay = std::chrono::milliseconds(20);
-  fake->faults().add(f);
-  auto gateway = std::make_unique<RunningGateway>(gateway_config(fake));
-  auto url = gateway->base_url() + "/v1/messages";
-  std::promise<void> started;
-  auto client = std::async(std::launch::async, [&] {
-    bool first = true;
-    return http_stream("POST", url, client_headers(), kStream, {}, [&](std::string_view) {
-      if (first) started.set_value();
-      first = false;
-      return true;
-    });
-  });
-  started.get_future().wait();
-  gateway.reset();  // drains: stops accepting, lets the stream finish
-  auto r = client.get();
-  EXPECT_TRUE(r.complete);
-  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
-}
-
 // Issue 11, item 4: ANTHROPIC_BASE_URL pointed at the gateway itself made one request
 // recurse about 400 times. The second hop sees the first hop's Via mark and answers 508,
 // which the first hop relays without retrying it.
@@ -551,23 +511,57 @@ TEST(RequestLoopTest, AGatewayWhoseUpstreamIsItselfAnswers508AfterOneUpstreamAtt
   EXPECT_EQ(metrics.find("gateway_upstream_retries_total{"), std::string::npos) << metrics;
 }
 
+// --- shutdown ----------------------------------------------------------------------------
+
+// The drain's grace (30 s) outlasts what the tests need: they hold upstream's stream and
+// end it themselves, so nothing depends on how fast the machine is.
+class Shutdown : public GatewayFixture {
+ protected:
+  Shutdown() : GatewayFixture(Upstream::plain) {}
+  void SetUp() override {
+    start([](Config& c) {
+      anonymous(c);
+      c.shutdown.grace = std::chrono::seconds(30);
+    });
+  }
+  // Upstream sends `events` events of the next stream, then holds it until released.
+  void hold_stream_after(std::size_t events) {
+    Fault hold = fault(FaultKind::hold);
+    hold.after_events = events;
+    fake().faults().add(hold);
+  }
+  // A streamed request on its own connection, sent from another thread.
+  std::future<HttpResult> stream_in_background() {
+    return std::async(std::launch::async, [target = url("/v1/messages")] {
+      return http_request("POST", target, client_headers(), kStream);
+    });
+  }
+};
+
+// A stream running when the drain begins finishes: upstream holds it until the drain has
+// begun, then lets it end, well within the grace.
+TEST_F(Shutdown, RunningStreamFinishesWithinGrace) {
+  hold_stream_after(2);
+  auto client = stream_in_background();
+  const bool held = eventually([&] { return fake().stats().holding == 1; });
+  auto draining = begin_drain();
+  fake().release();
+  auto r = client.get();
+  draining.get();
+  ASSERT_TRUE(held) << "upstream never held the stream";
+  EXPECT_TRUE(r.complete);
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body, fake().recorded().back().response_body);
+}
+
 // While the gateway drains, a request that arrives on a connection it already had is
 // refused with 503 (nothing goes upstream), /readyz says 503, and the running stream
 // finishes; new connections are not accepted.
-TEST(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
-  RunningFake fake;
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 1;
-  fake->faults().add(hold);
-  auto config = gateway_config(fake);
-  config.shutdown.grace = std::chrono::seconds(30);  // the test ends the stream itself
-  auto gateway = std::make_unique<RunningGateway>(config);
-  const auto port = gateway->port();
-  auto url = gateway->base_url() + "/v1/messages";
-  auto stream = std::async(std::launch::async,
-                           [&] { return http_request("POST", url, client_headers(), kStream); });
-  ASSERT_TRUE(eventually([&] { return fake->stats().holding == 1; }));
+TEST_F(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
+  hold_stream_after(1);
+  const auto port = gateway().port();
+  auto stream = stream_in_background();
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
 
   // Two requests whose heads the gateway has read before the drain begins: each asked for
   // 100 Continue, which the gateway sends once it holds the head and waits for the body.
@@ -582,11 +576,7 @@ TEST(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
       std::to_string(kMessage.size()) + "\r\n\r\n");
   ASSERT_NE(late.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
 
-  auto draining = std::async(std::launch::async, [&] { gateway.reset(); });
-  // The drain has begun once the listener is gone.
-  ASSERT_TRUE(eventually([&] {
-    return !!http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").error;
-  }));
+  auto draining = begin_drain();
   ready.send("x");  // the bodies, now that the gateway drains
   late.send(kMessage);
   bool closed = false;
@@ -597,13 +587,49 @@ TEST(Shutdown, DrainingRefusesNewRequestsAndReadyzSays503) {
   EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
   EXPECT_NE(refused.find("overloaded_error"), std::string::npos) << refused;
   EXPECT_TRUE(closed);
-  EXPECT_EQ(fake->stats().messages, 1u);  // only the running stream went upstream
+  EXPECT_EQ(fake().stats().messages, 1u);  // only the running stream went upstream
 
-  fake->release();
+  fake().release();
   auto r = stream.get();
   EXPECT_TRUE(r.complete);
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
   draining.get();
+}
+
+// During a drain, a request pipelined behind a running one on the same connection is
+// answered 503 with `connection: close` once the running one has finished, not dropped
+// with the connection (a client could not tell whether it was acted on).
+TEST_F(Shutdown, APipelinedRequestBehindARunningOneGets503) {
+  hold_stream_after(1);
+  RawClient client(gateway().port());
+  // One write: the second request is at the gateway before the first is answered.
+  client.send(RawClient::post_bytes("/v1/messages", client_headers(), kStream) +
+              RawClient::post_bytes("/v1/messages", client_headers(), kMessage));
+  const bool held = eventually([&] { return fake().stats().holding == 1; });
+  auto draining = begin_drain();
+  fake().release();
+  bool closed = false;
+  const auto got = client.read_all(closed);
+  draining.get();
+  ASSERT_TRUE(held) << "upstream never held the stream";
+  const auto second = got.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << "one answer only:\n" << got;
+  const auto first = got.substr(0, second);
+  const auto refused = got.substr(second);
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200 ")) << first;
+  EXPECT_NE(first.find("event: message_stop"), std::string::npos) << first;
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
+  auto head = refused.substr(0, refused.find("\r\n\r\n") + 2);  // each line ends in CRLF
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  EXPECT_NE(head.find("\r\nconnection: close\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nretry-after: 1\r\n"), std::string::npos) << head;
+  auto body = parse_object(refused.substr(head.size() + 2));
+  EXPECT_EQ(body["type"], "error");
+  EXPECT_EQ(body["error"].at("type"), "overloaded_error");
+  EXPECT_TRUE(body["request_id"].as_string().starts_with("req_"));
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(fake().stats().messages, 1u);  // the refused request never went upstream
 }
 
 }  // namespace

@@ -5,16 +5,14 @@
 
 #include "support/eventually.hpp"
 #include "support/expect_error.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
 #include <atomic>
-#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -30,19 +28,10 @@ using fake::Fault;
 using fake::FaultKind;
 using namespace std::chrono_literals;
 
-constexpr std::string_view kKeyA = "key-a-0123456789abcdef";
-constexpr std::string_view kKeyB = "key-b-0123456789abcdef";
-
 std::string message(std::string_view text, bool stream = false) {
   return std::string(R"({"model":"claude-sonnet-4-5","max_tokens":64,)") +
          (stream ? R"("stream":true,)" : "") + R"("messages":[{"role":"user","content":")" +
          std::string(text) + R"("}]})";
-}
-
-Headers headers(std::string_view key = kKeyA) {
-  return {{"content-type", "application/json"},
-          {"anthropic-version", "2023-06-01"},
-          {"x-api-key", std::string(key)}};
 }
 
 Fault status_fault(unsigned status, std::size_t count = 1) {
@@ -78,47 +67,33 @@ void add_usage(const std::string& body, std::uint64_t& input, std::uint64_t& out
   output += stream_out;
 }
 
-class QueueRetryTest : public ::testing::Test {
+class QueueRetryTest : public GatewayFixture {
  protected:
-  using Tweak = std::function<void(Config&)>;
+  QueueRetryTest() : GatewayFixture(Upstream::plain) {}
 
   void start(const Tweak& tweak = {}) {
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    fake_ = std::make_unique<RunningFake>(o);
-    auto c = gateway_config(*fake_);
-    c.auth.keys = {ClientKey{"A", std::string(kKeyA), {}, 0, 0},
-                   ClientKey{"B", std::string(kKeyB), {}, 0, 0}};
-    c.retry.initial_backoff = 20ms;
-    c.retry.max_backoff = 500ms;
-    if (tweak) tweak(c);
-    gateway_ = std::make_unique<RunningGateway>(std::move(c));
+    GatewayFixture::start([&](Config& c) {
+      c.retry.initial_backoff = 20ms;
+      c.retry.max_backoff = 500ms;
+      if (tweak) tweak(c);
+    });
     UpstreamDispatcher::RetryHooks hooks;
     hooks.jitter = [] { return 0.0; };
     hooks.on_decision = [this](const RetryDecision& d) {
       std::lock_guard lock(decisions_mutex_);
       decisions_.push_back(d);
     };
-    gateway_->gateway().dispatcher().set_retry_hooks(std::move(hooks));
+    gateway().gateway().dispatcher().set_retry_hooks(std::move(hooks));
   }
   // Every retry decision so far, in order.
   std::vector<RetryDecision> decisions() {
     std::lock_guard lock(decisions_mutex_);
     return decisions_;
   }
-  void TearDown() override {
-    gateway_.reset();
-    fake_.reset();
-  }
-  std::string url(std::string_view path) const { return gateway_->base_url() + std::string(path); }
   HttpResult post(std::string_view body, std::string_view key = kKeyA) {
-    return http_request("POST", url("/v1/messages"), headers(key), body);
+    return call("POST", "/v1/messages", body, key);
   }
-  AdmissionQueue& queue() { return gateway_->gateway().dispatcher().queue(); }
-  std::string metrics() { return http_request("GET", url("/metrics")).body; }
 
-  std::unique_ptr<RunningFake> fake_;
-  std::unique_ptr<RunningGateway> gateway_;
   std::mutex decisions_mutex_;
   std::vector<RetryDecision> decisions_;
 };
@@ -132,11 +107,11 @@ TEST_F(QueueRetryTest, OverloadedOnEveryAttemptRelaysTheLast529AfterAllAttemptsS
     c.retry.initial_backoff = 40ms;
     c.retry.multiplier = 2;
   });
-  (*fake_)->faults().add(status_fault(529, 10));
+  fake().faults().add(status_fault(529, 10));
   auto r = post(message("hello"));
   expect_error(r, 529, "overloaded_error");
   EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");  // upstream said true
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 4u);                    // 1 + max_retries
   EXPECT_EQ(r.body, sent.back().response_body);  // the last attempt's body, byte for byte
   // Backoff k is 40ms * 2^k (jitter fixed at 0), then the attempts are spent.
@@ -159,21 +134,21 @@ TEST_F(QueueRetryTest, ShouldRetryFalseOn500IsRelayedAtOnce) {
   start();
   Fault f = status_fault(500);
   f.should_retry = false;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   expect_error(r, 500, "api_error");
   EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
 }
 
 TEST_F(QueueRetryTest, RetryAfterMsIsObeyed) {
   start();  // backoff alone would wait 20ms at most
   Fault f = status_fault(503);
   f.retry_after_ms = 200;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   ASSERT_EQ(r.status, 200u) << r.body;
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 2u);
   auto d = decisions();
   ASSERT_EQ(d.size(), 2u);
@@ -188,16 +163,16 @@ TEST_F(QueueRetryTest, TransportFailureIsRetried) {
   start();
   Fault f;
   f.kind = FaultKind::drop_before_response;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   ASSERT_EQ(r.status, 200u) << r.body;
   // The drop did happen: the first attempt got no answer, the second is what came back.
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0].response_status, 0u);
   EXPECT_EQ(sent[1].response_status, 200u);
   EXPECT_EQ(r.body, sent[1].response_body);
-  EXPECT_EQ((*fake_)->faults().pending(), 0u);
+  EXPECT_EQ(fake().faults().pending(), 0u);
   auto d = decisions();
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].action, RetryDecision::Action::retry);
@@ -209,17 +184,17 @@ TEST_F(QueueRetryTest, GarbageSuccessIsRetriedThenA502) {
   start();
   Fault f;
   f.kind = FaultKind::garbage;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(parse_object(r.body)["type"], "message");
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
 
   f.count = 10;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   r = post(message("hello"));
   expect_error(r, 502, "api_error");
-  EXPECT_EQ((*fake_)->recorded().size(), 2u + 3u);  // 1 + max_retries (2)
+  EXPECT_EQ(fake().recorded().size(), 2u + 3u);  // 1 + max_retries (2)
 }
 
 TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
@@ -227,23 +202,23 @@ TEST_F(QueueRetryTest, UpstreamRateLimitAfterAllRetriesIsRelayed) {
   Fault f = status_fault(429, 5);
   f.retry_after = 1;
   f.retry_after_ms = 10;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   expect_error(r, 429, "rate_limit_error");
   EXPECT_EQ(r.header("retry-after").value_or(""), "1");
   EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
 }
 
 TEST_F(QueueRetryTest, ServerErrorsAfterAllRetriesRelayUpstreamsLastStatus) {
   start();
   for (unsigned code : {500u, 502u, 503u, 504u}) {
-    const auto before = (*fake_)->recorded().size();
-    (*fake_)->faults().add(status_fault(code, 3));
+    const auto before = fake().recorded().size();
+    fake().faults().add(status_fault(code, 3));
     auto r = post(message("hello"));
     EXPECT_EQ(r.status, code) << r.body;
     EXPECT_EQ(r.header("x-should-retry").value_or(""), "false") << code;
-    auto sent = (*fake_)->recorded();
+    auto sent = fake().recorded();
     ASSERT_EQ(sent.size(), before + 3) << code;  // 1 + max_retries (2)
     EXPECT_EQ(r.body, sent.back().response_body) << code;
   }
@@ -255,12 +230,12 @@ TEST_F(QueueRetryTest, OverloadedFirstStreamEventOnEveryAttemptIsRelayedAsUpstre
   f.kind = FaultKind::stream_error;
   f.after_events = 0;
   f.count = 3;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello", true));
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("overloaded_error"), std::string::npos) << r.body;
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(r.body, sent.back().response_body);
 }
@@ -272,11 +247,11 @@ TEST_F(QueueRetryTest, AbsurdRetryAfterIsCappedRetriedAndCounted) {
   start([](Config& c) { c.retry.max_retry_after = 1s; });
   Fault f = status_fault(429);
   f.retry_after = 100000;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello"));
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.status, 200u) << r.body;
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
   auto d = decisions();
   ASSERT_GE(d.size(), 1u);
   EXPECT_EQ(d[0].action, RetryDecision::Action::retry);
@@ -295,16 +270,16 @@ TEST_F(QueueRetryTest, StreamClosedRightAfterItsHeadIsRetriedAtOnce) {
   start([](Config& c) { c.upstream.stream_idle_timeout = 1h; });
   Fault f;
   f.kind = FaultKind::drop_after_headers;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   ClientOptions o;
   o.timeout = 20s;
-  auto r = http_request("POST", url("/v1/messages"), headers(), message("hello", true), o);
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), message("hello", true), o);
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_TRUE(r.complete);
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(r.body, sent.back().response_body);
 }
@@ -317,14 +292,14 @@ TEST_F(QueueRetryTest, JsonAnswerClosedRightAfterItsHeadIsRetriedAtOnce) {
   });
   Fault f;
   f.kind = FaultKind::drop_after_headers;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   ClientOptions o;
   o.timeout = 20s;
-  auto r = http_request("POST", url("/v1/messages"), headers(), message("hello"), o);
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), message("hello"), o);
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(parse_object(r.body)["type"], "message") << r.body;
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
 }
 
 TEST_F(QueueRetryTest, StreamDroppedBeforeFirstEventIsRetriedTransparently) {
@@ -332,14 +307,14 @@ TEST_F(QueueRetryTest, StreamDroppedBeforeFirstEventIsRetriedTransparently) {
   Fault f;
   f.kind = FaultKind::drop_mid_stream;
   f.after_events = 0;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello", true));
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_TRUE(r.complete);
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
   EXPECT_EQ(r.body.find("event: error"), std::string::npos);
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(r.body, sent.back().response_body);  // exactly the second attempt's stream
 }
@@ -349,12 +324,12 @@ TEST_F(QueueRetryTest, OverloadedErrorAsFirstStreamEventIsRetried) {
   Fault f;
   f.kind = FaultKind::stream_error;
   f.after_events = 0;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello", true));
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
   EXPECT_EQ(r.body.find("overloaded_error"), std::string::npos);
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
 }
 
 TEST_F(QueueRetryTest, StreamDroppedAfterFirstEventEndsWithErrorEvent) {
@@ -362,12 +337,12 @@ TEST_F(QueueRetryTest, StreamDroppedAfterFirstEventEndsWithErrorEvent) {
   Fault f;
   f.kind = FaultKind::drop_mid_stream;
   f.after_events = 2;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = post(message("hello", true));
   ASSERT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("event: message_start"), std::string::npos);
   EXPECT_NE(r.body.find("event: error"), std::string::npos);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);  // too late to retry
+  EXPECT_EQ(fake().recorded().size(), 1u);  // too late to retry
 }
 
 TEST_F(QueueRetryTest, FullQueueIs429WithRetryAfterAndNothingGoesUpstream) {
@@ -378,21 +353,21 @@ TEST_F(QueueRetryTest, FullQueueIs429WithRetryAfterAndNothingGoesUpstream) {
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.count = 2;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   // Futures, not threads: a failed assertion below must not leave a joinable thread.
   auto first = std::async(std::launch::async, [&] { return post(message("one")).status; });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));  // in flight
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));  // in flight
   auto second = std::async(std::launch::async, [&] { return post(message("two")).status; });
   ASSERT_TRUE(eventually([&] { return queue().depth() == 1; }));
   auto r = post(message("three"));
   expect_error(r, 429, "rate_limit_error");
   EXPECT_GE(std::stoi(r.header("retry-after").value_or("0")), 1);
-  EXPECT_EQ((*fake_)->release(), 1u);
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holds == 2; }));  // "two" went up
-  EXPECT_EQ((*fake_)->release(), 1u);
+  EXPECT_EQ(fake().release(), 1u);
+  ASSERT_TRUE(eventually([&] { return fake().stats().holds == 2; }));  // "two" went up
+  EXPECT_EQ(fake().release(), 1u);
   EXPECT_EQ(first.get(), 200u);
   EXPECT_EQ(second.get(), 200u);
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   EXPECT_EQ(sent.size(), 2u);
   for (const auto& s : sent) EXPECT_EQ(s.body.find("three"), std::string::npos);
   EXPECT_NE(metrics().find("gateway_queue_rejected_total{reason=\"full\"} 1"), std::string::npos);
@@ -406,7 +381,7 @@ TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
   Fault storm = status_fault(429, 4);
   storm.retry_after = 1;
   storm.hold = true;
-  (*fake_)->faults().add(storm);
+  fake().faults().add(storm);
   constexpr int kClients = 50;
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
@@ -416,12 +391,12 @@ TEST_F(QueueRetryTest, RateLimitStormPausesEveryoneThenAllSucceed) {
       if (r.status == 200) ++ok;
     });
   }
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 4; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 4; }));
   ASSERT_TRUE(eventually([&] { return queue().depth() == kClients - 4; }));
-  EXPECT_EQ((*fake_)->release(), 4u);
+  EXPECT_EQ(fake().release(), 4u);
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), kClients);
-  auto sent = (*fake_)->recorded();
+  auto sent = fake().recorded();
   std::size_t limited = 0;
   std::map<std::string, int> per_client;
   for (const auto& s : sent) {
@@ -443,36 +418,41 @@ TEST_F(QueueRetryTest, RoundRobinServesTheSmallKeyBetweenTheFloodersRequests) {
     c.queue.max_concurrency = 1;
     c.queue.max_depth = 1000;
   });
-  Fault slow;
-  slow.kind = FaultKind::slow;
-  slow.delay = 3ms;
-  slow.count = 1000;
-  (*fake_)->faults().add(slow);
-  std::mutex mutex;
-  std::vector<char> finished;  // 'A' or 'B', in completion order
+  // Upstream holds A's first request, so that everything else lines up in the queue: A's
+  // flood first, then B's five. The order they then go upstream in is the queue's alone.
+  Fault first;
+  first.kind = FaultKind::hold;
+  fake().faults().add(first);
+  constexpr std::size_t kFlood = 50;
+  constexpr std::size_t kSmall = 5;
   std::atomic<int> failures{0};
-  auto client = [&](char who) {
-    auto r = post(message(std::string(1, who)), who == 'A' ? kKeyA : kKeyB);
-    if (r.status != 200) ++failures;
-    std::lock_guard lock(mutex);
-    finished.push_back(who);
+  auto client = [&](std::string_view who, std::string_view key) {
+    if (post(message(who), key).status != 200) ++failures;
   };
   std::vector<std::thread> threads;
-  for (int i = 0; i < 200; ++i) threads.emplace_back(client, 'A');
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return queue().depth() + finished.size() >= 195;
-  }));
-  for (int i = 0; i < 5; ++i) threads.emplace_back(client, 'B');
+  threads.emplace_back(client, "A", kKeyA);
+  const bool held = eventually([&] { return fake().stats().holding == 1; });
+  for (std::size_t i = 1; i < kFlood; ++i) threads.emplace_back(client, "A", kKeyA);
+  const bool flood_queued = eventually([&] { return queue().depth() == kFlood - 1; });
+  for (std::size_t i = 0; i < kSmall; ++i) threads.emplace_back(client, "B", kKeyB);
+  const bool all_queued = eventually([&] { return queue().depth() == kFlood - 1 + kSmall; });
+  fake().release();
   for (auto& t : threads) t.join();
+  ASSERT_TRUE(held && flood_queued && all_queued)
+      << held << flood_queued << all_queued << " depth " << queue().depth();
   EXPECT_EQ(failures.load(), 0);
-  ASSERT_EQ(finished.size(), 205u);
-  std::size_t a_before_last_b = 0, a_seen = 0, b_seen = 0;
-  for (char c : finished) {
-    if (c == 'A') ++a_seen;
-    if (c == 'B' && ++b_seen == 5) a_before_last_b = a_seen;
+  // In the order upstream received them: how many of A's went before B's last.
+  auto sent = fake().recorded();
+  ASSERT_EQ(sent.size(), kFlood + kSmall);
+  std::size_t a_seen = 0, b_seen = 0, a_before_last_b = 0;
+  for (const auto& s : sent) {
+    const bool from_b = s.body.find(R"("content":"B")") != std::string::npos;
+    if (!from_b) ++a_seen;
+    if (from_b && ++b_seen == kSmall) a_before_last_b = a_seen;
   }
-  EXPECT_LT(a_before_last_b, 150u) << "B's five finished after A's last fifty began";
+  // Taking turns: the held one, then A and B alternately, so B's last goes up after six of
+  // A's (a little slack for where the turn starts); first come, first served: after fifty.
+  EXPECT_LE(a_before_last_b, kSmall + 2) << "B waited behind A's flood";
 }
 
 TEST_F(QueueRetryTest, MetricsEndpointShowsRequestsQueueAndTokens) {
@@ -487,7 +467,7 @@ TEST_F(QueueRetryTest, MetricsEndpointShowsRequestsQueueAndTokens) {
   EXPECT_EQ(r.header("content-type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
   // The token counters hold what upstream's two answers said they used.
   std::uint64_t input = 0, output = 0;
-  for (const auto& s : (*fake_)->recorded()) add_usage(s.response_body, input, output);
+  for (const auto& s : fake().recorded()) add_usage(s.response_body, input, output);
   ASSERT_GT(input, 0u);
   ASSERT_GT(output, 0u);
   const std::string tokens_in =

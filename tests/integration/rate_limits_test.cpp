@@ -5,15 +5,13 @@
 
 #include "server/common/time_format.hpp"
 #include "support/eventually.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <future>
 #include <string>
 
@@ -24,18 +22,9 @@ using fake::Fault;
 using fake::FaultKind;
 using namespace std::chrono_literals;
 
-constexpr std::string_view kKeyA = "rate-key-a-0123456789";
-constexpr std::string_view kKeyB = "rate-key-b-0123456789";
-
 std::string message(int max_tokens = 16, std::string_view text = "hi") {
   return R"({"model":"claude-sonnet-4-5","max_tokens":)" + std::to_string(max_tokens) +
          R"(,"messages":[{"role":"user","content":")" + std::string(text) + R"("}]})";
-}
-
-Headers as(std::string_view key) {
-  return {{"content-type", "application/json"},
-          {"anthropic-version", "2023-06-01"},
-          {"x-api-key", std::string(key)}};
 }
 
 void expect_rate_limited(const HttpResult& r) {
@@ -46,29 +35,20 @@ void expect_rate_limited(const HttpResult& r) {
   EXPECT_GE(std::stoi(*r.header("retry-after")), 1);
 }
 
-class RateLimitsTest : public ::testing::Test {
+class RateLimitsTest : public GatewayFixture {
  protected:
-  void start(const std::function<void(Config&)>& tweak) {
-    fake_ = std::make_unique<RunningFake>();
-    auto c = gateway_config(*fake_);
-    c.auth.keys = {ClientKey{"A", std::string(kKeyA), {}, 0, 0},
-                   ClientKey{"B", std::string(kKeyB), {}, 0, 0}};
-    c.queue.max_wait = 300ms;  // a request that cannot fit in time is refused soon
-    c.retry.max_retries = 0;
-    tweak(c);
-    gateway_ = std::make_unique<RunningGateway>(std::move(c));
-  }
-  void TearDown() override {
-    gateway_.reset();
-    fake_.reset();
+  RateLimitsTest() : GatewayFixture(Upstream::plain) {}
+
+  void start(const Tweak& tweak) {
+    GatewayFixture::start([&](Config& c) {
+      c.queue.max_wait = 300ms;  // a request that cannot fit in time is refused soon
+      c.retry.max_retries = 0;
+      tweak(c);
+    });
   }
   HttpResult post(std::string_view key, const std::string& body = message()) {
-    return http_request("POST", gateway_->base_url() + "/v1/messages", as(key), body);
+    return call("POST", "/v1/messages", body, key);
   }
-  AdmissionQueue& queue() { return gateway_->gateway().dispatcher().queue(); }
-
-  std::unique_ptr<RunningFake> fake_;
-  std::unique_ptr<RunningGateway> gateway_;
 };
 
 TEST_F(RateLimitsTest, RequestsPerMinuteRefusesPastTheBudget) {
@@ -77,7 +57,7 @@ TEST_F(RateLimitsTest, RequestsPerMinuteRefusesPastTheBudget) {
   EXPECT_EQ(post(kKeyB).status, 200u);
   expect_rate_limited(post(kKeyA));  // the minute's budget is spent, for every key
   expect_rate_limited(post(kKeyB));
-  EXPECT_EQ((*fake_)->stats().messages, 2u);
+  EXPECT_EQ(fake().stats().messages, 2u);
 }
 
 TEST_F(RateLimitsTest, PerKeyRequestsPerMinuteHoldsOnlyThatKey) {
@@ -86,29 +66,29 @@ TEST_F(RateLimitsTest, PerKeyRequestsPerMinuteHoldsOnlyThatKey) {
   expect_rate_limited(post(kKeyA));
   EXPECT_EQ(post(kKeyB).status, 200u);
   EXPECT_EQ(post(kKeyB).status, 200u);
-  EXPECT_EQ((*fake_)->stats().messages, 3u);
+  EXPECT_EQ(fake().stats().messages, 3u);
 }
 
 TEST_F(RateLimitsTest, OutputTokenBudgetIsReservedWhileACallRuns) {
   start([](Config& c) { c.queue.output_tokens_per_minute = 100; });
   Fault hold;
   hold.kind = FaultKind::hold;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   // 80 of the 100 output tokens are reserved while the first call is upstream.
   auto running = std::async(std::launch::async, [&] { return post(kKeyA, message(80)); });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   expect_rate_limited(post(kKeyB, message(80)));     // 80 more do not fit
   EXPECT_EQ(post(kKeyB, message(10)).status, 200u);  // 10 do
-  (*fake_)->release();
+  fake().release();
   EXPECT_EQ(running.get().status, 200u);
-  EXPECT_EQ((*fake_)->stats().messages, 2u);
+  EXPECT_EQ(fake().stats().messages, 2u);
 }
 
 TEST_F(RateLimitsTest, InputTokenBudgetRefusesALargePrompt) {
   start([](Config& c) { c.queue.input_tokens_per_minute = 200; });
   EXPECT_EQ(post(kKeyA, message(16, "a short prompt")).status, 200u);
   expect_rate_limited(post(kKeyA, message(16, std::string(4000, 'x'))));
-  EXPECT_EQ((*fake_)->stats().messages, 1u);
+  EXPECT_EQ(fake().stats().messages, 1u);
 }
 
 // Upstream says its request budget is spent until a reset two seconds away: the next
@@ -120,16 +100,16 @@ TEST_F(RateLimitsTest, ExhaustedUpstreamBudgetPausesDispatchUntilItsReset) {
   spent.kind = FaultKind::headers;
   spent.headers = {{"anthropic-ratelimit-requests-remaining", "0"},
                    {"anthropic-ratelimit-requests-reset", rfc3339(reset)}};
-  (*fake_)->faults().add(spent);
+  fake().faults().add(spent);
   auto first = post(kKeyA);
   ASSERT_EQ(first.status, 200u) << first.body;
   EXPECT_EQ(first.header("anthropic-ratelimit-requests-remaining").value_or(""), "0");
   auto next = std::async(std::launch::async, [&] { return post(kKeyB); });
   ASSERT_TRUE(eventually([&] { return queue().depth() == 1; }));  // waiting, not sent
-  EXPECT_EQ((*fake_)->stats().messages, 1u);
+  EXPECT_EQ(fake().stats().messages, 1u);
   EXPECT_EQ(next.get().status, 200u);
-  EXPECT_EQ((*fake_)->stats().messages, 2u);
-  auto m = http_request("GET", gateway_->base_url() + "/metrics").body;
+  EXPECT_EQ(fake().stats().messages, 2u);
+  auto m = metrics();
   EXPECT_NE(m.find("gateway_upstream_cooldowns_total 1\n"), std::string::npos) << m;
 }
 

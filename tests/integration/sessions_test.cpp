@@ -4,19 +4,17 @@
 
 #include "support/eventually.hpp"
 #include "support/expect_error.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/raw_client.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_ca.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <filesystem>
-#include <functional>
 #include <future>
 #include <sstream>
 #include <string>
@@ -28,37 +26,11 @@ namespace json = boost::json;
 using fake::Fault;
 using fake::FaultKind;
 
-constexpr const char* kKeyA = "client-key-a-0123456789";
-constexpr const char* kKeyB = "client-key-b-0123456789";
-
-Headers as(const char* key) {
-  return {{"content-type", "application/json"}, {"x-api-key", key}};
-}
-
-class SessionsTest : public ::testing::Test {
+class SessionsTest : public GatewayFixture {
  protected:
-  using Tweak = std::function<void(Config&)>;
-
-  void start(const Tweak& tweak = {}) {
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    fake_ = std::make_unique<RunningFake>(shared_test_certificates(), o);
-    auto c = gateway_config(*fake_, shared_test_certificates().ca_cert_file().string());
-    c.auth.keys = {ClientKey{"alpha", kKeyA, {}}, ClientKey{"beta", kKeyB, {}}};
-    c.retry.initial_backoff = std::chrono::milliseconds(10);  // retries, but quick ones
-    if (tweak) tweak(c);
-    gateway_ = std::make_unique<RunningGateway>(c);
-  }
   void SetUp() override { start(); }
 
-  std::string url(std::string_view path) const { return gateway_->base_url() + std::string(path); }
-
-  HttpResult call(std::string_view method, std::string_view path, std::string_view body = {},
-                  const char* key = kKeyA) {
-    return http_request(method, url(path), as(key), body);
-  }
-
-  json::object create(std::string_view body = "{}", const char* key = kKeyA) {
+  json::object create(std::string_view body = "{}", std::string_view key = kKeyA) {
     auto r = call("POST", "/gateway/v1/sessions", body, key);
     EXPECT_EQ(r.status, 201u) << r.body;
     return parse_object(r.body);
@@ -86,13 +58,10 @@ class SessionsTest : public ::testing::Test {
 
   // The messages array of the last request upstream received.
   json::array upstream_messages() {
-    auto sent = (*fake_)->recorded();
+    auto sent = fake().recorded();
     if (sent.empty()) return {};
     return json::parse(sent.back().body).as_object()["messages"].as_array();
   }
-
-  std::unique_ptr<RunningFake> fake_;
-  std::unique_ptr<RunningGateway> gateway_;
 };
 
 TEST_F(SessionsTest, CreateGetShapeAndDefaults) {
@@ -146,7 +115,6 @@ TEST_F(SessionsTest, BasicAndMultiTurnConversation) {
 }
 
 TEST_F(SessionsTest, SyntheticAssistantMessagesArePinnedAgainstTrimming) {
-  gateway_.reset();
   start([](Config& c) { c.sessions.max_context_messages = 2; });
   auto id = create_id(R"({"messages":[
     {"role":"user","content":"What's the capital of France?"},
@@ -178,7 +146,7 @@ TEST_F(SessionsTest, MultipleChoicePrefill) {
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[1].at("role"), "assistant");
   EXPECT_EQ(msgs[1].at("content"), "The answer is (");
-  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("max_tokens"), 1);
+  EXPECT_EQ(json::parse(fake().recorded().back().body).at("max_tokens"), 1);
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[1].at("content"), r["text"]);
@@ -189,7 +157,7 @@ TEST_F(SessionsTest, PrefillOnAModelThatRejectsItIsALocal400) {
   auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages",
                 R"({"content":"Pick one","prefill":"The answer is ("})");
   expect_error(r, 400, "invalid_request_error", "structured outputs");
-  EXPECT_TRUE((*fake_)->recorded().empty());
+  EXPECT_TRUE(fake().recorded().empty());
   EXPECT_EQ(count(id), 0);
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages",
            R"({"content":"Pick one","prefill":"The answer is "})");
@@ -235,8 +203,9 @@ TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
 
 TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
   auto id = create_id();
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"Tell me [[words:20]]","stream":true})");
+  auto r =
+      http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+                   R"({"content":"Tell me [[words:20]]","stream":true})");
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.header("content-type").value_or(""), "text/event-stream; charset=utf-8");
   EXPECT_TRUE(r.complete);
@@ -264,12 +233,12 @@ TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
   EXPECT_TRUE(history[1].at("content").as_string().starts_with("You said: Tell me"));
-  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("stream"), true);
+  EXPECT_EQ(json::parse(fake().recorded().back().body).at("stream"), true);
 }
 
 TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   auto id = create_id();
-  auto h = as(kKeyA);
+  auto h = client_headers(kKeyA);
   h.push_back({"accept", "text/event-stream"});
   auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), h,
                         R"({"content":"hi"})");
@@ -280,7 +249,7 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   EXPECT_NE(r.body.find("event: message_start"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
   // Upstream was asked for a stream, and the turn is in the history.
-  EXPECT_EQ(json::parse((*fake_)->recorded().back().body).at("stream"), true);
+  EXPECT_EQ(json::parse(fake().recorded().back().body).at("stream"), true);
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].at("content"), "hi");
@@ -288,18 +257,35 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
 }
 
 TEST_F(SessionsTest, HeartbeatsDuringSilence) {
-  gateway_.reset();
   start([](Config& c) { c.streaming.heartbeat = std::chrono::milliseconds(40); });
-  Fault f;
-  f.kind = FaultKind::slow;
-  f.delay = std::chrono::milliseconds(150);
-  (*fake_)->faults().add(f);
+  // Upstream sends its first event, then falls silent until the test releases it: a
+  // heartbeat must reach the client during that silence, however long it takes to come.
+  Fault silence;
+  silence.kind = FaultKind::hold;
+  silence.after_events = 1;
+  fake().faults().add(silence);
   auto id = create_id();
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"hi","stream":true})");
+  std::atomic<bool> heartbeat{false};
+  auto streaming = std::async(std::launch::async, [&] {
+    return http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"),
+                       client_headers(kKeyA), R"({"content":"hi","stream":true})", {},
+                       [&](std::string_view chunk) {
+                         if (chunk.find(": keep-alive\n\n") != std::string_view::npos) {
+                           heartbeat = true;
+                         }
+                         return true;
+                       });
+  });
+  const bool silent = eventually([&] { return fake().stats().holding == 1; });
+  const bool beat = silent && eventually([&] { return heartbeat.load(); });
+  const auto upstream = fake().stats();
+  fake().release();
+  auto r = streaming.get();
+  EXPECT_TRUE(silent) << "upstream never held its stream";
+  EXPECT_TRUE(beat) << "no heartbeat while upstream was silent";
+  EXPECT_EQ(upstream.streams_completed, 0u);  // still silent when the heartbeat came
   ASSERT_EQ(r.status, 200u);
-  EXPECT_NE(r.body.find(": keep-alive\n\n"), std::string::npos);
-  EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos);
+  EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 2);
 }
 
@@ -310,7 +296,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   f.kind = FaultKind::status;
   f.status = 400;
   f.message = "bad request from upstream";
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"two"})");
   expect_error(r, 400, "invalid_request_error", "bad request from upstream");
   EXPECT_EQ(count(id), 2);
@@ -318,8 +304,8 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   Fault drop;
   drop.kind = FaultKind::drop_mid_stream;
   drop.after_events = 3;
-  (*fake_)->faults().add(drop);
-  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+  fake().faults().add(drop);
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
                    R"({"content":"three","stream":true})");
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
@@ -329,8 +315,8 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   Fault error_event;
   error_event.kind = FaultKind::stream_error;
   error_event.after_events = 2;
-  (*fake_)->faults().add(error_event);
-  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+  fake().faults().add(error_event);
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
                    R"({"content":"four","stream":true})");
   EXPECT_NE(r.body.find("overloaded_error"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
@@ -339,7 +325,7 @@ TEST_F(SessionsTest, UpstreamFailuresCommitNothing) {
   Fault garbage;
   garbage.kind = FaultKind::garbage;
   garbage.count = 3;  // the first attempt and both retries
-  (*fake_)->faults().add(garbage);
+  fake().faults().add(garbage);
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"five"})");
   expect_error(r, 502, "api_error");
   EXPECT_EQ(count(id), 2);
@@ -355,19 +341,19 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
   Fault f;
   f.kind = FaultKind::hold;
   f.after_events = 1;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto id = create_id();
   std::string first;
-  http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+  http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
               R"({"content":"Tell me [[words:50]]","stream":true})", {}, [&](std::string_view c) {
                 first = c;
                 return false;
               });
   EXPECT_NE(first.find("event: message_start"), std::string::npos) << first;  // it had started
-  EXPECT_EQ((*fake_)->stats().streams_started, 1u);
-  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }))
+  EXPECT_EQ(fake().stats().streams_started, 1u);
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }))
       << "upstream never saw the gateway leave";
-  EXPECT_EQ((*fake_)->stats().streams_completed, 0u);
+  EXPECT_EQ(fake().stats().streams_completed, 0u);
   // The turn is over when its lock is free: a new turn then succeeds.
   EXPECT_TRUE(eventually([&] {
     auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"again"})");
@@ -379,18 +365,17 @@ TEST_F(SessionsTest, ClientLeavingMidStreamCancelsUpstreamAndCommitsNothing) {
 }
 
 TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
-  gateway_.reset();
   start([](Config& c) { c.upstream.response_timeout = std::chrono::hours(1); });
   Fault hold;
   hold.kind = FaultKind::hold;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
-  RawClient client(gateway_->port());
-  client.post("/gateway/v1/sessions/" + id + "/messages", as(kKeyA),
+  RawClient client(gateway().port());
+  client.post("/gateway/v1/sessions/" + id + "/messages", client_headers(kKeyA),
               R"({"content":"anyone there?"})");
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));  // upstream has it
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));  // upstream has it
   client.close();
-  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }));
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }));
   // The turn ends (its lock frees) as a cancelled attempt, not a transport failure to retry.
   EXPECT_TRUE(eventually([&] {
     return http_request("GET", url("/metrics"))
@@ -399,7 +384,7 @@ TEST_F(SessionsTest, ClientLeavingBeforeUpstreamAnswersIsNotRetried) {
   }));
   EXPECT_EQ(http_request("GET", url("/metrics")).body.find("outcome=\"transport_error\""),
             std::string::npos);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(count(id), 0);
 }
 
@@ -411,7 +396,7 @@ TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
     const std::string content = R"({"content":"turn )" + std::to_string(i) + "\"}";
     auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", content);
     ASSERT_EQ(r.status, 200u) << i << " " << r.body;
-    r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+    r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
                      R"({"content":"streamed","stream":true})");
     ASSERT_NE(r.body.find("turn_committed"), std::string::npos) << i << " " << r.body;
   }
@@ -426,20 +411,20 @@ TEST_F(SessionsTest, BackToBackTurnsNeverMeetTheirOwnLock) {
 TEST_F(SessionsTest, OneTurnAtATimePerSession) {
   Fault f;
   f.kind = FaultKind::hold;
-  (*fake_)->faults().add(f);
+  fake().faults().add(f);
   auto id = create_id();
   auto other = create_id();
   auto running = std::async(std::launch::async, [&] {
     return call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"slow one"})");
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"too early"})");
   expect_error(r, 409, "conflict_error");
   // Other sessions are not blocked by it: a turn elsewhere completes while it still runs.
   turn(other, R"({"content":"elsewhere"})");
-  EXPECT_EQ((*fake_)->stats().holding, 1u);
+  EXPECT_EQ(fake().stats().holding, 1u);
   EXPECT_EQ(running.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
-  (*fake_)->release();
+  fake().release();
   EXPECT_EQ(running.get().status, 200u);
   EXPECT_EQ(count(id), 2);
   EXPECT_EQ(count(other), 2);
@@ -461,11 +446,10 @@ TEST_F(SessionsTest, SessionsBelongToTheirKey) {
   expect_error(call("GET", "/gateway/v1/sessions/" + mine, {}, "wrong-key-0123456789"), 401,
                "authentication_error");
   EXPECT_EQ(get(mine)["max_tokens"], 1024);  // untouched by the other key
-  EXPECT_TRUE((*fake_)->recorded().empty());
+  EXPECT_TRUE(fake().recorded().empty());
 }
 
 TEST_F(SessionsTest, KeyModelListIsEnforced) {
-  gateway_.reset();
   start([](Config& c) { c.auth.keys[1].models = {"claude-haiku-4-5"}; });
   expect_error(call("POST", "/gateway/v1/sessions", R"({"model":"claude-sonnet-4-5"})", kKeyB), 403,
                "permission_error");
@@ -497,18 +481,17 @@ TEST_F(SessionsTest, BadInputIsA400AndChangesNothing) {
   expect_error(call("POST", "/gateway/v1/sessions", R"({"messages":"hi"})"), 400,
                "invalid_request_error");
   EXPECT_EQ(json::serialize(get(id)), json::serialize(before));
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
 }
 
 TEST_F(SessionsTest, HugeContentIs413AndChangesNothing) {
-  gateway_.reset();
   start([](Config& c) { c.limits.max_body_bytes = 64 * 1024; });
   auto id = create_id();
   std::string body = R"({"content":")" + std::string(100 * 1024, 'a') + "\"}";
   expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", body), 413,
                "request_too_large");
   EXPECT_EQ(count(id), 0);
-  EXPECT_TRUE((*fake_)->recorded().empty());
+  EXPECT_TRUE(fake().recorded().empty());
 }
 
 TEST_F(SessionsTest, PatchListDelete) {
@@ -532,7 +515,7 @@ TEST_F(SessionsTest, PatchListDelete) {
   EXPECT_EQ(patched["system"], "Be brief.");
   EXPECT_EQ(patched["model"], "claude-haiku-4-5");
   turn(ids[0], R"({"content":"hi"})");
-  auto sent = json::parse((*fake_)->recorded().back().body).as_object();
+  auto sent = json::parse(fake().recorded().back().body).as_object();
   EXPECT_EQ(sent["system"], "Be brief.");
   EXPECT_EQ(sent["max_tokens"], 64);
   EXPECT_EQ(sent["model"], "claude-haiku-4-5");
@@ -549,12 +532,10 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
     c.store.backend = "sqlite";
     c.store.data_dir = dir.string();
   };
-  gateway_.reset();
   start(sqlite);
   auto id = create_id(
       R"({"messages":[{"role":"user","content":"seed"},{"role":"assistant","content":"ok"}]})");
   turn(id, R"({"content":"remember this"})");
-  gateway_.reset();
   start(sqlite);
   auto g = get(id);
   EXPECT_EQ(g["message_count"], 4);
@@ -564,14 +545,15 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
   ASSERT_EQ(msgs.size(), 5u);
   EXPECT_EQ(msgs[2].at("content"), "remember this");
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "gateway.db"));
-  gateway_.reset();  // before the directory goes
+  stop_gateway();  // before the directory goes
 }
 
 TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
   auto whole = turn(create_id(), R"({"content":"Tell me [[words:40]]","max_tokens":1000})");
   auto id = create_id();
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"Tell me [[words:40]]","max_tokens":15,
+  auto r =
+      http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+                   R"({"content":"Tell me [[words:40]]","max_tokens":15,
                             "continue_on_max_tokens":5,"stream":true})");
   ASSERT_EQ(r.status, 200u);
   std::size_t starts = 0;
@@ -589,7 +571,6 @@ TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
 }
 
 TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
-  gateway_.reset();
   start([](Config& c) {
     c.upstream.response_timeout = std::chrono::milliseconds(200);
     c.retry.initial_backoff = std::chrono::milliseconds(10);
@@ -597,7 +578,7 @@ TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
   Fault hang;
   hang.kind = FaultKind::hang;
   hang.count = 3;  // the first attempt and both retries
-  (*fake_)->faults().add(hang);
+  fake().faults().add(hang);
   auto id = create_id();
   expect_error(call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"hello?"})"),
                504, "timeout_error");
@@ -605,7 +586,6 @@ TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
 }
 
 TEST_F(SessionsTest, UpstreamStallingMidStreamIsAnErrorEventAndCommitsNothing) {
-  gateway_.reset();
   start([](Config& c) {
     c.upstream.stream_idle_timeout = std::chrono::milliseconds(300);
     c.streaming.heartbeat = std::chrono::hours(1);  // the silence stays silent
@@ -614,19 +594,20 @@ TEST_F(SessionsTest, UpstreamStallingMidStreamIsAnErrorEventAndCommitsNothing) {
   Fault stall;
   stall.kind = FaultKind::hold;
   stall.after_events = 2;
-  (*fake_)->faults().add(stall);
+  fake().faults().add(stall);
   auto id = create_id();
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"Tell me [[words:30]]","stream":true})");
+  auto r =
+      http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+                   R"({"content":"Tell me [[words:30]]","stream":true})");
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_TRUE(r.complete);  // ended by the gateway, in-band
   EXPECT_NE(r.body.find("event: message_start"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("event: error"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
   // The gateway gave up on upstream's stream (the fake sees it leave) and kept nothing.
-  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }));
-  EXPECT_EQ((*fake_)->stats().streams_completed, 0u);
-  EXPECT_EQ((*fake_)->stats().messages, 1u);  // too late to retry: events were relayed
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }));
+  EXPECT_EQ(fake().stats().streams_completed, 0u);
+  EXPECT_EQ(fake().stats().messages, 1u);  // too late to retry: events were relayed
   EXPECT_EQ(count(id), 0);
 }
 
@@ -637,66 +618,63 @@ TEST_F(SessionsTest, ShutdownMidTurnCommitsNothing) {
     c.store.data_dir = dir.string();
     c.shutdown.grace = std::chrono::milliseconds(100);
   };
-  gateway_.reset();
   start(tweak);
   auto id = create_id();
-  Fault slow;
-  slow.kind = FaultKind::slow;
-  slow.delay = std::chrono::milliseconds(100);
-  (*fake_)->faults().add(slow);
-  std::promise<void> first_chunk;
+  // Upstream sends two events and then holds its stream, never released: the turn is
+  // still running when the grace ends, whatever the machine's speed.
+  Fault held;
+  held.kind = FaultKind::hold;
+  held.after_events = 2;
+  fake().faults().add(held);
   auto streaming = std::async(std::launch::async, [&] {
-    bool told = false;
-    return http_stream("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                       R"({"content":"Tell me [[words:60]]","stream":true})", {},
-                       [&](std::string_view) {
-                         if (!told) first_chunk.set_value();
-                         told = true;
-                         return true;
-                       });
+    return http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"),
+                        client_headers(kKeyA),
+                        R"({"content":"Tell me [[words:60]]","stream":true})");
   });
-  first_chunk.get_future().wait();
-  gateway_.reset();  // SIGTERM's path: drain for 100 ms, then cut the stream
+  const bool mid_turn = eventually([&] { return fake().stats().holding == 1; });
+  stop_gateway();  // SIGTERM's path: the grace passes, then the running turn is cut
   auto r = streaming.get();
-  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos);
+  ASSERT_TRUE(mid_turn) << "upstream never held the turn's stream";
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("turn_committed"), std::string::npos) << r.body;
   start(tweak);
   EXPECT_EQ(count(id), 0);
-  gateway_.reset();  // before the directory goes
+  stop_gateway();  // before the directory goes
 }
 
 TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
-  gateway_.reset();
   start([](Config& c) { c.retry.initial_backoff = std::chrono::milliseconds(10); });
   auto id = create_id();
   Fault overloaded;
   overloaded.kind = FaultKind::status;
   overloaded.status = 529;
-  (*fake_)->faults().add(overloaded);
+  fake().faults().add(overloaded);
   turn(id, R"({"content":"after one 529"})");
-  EXPECT_EQ((*fake_)->recorded().size(), 2u);
+  EXPECT_EQ(fake().recorded().size(), 2u);
   EXPECT_EQ(count(id), 2);
 
   Fault drop;
   drop.kind = FaultKind::drop_before_response;
-  (*fake_)->faults().add(drop);
-  auto r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
-                        R"({"content":"streamed after a drop","stream":true})");
+  fake().faults().add(drop);
+  auto r =
+      http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+                   R"({"content":"streamed after a drop","stream":true})");
   EXPECT_NE(r.body.find("event: turn_committed"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("event: error"), std::string::npos) << r.body;
   EXPECT_EQ(count(id), 4);
 
   // Retries spent: upstream's last answer, as it sent it (API.md section 1).
   overloaded.count = 3;  // every attempt
-  (*fake_)->faults().add(overloaded);
-  const auto before = (*fake_)->recorded().size();
+  fake().faults().add(overloaded);
+  const auto before = fake().recorded().size();
   r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"never"})");
   expect_error(r, 529, "overloaded_error");
   EXPECT_EQ(r.header("x-should-retry").value_or(""), "false");
-  EXPECT_EQ((*fake_)->recorded().size(), before + 3);  // 1 + max_retries
+  EXPECT_EQ(fake().recorded().size(), before + 3);  // 1 + max_retries
   EXPECT_EQ(count(id), 4);
 
-  (*fake_)->faults().add(overloaded);
-  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), as(kKeyA),
+  fake().faults().add(overloaded);
+  r = http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
                    R"({"content":"never, streamed","stream":true})");
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("event: error\n"), std::string::npos) << r.body;
@@ -706,27 +684,26 @@ TEST_F(SessionsTest, TurnsGoThroughTheRetryPolicyAndCommitOnce) {
 }
 
 TEST_F(SessionsTest, FullQueueIs429ForTurnsAndCommitsNothing) {
-  gateway_.reset();
   start([](Config& c) {
     c.queue.max_concurrency = 1;
     c.queue.max_depth = 0;
   });
   Fault hold;
   hold.kind = FaultKind::hold;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto busy = create_id();
   auto other = create_id();
   auto running = std::async(std::launch::async, [&] {
     return call("POST", "/gateway/v1/sessions/" + busy + "/messages", R"({"content":"slow"})");
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   auto r = call("POST", "/gateway/v1/sessions/" + other + "/messages", R"({"content":"no room"})");
   expect_error(r, 429, "rate_limit_error");
   EXPECT_TRUE(r.header("retry-after").has_value());
-  (*fake_)->release();
+  fake().release();
   EXPECT_EQ(running.get().status, 200u);
   EXPECT_EQ(count(other), 0);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   auto metrics = http_request("GET", url("/metrics"));
   EXPECT_NE(metrics.body.find("gateway_store_duration_seconds_count{op=\"commit\"} 1"),
             std::string::npos)
@@ -734,7 +711,6 @@ TEST_F(SessionsTest, FullQueueIs429ForTurnsAndCommitsNothing) {
 }
 
 TEST_F(SessionsTest, IdleSessionsArePurged) {
-  gateway_.reset();
   start([](Config& c) {
     c.sessions.ttl = std::chrono::milliseconds(1);
     c.sessions.purge_interval = std::chrono::milliseconds(20);

@@ -5,18 +5,15 @@
 
 #include "support/eventually.hpp"
 #include "support/expect_error.hpp"
+#include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/raw_client.hpp"
-#include "support/running_fake.hpp"
-#include "support/running_gateway.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_ca.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
-#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -28,13 +25,6 @@ namespace {
 namespace json = boost::json;
 using fake::Fault;
 using fake::FaultKind;
-
-constexpr const char* kKeyA = "client-key-a-0123456789";
-constexpr const char* kKeyB = "client-key-b-0123456789";
-
-Headers as(const char* key) {
-  return {{"content-type", "application/json"}, {"x-api-key", key}};
-}
 
 struct Sse {
   std::string id;
@@ -78,32 +68,15 @@ std::uint64_t seq_of(const std::string& id) {
   return std::stoull(id.substr(id.rfind('.') + 1));
 }
 
-class TurnsTest : public ::testing::Test {
+class TurnsTest : public GatewayFixture {
  protected:
-  using Tweak = std::function<void(Config&)>;
-
   void start(const Tweak& tweak = {}) {
-    gateway_.reset();
-    fake::ServerOptions o;
-    o.api_key = "upstream-key-for-tests";
-    fake_ = std::make_unique<RunningFake>(shared_test_certificates(), o);
-    auto c = gateway_config(*fake_, shared_test_certificates().ca_cert_file().string());
-    c.auth.keys = {ClientKey{"alpha", kKeyA, {}}, ClientKey{"beta", kKeyB, {}}};
-    c.retry.initial_backoff = std::chrono::milliseconds(10);
-    c.streaming.token_secret = "a-test-secret-that-is-long-enough-0123456789";
-    if (tweak) tweak(c);
-    gateway_ = std::make_unique<RunningGateway>(c);
+    GatewayFixture::start([&](Config& c) {
+      c.streaming.token_secret = "a-test-secret-that-is-long-enough-0123456789";
+      if (tweak) tweak(c);
+    });
   }
   void SetUp() override { start(); }
-
-  std::string url(std::string_view path) const { return gateway_->base_url() + std::string(path); }
-
-  HttpResult call(std::string_view method, std::string_view path, std::string_view body = {},
-                  const char* key = kKeyA, Headers extra = {}) {
-    Headers h = as(key);
-    h.insert(h.end(), extra.begin(), extra.end());
-    return http_request(method, url(path), h, body);
-  }
 
   std::string create_id() {
     auto r = call("POST", "/gateway/v1/sessions", "{}");
@@ -151,9 +124,6 @@ class TurnsTest : public ::testing::Test {
       return leave_after == 0 || parse_sse(seen).size() < leave_after;
     });
   }
-
-  std::unique_ptr<RunningFake> fake_;
-  std::unique_ptr<RunningGateway> gateway_;
 };
 
 TEST_F(TurnsTest, BackgroundTurnAnswers202AndCommitsWithNobodyListening) {
@@ -174,8 +144,8 @@ TEST_F(TurnsTest, BackgroundTurnAnswers202AndCommitsWithNobodyListening) {
   EXPECT_EQ(status["message"].at("completion"), "You said: Hello in the background");
   EXPECT_EQ(count(id), 2);
   // Upstream streamed it: the events were there to log.
-  ASSERT_EQ((*fake_)->recorded().size(), 1u);
-  EXPECT_EQ(parse_object((*fake_)->recorded()[0].body)["stream"], true);
+  ASSERT_EQ(fake().recorded().size(), 1u);
+  EXPECT_EQ(parse_object(fake().recorded()[0].body)["stream"], true);
 }
 
 TEST_F(TurnsTest, EventsUrlNeedsNoHeadersAndCarriesStreamHygiene) {
@@ -236,12 +206,12 @@ TEST_F(TurnsTest, ReadersOfARunningTurnResumeAndTwoReadersGetTheSameEvents) {
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.after_events = 4;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   auto accepted = background(id, "Tell me [[words:20]]");
   const std::string turn(accepted["turn_id"].as_string());
   const std::string events_url(accepted["events_url"].as_string());
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   // A reader leaves after 2 events while the turn still runs.
   auto first = parse_sse(read_events(events_url, {}, 2).body);
   ASSERT_GE(first.size(), 2u);
@@ -256,7 +226,7 @@ TEST_F(TurnsTest, ReadersOfARunningTurnResumeAndTwoReadersGetTheSameEvents) {
     return http_request("GET", url("/metrics")).body.find("gateway_active_streams 2") !=
            std::string::npos;
   }));
-  (*fake_)->release();
+  fake().release();
   auto whole = parse_sse(fresh.get().body);
   auto rest = parse_sse(resumed.get().body);
   ASSERT_GT(whole.size(), 6u);
@@ -265,7 +235,7 @@ TEST_F(TurnsTest, ReadersOfARunningTurnResumeAndTwoReadersGetTheSameEvents) {
   EXPECT_EQ(first, whole);
   EXPECT_EQ(parse_sse(read_events(events_url).body), whole) << "a third reader after the end";
   EXPECT_EQ(count(id), 2);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
 }
 
 TEST_F(TurnsTest, AfterTheLogExpiresTheCommittedMessageIsToldAsAShortSequence) {
@@ -299,19 +269,19 @@ TEST_F(TurnsTest, CancelStopsUpstreamCommitsNothingAndEndsTheStream) {
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.after_events = 2;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   auto accepted = background(id, "Tell me [[words:40]]");
   const std::string turn(accepted["turn_id"].as_string());
   const std::string events_url(accepted["events_url"].as_string());
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   auto reader = std::async(std::launch::async, [&] { return read_events(events_url); });
   auto r = call("POST", "/gateway/v1/sessions/" + id + "/turns/" + turn + "/cancel");
   ASSERT_EQ(r.status, 200u) << r.body;
   auto shape = parse_object(r.body);
   EXPECT_EQ(shape["status"], "cancelled");
   EXPECT_EQ(shape["message"], nullptr);
-  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }))
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }))
       << "upstream never saw the call aborted";
   auto events = parse_sse(reader.get().body);
   ASSERT_FALSE(events.empty());
@@ -341,13 +311,13 @@ TEST_F(TurnsTest, AReaderLeavingIsNotACancel) {
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.after_events = 2;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   auto accepted = background(id, "keep going");
   const std::string turn(accepted["turn_id"].as_string());
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   read_events(std::string(accepted["events_url"].as_string()), {}, 1);
-  (*fake_)->release();
+  fake().release();
   ASSERT_TRUE(eventually([&] { return ended(id, turn); }));
   EXPECT_EQ(turn_status(id, turn)["status"], "completed");
   EXPECT_EQ(count(id), 2);
@@ -381,10 +351,10 @@ TEST_F(TurnsTest, TokensRefuseTamperingOtherTurnsAndOtherKeysAlike) {
   refused(read_events(path1 + "?token=" + token1.substr(0, 10)), "truncated");
   refused(read_events(path1 + "?token="), "empty");
   // Another key: its own key on this path, and this key's token on another session path.
-  refused(read_events(path1, {{"x-api-key", kKeyB}}), "another key");
+  refused(read_events(path1, {{"x-api-key", std::string(kKeyB)}}), "another key");
   for (const auto& m : refusals) EXPECT_EQ(m, refusals.front()) << "an oracle";
   // The owner's key works without a token.
-  EXPECT_EQ(read_events(path1, {{"x-api-key", kKeyA}}).status, 200u);
+  EXPECT_EQ(read_events(path1, {{"x-api-key", std::string(kKeyA)}}).status, 200u);
   // No credentials at all: 401 as for any route.
   EXPECT_EQ(read_events(path1).status, 401u);
 }
@@ -403,19 +373,19 @@ TEST_F(TurnsTest, AnExpiredTokenIsRefusedLikeATamperedOne) {
 TEST_F(TurnsTest, ARepeatedBackgroundPostAttachesToTheFirstTurn) {
   Fault hold;
   hold.kind = FaultKind::hold;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   Headers key = {{"idempotency-key", "bg-1"}};
   auto first = background(id, "only once", key);
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   auto again = background(id, "only once", key);  // while it runs
   EXPECT_EQ(again["turn_id"], first["turn_id"]);
-  (*fake_)->release();
+  fake().release();
   const std::string turn(first["turn_id"].as_string());
   ASSERT_TRUE(eventually([&] { return ended(id, turn); }));
   auto after = background(id, "only once", key);  // after it finished
   EXPECT_EQ(after["turn_id"], first["turn_id"]);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(count(id), 2);
   // The same key with another body is a different request: 422, nothing started.
   auto r =
@@ -434,13 +404,13 @@ TEST_F(TurnsTest, ARepeatedBackgroundPostAttachesToTheFirstTurn) {
 TEST_F(TurnsTest, ARepeatedJsonPostGetsTheSameAnswerAndNeverASecondTurn) {
   Fault hold;
   hold.kind = FaultKind::hold;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   Headers key = {{"idempotency-key", "json-1"}};
   auto first = std::async(std::launch::async, [&] {
     return call("POST", turns_path(id), R"({"content":"hello once"})", kKeyA, key);
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   // While it runs the repeat waits on the same turn instead of a 409.
   auto second = std::async(std::launch::async, [&] {
     return call("POST", turns_path(id), R"({"content":"hello once"})", kKeyA, key);
@@ -450,7 +420,7 @@ TEST_F(TurnsTest, ARepeatedJsonPostGetsTheSameAnswerAndNeverASecondTurn) {
     return http_request("GET", url("/metrics")).body.find("gateway_connections 3") !=
            std::string::npos;
   }));
-  (*fake_)->release();
+  fake().release();
   auto a = first.get();
   auto b = second.get();
   ASSERT_EQ(a.status, 200u) << a.body;
@@ -458,7 +428,7 @@ TEST_F(TurnsTest, ARepeatedJsonPostGetsTheSameAnswerAndNeverASecondTurn) {
   EXPECT_EQ(a.body, b.body);
   auto c = call("POST", turns_path(id), R"({"content":"hello once"})", kKeyA, key);
   EXPECT_EQ(c.body, a.body) << "after it finished";
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(count(id), 2);
 }
 
@@ -467,7 +437,7 @@ TEST_F(TurnsTest, ARepeatOfAFailedTurnRepeatsItsError) {
   bad.kind = FaultKind::status;
   bad.status = 400;
   bad.message = "upstream did not like it";
-  (*fake_)->faults().add(bad);
+  fake().faults().add(bad);
   auto id = create_id();
   Headers key = {{"idempotency-key", "fails-1"}};
   auto a = call("POST", turns_path(id), R"({"content":"doomed"})", kKeyA, key);
@@ -475,7 +445,7 @@ TEST_F(TurnsTest, ARepeatOfAFailedTurnRepeatsItsError) {
   auto b = call("POST", turns_path(id), R"({"content":"doomed"})", kKeyA, key);
   EXPECT_EQ(b.status, a.status);
   EXPECT_EQ(b.body, a.body);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(count(id), 0);
   // A turn refused before it started (its session unknown) keeps no key: nothing ran.
   auto unknown = call("POST", turns_path("ses_nope"), R"({"content":"x"})", kKeyA, key);
@@ -488,9 +458,9 @@ TEST_F(TurnsTest, AStreamedRepeatWithLastEventIdResumesTheFirstTurn) {
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.after_events = 3;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
-  Headers h = as(kKeyA);
+  Headers h = client_headers(kKeyA);
   h.push_back({"idempotency-key", "es-1"});
   const std::string body = R"({"content":"Tell me [[words:25]]","stream":true})";
   std::string seen;
@@ -502,19 +472,19 @@ TEST_F(TurnsTest, AStreamedRepeatWithLastEventIdResumesTheFirstTurn) {
   ASSERT_GE(first.size(), 2u);
   first.resize(2);
   // The client left, but with a key it meant to come back: upstream is still held.
-  EXPECT_EQ((*fake_)->stats().client_disconnects, 0u);
+  EXPECT_EQ(fake().stats().client_disconnects, 0u);
   auto resumed = std::async(std::launch::async, [&] {
     Headers again = h;
     again.push_back({"last-event-id", first.back().id});
     return http_request("POST", url(turns_path(id)), again, body);
   });
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
-  (*fake_)->release();
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+  fake().release();
   auto rest = parse_sse(resumed.get().body);
   ASSERT_FALSE(rest.empty());
   EXPECT_EQ(rest.back().event, "turn_committed");
   EXPECT_EQ(seq_of(rest.front().id), seq_of(first.back().id) + 1);
-  EXPECT_EQ((*fake_)->recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(count(id), 2);
 }
 
@@ -526,7 +496,7 @@ TEST_F(TurnsTest, ATurnOverTheLogBoundKeepsLiveReadersWholeAndLateOnesGetTheMess
   Fault hold;
   hold.kind = FaultKind::hold;
   hold.after_events = 1;
-  (*fake_)->faults().add(hold);
+  fake().faults().add(hold);
   auto id = create_id();
   // About 6,000 events of one word each (max_tokens lets them through): well over 64 KiB.
   auto posted =
@@ -536,13 +506,13 @@ TEST_F(TurnsTest, ATurnOverTheLogBoundKeepsLiveReadersWholeAndLateOnesGetTheMess
   auto accepted = parse_object(posted.body);
   const std::string turn(accepted["turn_id"].as_string());
   const std::string events_url(accepted["events_url"].as_string());
-  ASSERT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
   auto live = std::async(std::launch::async, [&] { return read_events(events_url); });
   ASSERT_TRUE(eventually([&] {
     return http_request("GET", url("/metrics")).body.find("gateway_active_streams 1") !=
            std::string::npos;
   }));
-  (*fake_)->release();
+  fake().release();
   auto whole = parse_sse(live.get().body);
   ASSERT_FALSE(whole.empty());
   EXPECT_EQ(whole.back().event, "turn_committed");
@@ -575,10 +545,10 @@ class TurnsShutdownTest : public TurnsTest {
     Fault hold;
     hold.kind = FaultKind::hold;
     hold.after_events = 2;
-    (*fake_)->faults().add(hold);
+    fake().faults().add(hold);
     auto id = create_id();
     background(id, "finish me");
-    EXPECT_TRUE(eventually([&] { return (*fake_)->stats().holding == 1; }));
+    EXPECT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
     return id;
   }
   TempDir dir_;
@@ -586,9 +556,9 @@ class TurnsShutdownTest : public TurnsTest {
 
 TEST_F(TurnsShutdownTest, BackgroundTurnsPastTheGraceAreCancelledAndCommitNothing) {
   auto id = held_background_turn();
-  gateway_->gateway().shutdown(std::chrono::milliseconds(1));
-  EXPECT_TRUE(eventually([&] { return (*fake_)->stats().client_disconnects == 1; }));
-  EXPECT_EQ((*fake_)->stats().streams_completed, 0u);
+  gateway().gateway().shutdown(std::chrono::milliseconds(1));
+  EXPECT_TRUE(eventually([&] { return fake().stats().client_disconnects == 1; }));
+  EXPECT_EQ(fake().stats().streams_completed, 0u);
   start(durable());
   EXPECT_EQ(count(id), 0);
 }
@@ -596,14 +566,14 @@ TEST_F(TurnsShutdownTest, BackgroundTurnsPastTheGraceAreCancelledAndCommitNothin
 TEST_F(TurnsShutdownTest, ABackgroundTurnFinishesWithinTheGrace) {
   auto id = held_background_turn();
   auto stopping = std::async(std::launch::async,
-                             [&] { gateway_->gateway().shutdown(std::chrono::seconds(30)); });
+                             [&] { gateway().gateway().shutdown(std::chrono::seconds(30)); });
   // The drain has begun once the listener is gone; the turn still runs.
   ASSERT_TRUE(eventually([&] { return !!http_request("GET", url("/healthz")).error; }));
-  EXPECT_EQ((*fake_)->stats().holding, 1u);
-  (*fake_)->release();
+  EXPECT_EQ(fake().stats().holding, 1u);
+  fake().release();
   stopping.get();
-  EXPECT_EQ((*fake_)->stats().streams_completed, 1u);
-  EXPECT_EQ((*fake_)->stats().client_disconnects, 0u);
+  EXPECT_EQ(fake().stats().streams_completed, 1u);
+  EXPECT_EQ(fake().stats().client_disconnects, 0u);
   start(durable());
   EXPECT_EQ(count(id), 2);
 }

@@ -22,12 +22,17 @@ void RawClient::send(std::string_view bytes) {
   asio::write(socket_, asio::buffer(bytes));
 }
 
-void RawClient::post(std::string_view target, const Headers& headers, std::string_view body) {
+std::string RawClient::post_bytes(std::string_view target, const Headers& headers,
+                                  std::string_view body) {
   std::string req = "POST " + std::string(target) + " HTTP/1.1\r\nhost: 127.0.0.1\r\n";
   for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
   req += "content-length: " + std::to_string(body.size()) + "\r\n\r\n";
   req += body;
-  send(req);
+  return req;
+}
+
+void RawClient::post(std::string_view target, const Headers& headers, std::string_view body) {
+  send(post_bytes(target, headers, body));
 }
 
 bool RawClient::read(const std::function<bool(const std::string&)>& done, bool& closed,

@@ -27,6 +27,9 @@ class RawClient {
   void send(std::string_view bytes);
   // A whole HTTP/1.1 request with Host and Content-Length added.
   void post(std::string_view target, const Headers& headers, std::string_view body);
+  // The bytes post() sends, for a test that sends several requests in one write.
+  static std::string post_bytes(std::string_view target, const Headers& headers,
+                                std::string_view body);
   // Everything the server sends until it closes the connection, or until `deadline`
   // (a guard against a hang, not a timing assertion). `closed` tells which.
   std::string read_all(bool& closed, std::chrono::milliseconds deadline = std::chrono::seconds(10));
