@@ -78,6 +78,15 @@ class TurnsTest : public GatewayFixture {
   }
   void SetUp() override { start(); }
 
+  // The fake's next reply holds after `after_events` events (0: before it answers) until
+  // the test releases it: a turn that stays running while readers come and go.
+  void hold_upstream(std::size_t after_events) {
+    Fault hold;
+    hold.kind = FaultKind::hold;
+    hold.after_events = after_events;
+    fake().faults().add(hold);
+  }
+
   std::string create_id() {
     auto r = call("POST", "/gateway/v1/sessions", "{}");
     EXPECT_EQ(r.status, 201u) << r.body;
@@ -203,10 +212,7 @@ TEST_F(TurnsTest, ResumingAfterAnyEventEqualsOneUninterruptedStream) {
 
 TEST_F(TurnsTest, ReadersOfARunningTurnResumeAndTwoReadersGetTheSameEvents) {
   // Upstream sends 4 events and holds the stream: the turn runs while readers come and go.
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 4;
-  fake().faults().add(hold);
+  hold_upstream(4);
   auto id = create_id();
   auto accepted = background(id, "Tell me [[words:20]]");
   const std::string turn(accepted["turn_id"].as_string());
@@ -266,10 +272,7 @@ TEST_F(TurnsTest, AfterTheLogExpiresTheCommittedMessageIsToldAsAShortSequence) {
 }
 
 TEST_F(TurnsTest, CancelStopsUpstreamCommitsNothingAndEndsTheStream) {
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 2;
-  fake().faults().add(hold);
+  hold_upstream(2);
   auto id = create_id();
   auto accepted = background(id, "Tell me [[words:40]]");
   const std::string turn(accepted["turn_id"].as_string());
@@ -308,10 +311,7 @@ TEST_F(TurnsTest, CancellingAFinishedTurnChangesNothing) {
 }
 
 TEST_F(TurnsTest, AReaderLeavingIsNotACancel) {
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 2;
-  fake().faults().add(hold);
+  hold_upstream(2);
   auto id = create_id();
   auto accepted = background(id, "keep going");
   const std::string turn(accepted["turn_id"].as_string());
@@ -371,9 +371,7 @@ TEST_F(TurnsTest, AnExpiredTokenIsRefusedLikeATamperedOne) {
 }
 
 TEST_F(TurnsTest, ARepeatedBackgroundPostAttachesToTheFirstTurn) {
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  fake().faults().add(hold);
+  hold_upstream(0);
   auto id = create_id();
   Headers key = {{"idempotency-key", "bg-1"}};
   auto first = background(id, "only once", key);
@@ -402,9 +400,7 @@ TEST_F(TurnsTest, ARepeatedBackgroundPostAttachesToTheFirstTurn) {
 }
 
 TEST_F(TurnsTest, ARepeatedJsonPostGetsTheSameAnswerAndNeverASecondTurn) {
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  fake().faults().add(hold);
+  hold_upstream(0);
   auto id = create_id();
   Headers key = {{"idempotency-key", "json-1"}};
   auto first = std::async(std::launch::async, [&] {
@@ -455,10 +451,7 @@ TEST_F(TurnsTest, ARepeatOfAFailedTurnRepeatsItsError) {
 TEST_F(TurnsTest, AStreamedRepeatWithLastEventIdResumesTheFirstTurn) {
   // What a POST-capable EventSource does when its connection drops: the same POST again,
   // with Last-Event-ID. It must attach to the first turn, not run a second one.
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 3;
-  fake().faults().add(hold);
+  hold_upstream(3);
   auto id = create_id();
   Headers h = client_headers(kKeyA);
   h.push_back({"idempotency-key", "es-1"});
@@ -493,10 +486,7 @@ TEST_F(TurnsTest, ATurnOverTheLogBoundKeepsLiveReadersWholeAndLateOnesGetTheMess
     c.streaming.replay_max_bytes_per_turn = 64 * 1024;
     c.streaming.replay_max_bytes = 64 * 1024;
   });
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  hold.after_events = 1;
-  fake().faults().add(hold);
+  hold_upstream(1);
   auto id = create_id();
   // About 6,000 events of one word each (max_tokens lets them through): well over 64 KiB.
   auto posted =
@@ -542,10 +532,7 @@ class TurnsShutdownTest : public TurnsTest {
     };
   }
   std::string held_background_turn() {
-    Fault hold;
-    hold.kind = FaultKind::hold;
-    hold.after_events = 2;
-    fake().faults().add(hold);
+    hold_upstream(2);
     auto id = create_id();
     background(id, "finish me");
     EXPECT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
