@@ -105,10 +105,8 @@ function installSampler() {
   requestAnimationFrame(sample);
 }
 
-let shot = 0;
 async function screenshot(page, name) {
-  shot += 1;
-  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`) });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
 // What the page shows: the transcript's messages and the state of its controls.
@@ -147,6 +145,8 @@ describe('the playground and the browser routes in headless Chromium', () => {
       throw new Error(`no Chromium at ${CHROMIUM}: scripts/install-deps --test installs ` +
         "Debian's chromium (or set CHROMIUM_BIN)");
     }
+    // Only this run's screenshots in the folder.
+    rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
     allowed = await originServer('allowed origin');
     refused = await originServer('unlisted origin');
@@ -247,7 +247,8 @@ describe('the playground and the browser routes in headless Chromium', () => {
       const { page, problems } = await openPlayground(t);
       await page.fill('#system', 'You are terse.');
       const running = await send(page, 'Tell me a story [[words:60]]');
-      await screenshot(page, 'reply-growing');
+      await until('the reply to begin', async () => lastAssistant(await pageState(page))?.text);
+      await screenshot(page, '1-reply-growing');
       const { turn, stored } = await settled(page, running.session_id, running.turn_id);
       assert.equal(turn.status, 'completed');
       assert.equal(stored.messages.length, 2);
@@ -262,7 +263,7 @@ describe('the playground and the browser routes in headless Chromium', () => {
       const state = await pageState(page);
       assert.match(state.status, /stop_reason: end_turn/);
       assert.match(state.status, /output_tokens: \d+/);
-      await screenshot(page, 'reply-complete');
+      await screenshot(page, '1-reply-complete');
       assert.deepEqual(problems, []);
     } catch (e) {
       e.message += `\n${tails(stack)}`;
@@ -281,7 +282,7 @@ describe('the playground and the browser routes in headless Chromium', () => {
         const a = lastAssistant(await pageState(page));
         return a && a.streaming && a.text.length > 0 ? a.text : null;
       });
-      await screenshot(page, 'reload-before');
+      await screenshot(page, '2-reload-before');
 
       await page.reload();
       // After the reload the page reads the running turn again from its first event.
@@ -293,7 +294,7 @@ describe('the playground and the browser routes in headless Chromium', () => {
       const during = await pageState(page);
       assert.deepEqual(during.messages.map((m) => m.role), ['user', 'assistant'],
         'one user turn and one reply on the page after the reload');
-      await screenshot(page, 'reload-after');
+      await screenshot(page, '2-reload-after');
 
       await fake.release(stack);
       const { turn, stored } = await settled(page, running.session_id, running.turn_id);
@@ -308,7 +309,7 @@ describe('the playground and the browser routes in headless Chromium', () => {
       const upstream = (await apiRequests(stack)).filter((r) => r.method === 'POST'
         && r.target.split('?')[0] === '/v1/messages');
       assert.equal(upstream.length, 1, 'one upstream request for the turn');
-      await screenshot(page, 'reload-complete');
+      await screenshot(page, '2-reload-complete');
       assert.deepEqual(problems, []);
     } catch (e) {
       e.message += `\n${tails(stack)}`;
@@ -338,8 +339,120 @@ describe('the playground and the browser routes in headless Chromium', () => {
       assertOnlyGrew((await streamedTexts(page)).filter((x) => x.length > 0), final,
         'reply across the cut');
       assert.deepEqual(stored.messages.map((m) => m.role), ['user', 'assistant']);
-      await screenshot(page, 'cut-resumed');
+      await screenshot(page, '3-cut-resumed');
       assert.deepEqual(problems, []);
+    } catch (e) {
+      e.message += `\n${tails(stack)}`;
+      throw e;
+    }
+  });
+  it('Stop ends a running turn as cancelled, with nothing stored', async (t) => {
+    try {
+      const { page, problems } = await openPlayground(t);
+      await fake.faults(stack, [{ kind: 'hold', after_events: 8 }]);
+      const running = await send(page, 'Never mind [[words:60]]');
+      await upstreamHolding(stack, 1);
+      await until('part of the reply on the page', async () => {
+        const a = lastAssistant(await pageState(page));
+        return a && a.streaming && a.text.length > 0;
+      });
+      await screenshot(page, '4-stop-before');
+      await page.click('#stop');
+      const { turn, stored } = await settled(page, running.session_id, running.turn_id);
+      assert.equal(turn.status, 'cancelled');
+      assert.equal(turn.message, null);
+      assert.deepEqual(stored.messages, [], 'nothing committed');
+      const state = await pageState(page);
+      assert.deepEqual(state.messages, [], 'the page shows the history as stored: empty');
+      assert.match(state.status, /stopped: nothing was committed/);
+      // The upstream call was aborted, not left to run on.
+      await until('the fake to see the gateway go', async () => (await fake.stats(stack)).holding === 0);
+      await screenshot(page, '4-stop-after');
+      assert.deepEqual(problems, []);
+    } catch (e) {
+      e.message += `\n${tails(stack)}`;
+      throw e;
+    }
+  });
+
+  // From a page on `origin`: a Messages API call with a key, then a session and a
+  // background turn whose events_url is read with a cross-origin EventSource. Returns what
+  // the page saw (an `error` for a fetch that rejected).
+  function crossOriginCalls(page, gateway) {
+    return page.evaluate(async ({ gateway, key }) => {
+      const out = {};
+      const show = () => { document.getElementById('out').textContent = JSON.stringify(out, null, 2); };
+      try {
+        const r = await fetch(`${gateway}/v1/messages`, {
+          method: 'POST',
+          headers: { 'x-api-key': key, 'content-type': 'application/json',
+            'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64,
+            messages: [{ role: 'user', content: 'hello from another origin' }] }),
+        });
+        const m = await r.json();
+        out.messages = { status: r.status, requestId: r.headers.get('request-id'),
+          text: m.content?.map((b) => b.text).join('') };
+        const s = await fetch(`${gateway}/gateway/v1/sessions`, {
+          method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: '{}',
+        }).then((x) => x.json());
+        const turn = await fetch(`${gateway}/gateway/v1/sessions/${s.id}/messages`, {
+          method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: 'a background turn', background: true }),
+        });
+        const started = await turn.json();
+        out.turn = { status: turn.status, session_id: s.id, turn_id: started.turn_id };
+        out.events = await new Promise((resolve) => {
+          const es = new EventSource(`${gateway}${started.events_url}`);
+          let text = '';
+          es.addEventListener('content_block_delta', (e) => { text += JSON.parse(e.data).delta.text ?? ''; });
+          es.addEventListener('turn_committed', (e) => {
+            es.close();
+            resolve({ text, completion: JSON.parse(e.data).completion });
+          });
+          es.addEventListener('error', () => {
+            if (es.readyState === EventSource.CLOSED) resolve({ error: 'EventSource refused' });
+          });
+        });
+      } catch (e) {
+        out.error = `${e.name}: ${e.message}`;
+      }
+      show();
+      return out;
+    }, { gateway, key: KEY });
+  }
+
+  it('CORS: a page on an allowed origin uses the API; one on another origin is refused', async (t) => {
+    try {
+      const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+      t.after(() => context.close());
+      const page = await context.newPage();
+      page.setDefaultTimeout(20000);
+
+      await page.goto(`${allowed.origin}/`);
+      const ok = await crossOriginCalls(page, stack.gatewayURL);
+      await screenshot(page, '5-cors-allowed');
+      assert.equal(ok.error, undefined, JSON.stringify(ok));
+      assert.equal(ok.messages.status, 200);
+      assert.match(ok.messages.text, /hello from another origin/);
+      assert.ok(ok.messages.requestId, 'request-id is exposed to the page');
+      assert.equal(ok.turn.status, 202);
+      assert.equal(ok.events.error, undefined, JSON.stringify(ok.events));
+      assert.equal(ok.events.text, ok.events.completion);
+      const stored = await gatewayGet(`/gateway/v1/sessions/${ok.turn.session_id}`);
+      assert.equal(textOf(stored.messages[1]), ok.events.completion);
+
+      const before = (await apiRequests(stack)).length;
+      await page.goto(`${refused.origin}/`);
+      const no = await crossOriginCalls(page, stack.gatewayURL);
+      await screenshot(page, '5-cors-refused');
+      assert.match(no.error ?? '', /^TypeError: Failed to fetch/, JSON.stringify(no));
+      assert.equal(no.messages, undefined);
+      // Refused at the preflight: nothing went upstream.
+      assert.equal((await apiRequests(stack)).length, before);
+      await until('the refused preflight in the access log', () => stack.gateway.stdout
+        .split('\n').some((l) => l.includes('"route":"cors_preflight","status":403')));
     } catch (e) {
       e.message += `\n${tails(stack)}`;
       throw e;
