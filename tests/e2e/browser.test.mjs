@@ -125,6 +125,41 @@ function pageState(page) {
   }));
 }
 
+// A `hold` fault after HOLD_AT events: the fake's stream opens with message_start,
+// content_block_start and a ping, so the reply's first HOLD_AT - 3 deltas are sent.
+const HOLD_AT = 12;
+const DELTAS_BEFORE_HOLD = HOLD_AT - 3;
+
+// The text of a turn's first `n` text deltas, read from its events_url by a second reader
+// (the token is the only credential); the reader then leaves, which is not a cancel.
+async function firstDeltas(base, eventsUrl, n) {
+  const ac = new AbortController();
+  const res = await fetch(`${base}${eventsUrl}`, { signal: ac.signal });
+  assert.equal(res.status, 200);
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let text = '';
+  let seen = 0;
+  try {
+    for await (const chunk of res.body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const lines = block.split('\n');
+        if (!lines.includes('event: content_block_delta')) continue;
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
+        text += JSON.parse(data).delta.text ?? '';
+        if (++seen === n) return text;
+      }
+    }
+  } finally {
+    ac.abort();
+  }
+  throw new Error(`the turn's events ended after ${seen} of ${n} deltas`);
+}
+
 function lastAssistant(state) {
   const a = state.messages.filter((m) => m.role === 'assistant');
   return a[a.length - 1];
@@ -275,12 +310,14 @@ describe('the playground and the browser routes in headless Chromium', () => {
     try {
       const { page, problems } = await openPlayground(t);
       // Upstream stops after some of the reply until released: the reload happens mid-reply.
-      await fake.faults(stack, [{ kind: 'hold', after_events: 12 }]);
+      await fake.faults(stack, [{ kind: 'hold', after_events: HOLD_AT }]);
       const running = await send(page, 'A long answer, please [[words:80]]');
       await upstreamHolding(stack, 1);
-      const before = await until('part of the reply on the page', async () => {
+      // Everything upstream sent before it stopped, as the page should show it.
+      const before = await firstDeltas(stack.gatewayURL, running.events_url, DELTAS_BEFORE_HOLD);
+      await until('the first part of the reply on the page', async () => {
         const a = lastAssistant(await pageState(page));
-        return a && a.streaming && a.text.length > 0 ? a.text : null;
+        return a && a.streaming && a.text === before;
       });
       await screenshot(page, '2-reload-before');
 
@@ -320,12 +357,15 @@ describe('the playground and the browser routes in headless Chromium', () => {
   it('a connection cut mid-reply resumes with Last-Event-ID: nothing lost or repeated', async (t) => {
     try {
       const { page, problems } = await openPlayground(t, proxy.url);
-      await fake.faults(stack, [{ kind: 'hold', after_events: 12 }]);
+      await fake.faults(stack, [{ kind: 'hold', after_events: HOLD_AT }]);
       const running = await send(page, 'Keep going [[words:50]]');
       await upstreamHolding(stack, 1);
-      const before = await until('part of the reply on the page', async () => {
+      // The page has had every event so far when the connection is cut: a resume that
+      // started anywhere but after the last of them would show text twice.
+      const before = await firstDeltas(stack.gatewayURL, running.events_url, DELTAS_BEFORE_HOLD);
+      await until('the first part of the reply on the page', async () => {
         const a = lastAssistant(await pageState(page));
-        return a && a.streaming && a.text.length > 0 ? a.text : null;
+        return a && a.streaming && a.text === before;
       });
       assert.ok(proxy.cut() > 0, 'the page had a connection to cut');
       // EventSource reconnects by itself (after the retry hint), with Last-Event-ID.
