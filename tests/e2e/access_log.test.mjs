@@ -72,9 +72,28 @@ describe('access log', () => {
         rid: created.headers.get('request-id') });
       sent.push(await send('POST', `/gateway/v1/sessions/${session.id}/messages`,
         { body: { content: `hello ${MARKER}` }, headers: asKey }));
+      // A background turn read through its events_url: the capability token in that URL
+      // (and a tampered copy of it) must not reach the log either.
+      const started = await fetch(`${stack.gatewayURL}/gateway/v1/sessions/${session.id}/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...asKey },
+        body: JSON.stringify({ content: `in the background ${MARKER}`, background: true }),
+      });
+      const turn = await started.json();
+      sent.push({ method: 'POST', path: '/gateway/v1/sessions/{id}/messages (background)',
+        status: started.status, rid: started.headers.get('request-id') });
+      const token = new URL(turn.events_url, stack.gatewayURL).searchParams.get('token');
+      assert.ok(token && token.length >= 32, `a token in ${turn.events_url}`);
+      const events = await fetch(`${stack.gatewayURL}${turn.events_url}`);
+      const stream = await events.text();
+      assert.match(stream, /event: turn_committed/);
+      sent.push({ method: 'GET', path: 'events_url', status: events.status,
+        rid: events.headers.get('request-id') });
+      const tampered = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+      sent.push(await send('GET', turn.events_url.replace(token, tampered)));
       sent.push(await send('GET', '/healthz'));
       sent.push(await send('GET', `/v1/no-such-route?q=${MARKER}`, { headers: asKey }));
-      assert.deepEqual(sent.map((s) => s.status), [200, 200, 401, 401, 400, 201, 200, 200, 404]);
+      assert.deepEqual(sent.map((s) => s.status),
+        [200, 200, 401, 401, 400, 201, 200, 202, 200, 404, 200, 404]);
 
       const linesNow = () => stack.gateway.stdout.slice(skip).split('\n').filter((l) => l.length > 0);
       // Each line is written once its answer went out, which the client may see first.
@@ -104,10 +123,13 @@ describe('access log', () => {
       assert.equal(byIndex(1).client_key, 'e2e-client');
       assert.equal(byIndex(2).upstream_attempts, 0);
       assert.equal(byIndex(6).client_key, 'e2e-client');
-      assert.equal(byIndex(7).upstream_attempts, 0);
+      assert.equal(byIndex(7).client_key, 'e2e-client');
+      assert.equal(byIndex(8).client_key, 'e2e-client');  // the token's owner
+      assert.equal(byIndex(10).upstream_attempts, 0);
 
       for (const [name, out] of [['stdout', stack.gateway.stdout], ['stderr', stack.gateway.stderr]]) {
-        for (const secret of [KEY, WRONG_KEY, stack.upstreamKey, MARKER]) {
+        for (const secret of [KEY, WRONG_KEY, stack.upstreamKey, MARKER, token, tampered,
+          token.slice(-32)]) {
           assert.ok(!out.includes(secret), `${secret} appears in the gateway's ${name}`);
         }
       }
