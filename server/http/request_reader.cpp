@@ -59,6 +59,10 @@ std::optional<ApiError> RequestReader::limit_body() {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::size_t kShortestChunkedRest = 5;  // "0\r\n\r\n"
+}  // namespace
+
 std::size_t RequestReader::buffer_limit(const Limits& limits) {
   return limits.max_header_bytes;
 }
@@ -75,11 +79,17 @@ RequestReader::Step RequestReader::parse(beast::flat_buffer& buffer) {
   }
   while (!parser_.is_done()) {
     if (buffer.size() == 0) return Step::need_more;
+    // Beast 1.81 asserts that a chunk header it asked more bytes for comes back with at
+    // least 5 ("0\r\n" then 2 more, after a piece that ended right after "0\r\n"). The
+    // rest of any valid chunked body from a chunk header on is at least "0\r\n\r\n", so
+    // waiting for 5 bytes there never stalls a client that sends a whole request.
+    if (chunk_header_pending_ && buffer.size() < kShortestChunkedRest) return Step::need_more;
     beast::error_code ec;
     const bool in_header = !parser_.is_header_done();
     auto used = parser_.put(buffer.data(), ec);
     buffer.consume(used);
     if (in_header) header_bytes_ += used;  // the put that ends the header counts too
+    chunk_header_pending_ = ec == http::error::need_more && parser_.is_header_done();
     if (ec == http::error::need_more) {
       bool full = buffer.size() >= buffer.max_size();
       if (!parser_.is_header_done()) {

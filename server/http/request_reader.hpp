@@ -71,6 +71,8 @@ class RequestReader {
   std::size_t header_bytes_ = 0;
   std::size_t fields_in_header_ = 0;
   bool header_reported_ = false;
+  // The parser asked for more of a chunk-size line or the trailer section.
+  bool chunk_header_pending_ = false;
   bool body_unread_ = false;
   bool streamed_ = false;
   bool body_limited_ = false;
