@@ -12,10 +12,14 @@ namespace json = boost::json;
 namespace {
 
 json::value parse_bounded(std::string_view body, std::size_t max_depth,
-                          boost::system::error_code& ec) {
+                          boost::system::error_code& ec, json::storage_ptr sp = {}) {
   json::parse_options options;
   options.max_depth = max_depth;
-  json::parser p({}, options);
+  // The parser's own working stack starts here, not on the heap: most bodies and every
+  // streamed event fit.
+  unsigned char temp[1024];
+  json::parser p({}, options, temp);
+  p.reset(std::move(sp));
   p.write(body.data(), body.size(), ec);
   if (ec) return nullptr;
   return p.release();
@@ -86,8 +90,9 @@ std::variant<json::value, ApiError> parse_client_json(std::string_view body) {
   return v;
 }
 
-json::value parse_upstream_json(std::string_view body, boost::system::error_code& ec) {
-  return parse_bounded(body, kMaxUpstreamDepth, ec);
+json::value parse_upstream_json(std::string_view body, boost::system::error_code& ec,
+                                json::storage_ptr sp) {
+  return parse_bounded(body, kMaxUpstreamDepth, ec, std::move(sp));
 }
 
 }  // namespace gw

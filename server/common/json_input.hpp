@@ -33,7 +33,10 @@ std::variant<boost::json::value, ApiError> parse_client_json(std::string_view bo
 
 // A body or event data from upstream, or the gateway's own serialization of what it
 // accepted earlier. `ec` is set when it is not JSON or nests deeper than kMaxUpstreamDepth.
-boost::json::value parse_upstream_json(std::string_view body, boost::system::error_code& ec);
+// `sp`: where the value's memory comes from; a relay parsing one small event at a time
+// passes a monotonic resource over a buffer on its stack (no malloc per string).
+boost::json::value parse_upstream_json(std::string_view body, boost::system::error_code& ec,
+                                       boost::json::storage_ptr sp = {});
 
 // The path ("metadata.score", "messages.0.content") of the first number in `v` that is
 // not finite, found without recursion; empty when there is none. A non-finite number at

@@ -51,8 +51,10 @@ class PassthroughSink : public EventSink {
   // message_start and message_delta carry usage; only they are parsed, and they are small.
   void count_usage(const SseEvent& e) {
     if (e.event != "message_start" && e.event != "message_delta") return;
+    unsigned char buffer[2048];
+    boost::json::monotonic_resource memory(buffer);
     boost::system::error_code ec;
-    auto v = parse_upstream_json(e.data, ec);
+    auto v = parse_upstream_json(e.data, ec, &memory);
     if (!ec && v.is_object()) read_event_usage(e.event, v.as_object(), usage_.input, usage_.output);
   }
 

@@ -57,8 +57,12 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
     failed_ = true;
     return;
   }
+  // Every event of a turn is parsed: its value lives in a buffer on the stack (an event
+  // larger than that spills into the heap), not in a malloc per key and string.
+  unsigned char buffer[4096];
+  json::monotonic_resource memory(buffer);
   json::error_code ec;
-  json::value v = parse_upstream_json(event.data, ec);
+  json::value v = parse_upstream_json(event.data, ec, &memory);
   if (ec || !v.is_object()) return;
   const json::object& o = v.get_object();
   read_event_usage(event.event, o, reply_.usage.input_tokens, reply_.usage.output_tokens);

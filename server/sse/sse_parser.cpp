@@ -1,5 +1,7 @@
 #include "server/sse/sse_parser.hpp"
 
+#include "server/sse/line_end.hpp"
+
 #include <charconv>
 #include <utility>
 
@@ -32,7 +34,7 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
   }
   while (i < bytes.size()) {
-    const std::size_t eol = bytes.find_first_of("\r\n", i);
+    const std::size_t eol = find_line_end(bytes, i);
     if (eol == std::string_view::npos) {
       raw_.append(bytes.substr(i));
       check_size();
@@ -119,7 +121,15 @@ void SseParser::end_of_block(std::vector<SseEvent>& out) {
     event_.clear();
     return;
   }
-  out.push_back(SseEvent{std::move(event_), std::move(data_), std::move(id_), std::move(raw_)});
+  // Copied, not moved: the buffers keep their capacity for the next event, so an event
+  // costs one exact allocation per field instead of regrowing each from empty. A buffer
+  // that a large event grew is given away instead, not kept for the rest of the stream.
+  constexpr std::size_t kKeepCapacity = 16 * 1024;
+  if (raw_.capacity() > kKeepCapacity) {
+    out.push_back(SseEvent{std::move(event_), std::move(data_), std::move(id_), std::move(raw_)});
+  } else {
+    out.push_back(SseEvent{event_, data_, id_, raw_});
+  }
   event_.clear();
   data_.clear();
   id_.clear();

@@ -1,5 +1,7 @@
 #include "server/sse/sse_writer.hpp"
 
+#include "server/sse/line_end.hpp"
+
 #include <vector>
 
 namespace gw {
@@ -16,7 +18,7 @@ std::vector<Line> split_lines(std::string_view text) {
   std::vector<Line> lines;
   std::size_t i = 0;
   while (i < text.size()) {
-    const std::size_t eol = text.find_first_of("\r\n", i);
+    const std::size_t eol = find_line_end(text, i);
     if (eol == std::string_view::npos) {
       lines.push_back({i, text.size(), text.size()});
       break;
@@ -32,8 +34,15 @@ std::vector<Line> split_lines(std::string_view text) {
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
   out.append(": ");
-  for (char c : value) {
-    if (c != '\r' && c != '\n') out.push_back(c);
+  // Line breaks are dropped: a value is one line.
+  for (std::size_t i = 0; i < value.size();) {
+    const std::size_t eol = find_line_end(value, i);
+    if (eol == std::string_view::npos) {
+      out.append(value.substr(i));
+      break;
+    }
+    out.append(value.substr(i, eol - i));
+    i = eol + 1;
   }
   out.push_back('\n');
 }
@@ -43,7 +52,7 @@ template <class F>
 void for_each_line(std::string_view text, F&& f) {
   std::size_t i = 0;
   while (true) {
-    const std::size_t eol = text.find_first_of("\r\n", i);
+    const std::size_t eol = find_line_end(text, i);
     if (eol == std::string_view::npos) {
       f(text.substr(i));
       return;

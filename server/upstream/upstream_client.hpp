@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -98,6 +99,7 @@ class UpstreamCall {
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
   boost::system::error_code body_error_;  // the read that failed, for the next ones
+  std::unique_ptr<char[]> read_buffer_;   // read_some's landing place, made on first use
   bool aborted_ = false;
 };
 

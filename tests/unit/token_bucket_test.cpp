@@ -115,5 +115,45 @@ TEST(UpstreamLimits, AbsurdResetTimesDoNotOverflow) {
   EXPECT_FALSE(parse_rfc3339("2025-08-21T12:40:-5Z"));
 }
 
+// The fields are read in one pass over the answer's headers: names in any case, each of
+// the four limits, the first of a repeated field.
+TEST(UpstreamLimits, EveryLimitInOnePassAnyCase) {
+  boost::beast::http::fields h;
+  h.insert("Anthropic-RateLimit-Tokens-Remaining", "7");
+  h.insert("anthropic-ratelimit-output-tokens-remaining", "1.5");
+  h.insert("anthropic-ratelimit-output-tokens-remaining", "99");
+  h.insert("ANTHROPIC-RATELIMIT-INPUT-TOKENS-RESET", "2025-08-21t12:40:59z");
+  h.insert("anthropic-ratelimit-requests-remaining", "12abc");  // not a number: ignored
+  h.insert("anthropic-ratelimit-requests-limit", "50");         // not read
+  h.insert("anthropic-ratelimit-", "1");
+  h.insert("anthropic-ratelimit-widgets-remaining", "1");
+  auto l = parse_upstream_limits(h);
+  EXPECT_EQ(l.tokens.remaining, 7);
+  EXPECT_EQ(l.output_tokens.remaining, 1.5);
+  ASSERT_TRUE(l.input_tokens.reset);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*l.input_tokens.reset), 1755780059);
+  EXPECT_FALSE(l.requests.remaining);
+  EXPECT_FALSE(l.requests.reset);
+}
+
+TEST(UpstreamLimits, Rfc3339FormsAndRefusals) {
+  auto at = [](std::string_view s) {
+    auto t = parse_rfc3339(s);
+    return t ? std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count()
+             : -1;
+  };
+  EXPECT_EQ(at("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(at("2000-02-29 12:00:00.25Z"), 951825600250);
+  EXPECT_EQ(at("2025-08-21T12:40:59-01:30"), (1755780059LL + 5400) * 1000);
+  EXPECT_EQ(at("2025-08-21T12:40:59.123456789Z"), 1755780059123);
+  for (std::string_view bad :
+       {"", "2025-08-21", "2025-08-21T12:40Z", "2025-08-21T12:40:59", "2025-8-21T12:40:59Z",
+        "2025-08-21T12:40:59.Z", "2025-13-01T00:00:00Z", "2025-08-21T24:00:00Z",
+        "2025-08-21T12:40:59+0200", "2025-08-21T12:40:59+02:60", "2025-08-21T12:40:59Zjunk",
+        "+025-08-21T12:40:59Z"}) {
+    EXPECT_FALSE(parse_rfc3339(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace gw
