@@ -5,6 +5,7 @@
 #include "server/common/log.hpp"
 #include "server/http/error_response.hpp"
 #include "server/queue/token_estimate.hpp"
+#include "server/sessions/assistant_content.hpp"
 #include "server/sessions/context_window.hpp"
 #include "server/sessions/session_json.hpp"
 #include "server/sessions/turn_request.hpp"
@@ -202,6 +203,10 @@ class Turn {
   bool take(const UpstreamReply& reply) {
     usage_.input_tokens += reply.usage.input_tokens;
     usage_.output_tokens += reply.usage.output_tokens;
+    // What the request this reply answers ended with: the text the reply continues.
+    if (continue_with_prefill_) {
+      reply_prefix_ = continuations_ > 0 ? rstrip(input_.prefill + completion_) : input_.prefill;
+    }
     if (continue_with_prefill_ && continuations_ > 0) {
       std::string text = rstrip(input_.prefill + completion_) + reply.text;
       completion_ = text.substr(input_.prefill.size());
@@ -212,7 +217,7 @@ class Turn {
     const bool more =
         reply.stop_reason == "max_tokens" && continuations_ < input_.continue_on_max_tokens;
     if (!continue_with_prefill_) {
-      turn_messages_.push_back(StoredMessage{"assistant", json_string(reply.text), turn_id_});
+      turn_messages_.push_back(StoredMessage{"assistant", reply.content_json, turn_id_});
       if (more)
         turn_messages_.push_back(StoredMessage{"user", json_string(kPleaseContinue), turn_id_});
     }
@@ -231,7 +236,8 @@ class Turn {
     c.expected_message_count = ctx_.session.message_count;
     if (continue_with_prefill_) {
       c.messages = {turn_messages_.front(),
-                    StoredMessage{"assistant", json_string(stored_text()), turn_id_}};
+                    StoredMessage{"assistant", assistant_content(reply_prefix_, last_.content_json),
+                                  turn_id_}};
     } else {
       c.messages = turn_messages_;
     }
@@ -390,6 +396,14 @@ class Turn {
                    sink.builder.reply().usage.input_tokens);
     switch (end.how) {
       case RelayEnd::How::complete:
+        if (!sink.builder.content_error().empty()) {
+          // Whole, but its blocks do not add up: storing a guess would break the next turn.
+          log::warn("upstream stream malformed; turn not committed",
+                    {{"request_id", origin_.request_id}, {"error", sink.builder.content_error()}});
+          fail(bad_gateway("upstream sent a stream whose content blocks do not add up: " +
+                           sink.builder.content_error()));
+          break;
+        }
         co_return std::move(sink.builder.reply());
       case RelayEnd::How::upstream_error: {
         // Relayed as is (already in the log); the outcome carries its body.
@@ -477,6 +491,7 @@ class Turn {
   std::vector<StoredMessage> turn_messages_;
   bool continue_with_prefill_ = true;
   std::string completion_;
+  std::string reply_prefix_;  // the prefill the last reply continued (see take())
   TokenUsage usage_;
   int continuations_ = 0;
   UpstreamReply last_;

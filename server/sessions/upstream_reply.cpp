@@ -71,16 +71,17 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
     if (!m || !m->is_object()) return;
     reply_.id = string_at(m->get_object(), "id");
     reply_.model = string_at(m->get_object(), "model");
-  } else if (event.event == "content_block_delta") {
-    const json::value* d = o.if_contains("delta");
-    if (d && d->is_object() && string_at(d->get_object(), "type") == "text_delta") {
-      reply_.text += string_at(d->get_object(), "text");
-    }
   } else if (event.event == "message_delta") {
     const json::value* d = o.if_contains("delta");
     if (d && d->is_object()) read_stop(d->get_object(), reply_);
   } else if (event.event == "message_stop") {
     complete_ = true;
+    if (content_.finish()) {
+      reply_.content_json = content_.json();
+      reply_.text = content_.text();
+    }
+  } else {
+    content_.on_event(event.event, o);
   }
 }
 

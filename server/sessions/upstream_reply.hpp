@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/sessions/stream_content.hpp"
 #include "server/sse/sse_parser.hpp"
 #include "server/store/conversation_store.hpp"
 
@@ -15,8 +16,10 @@ namespace gw {
 struct UpstreamReply {
   std::string id;
   std::string model;
-  std::string text;          // the text blocks joined: what the model generated
-  std::string content_json;  // upstream's content array as it came
+  std::string text;  // the text blocks joined: what the model generated
+  // upstream's content array as it came; from a stream, rebuilt block by block as the
+  // non-streaming answer would have carried it (StreamContent)
+  std::string content_json;
   std::string stop_reason;
   std::optional<std::string> stop_sequence;
   TokenUsage usage;
@@ -36,9 +39,12 @@ class StreamReplyBuilder {
   // An `event: error` came: its body, to relay and to fail the turn.
   bool failed() const { return failed_; }
   UpstreamReply& reply() { return reply_; }
+  // Why the stream's content blocks could not be rebuilt (empty when they could).
+  const std::string& content_error() const { return content_.error(); }
 
  private:
   UpstreamReply reply_;
+  StreamContent content_;
   bool complete_ = false;
   bool failed_ = false;
 };

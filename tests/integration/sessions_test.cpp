@@ -26,6 +26,20 @@ namespace json = boost::json;
 using fake::Fault;
 using fake::FaultKind;
 
+// A stored assistant message as upstream's content array holding one text block.
+json::value text_content(const json::value& text) {
+  return json::array{json::object{{"type", "text"}, {"text", text}}};
+}
+
+// The text blocks of a content array, joined.
+std::string text_of(const json::value& content) {
+  std::string out;
+  for (const auto& block : content.as_array()) {
+    if (block.at("type") == "text") out += block.at("text").as_string();
+  }
+  return out;
+}
+
 class SessionsTest : public GatewayFixture {
  protected:
   void SetUp() override { start(); }
@@ -100,7 +114,9 @@ TEST_F(SessionsTest, BasicAndMultiTurnConversation) {
   ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(msgs[0].at("content"), "Hello, Claude");
   EXPECT_EQ(msgs[1].at("role"), "assistant");
-  EXPECT_EQ(msgs[1].at("content"), "You said: Hello, Claude");
+  // Sent back as upstream's content array, exactly as the first turn's reply carried it.
+  EXPECT_EQ(msgs[1].at("content"), first["content"]);
+  EXPECT_EQ(msgs[1].at("content"), text_content("You said: Hello, Claude"));
   EXPECT_EQ(msgs[2].at("content"), "Can you describe LLMs to me?");
 
   auto g = get(id);
@@ -108,7 +124,8 @@ TEST_F(SessionsTest, BasicAndMultiTurnConversation) {
   const auto& history = g["messages"].as_array();
   ASSERT_EQ(history.size(), 4u);
   EXPECT_EQ(history[0].at("turn_id"), first["turn_id"]);
-  EXPECT_EQ(history[3].at("content"), "You said: Can you describe LLMs to me?");
+  EXPECT_EQ(history[3].at("content"), second["content"]);
+  EXPECT_EQ(history[3].at("content"), text_content("You said: Can you describe LLMs to me?"));
   const auto usage_in = first["usage"].at("input_tokens").to_number<std::int64_t>() +
                         second["usage"].at("input_tokens").to_number<std::int64_t>();
   EXPECT_EQ(g["usage"].at("input_tokens").to_number<std::int64_t>(), usage_in);
@@ -149,7 +166,8 @@ TEST_F(SessionsTest, MultipleChoicePrefill) {
   EXPECT_EQ(json::parse(fake().recorded().back().body).at("max_tokens"), 1);
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(history[1].at("content"), r["text"]);
+  // The prefill joins the reply's first text block.
+  EXPECT_EQ(history[1].at("content"), text_content(r["text"]));
 }
 
 TEST_F(SessionsTest, PrefillOnAModelThatRejectsItIsALocal400) {
@@ -180,7 +198,7 @@ TEST_F(SessionsTest, ContinuationWithPrefillCompletesAReplyCutByMaxTokens) {
   EXPECT_EQ(msgs[1].at("role"), "assistant");
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(history[1].at("content"), whole["completion"]);
+  EXPECT_EQ(history[1].at("content"), text_content(whole["completion"]));
 }
 
 TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
@@ -197,8 +215,7 @@ TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
   EXPECT_EQ(history[2].at("content"), "Please continue.");
   EXPECT_EQ(history[3].at("turn_id"), r["turn_id"]);
   const std::string text(r["text"].as_string());
-  EXPECT_EQ(text, std::string(history[1].at("content").as_string()) +
-                      std::string(history[3].at("content").as_string()));
+  EXPECT_EQ(text, text_of(history[1].at("content")) + text_of(history[3].at("content")));
 }
 
 TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
@@ -232,7 +249,7 @@ TEST_F(SessionsTest, StreamedTurnRelaysEventsWithIdsAndCommits) {
   EXPECT_EQ(committed["message_count"], 2);
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
-  EXPECT_TRUE(history[1].at("content").as_string().starts_with("You said: Tell me"));
+  EXPECT_TRUE(text_of(history[1].at("content")).starts_with("You said: Tell me"));
   EXPECT_EQ(json::parse(fake().recorded().back().body).at("stream"), true);
 }
 
@@ -253,7 +270,7 @@ TEST_F(SessionsTest, AcceptEventStreamAlsoStreams) {
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].at("content"), "hi");
-  EXPECT_EQ(history[1].at("content"), "You said: hi");
+  EXPECT_EQ(history[1].at("content"), text_content("You said: hi"));
 }
 
 TEST_F(SessionsTest, HeartbeatsDuringSilence) {
@@ -567,7 +584,7 @@ TEST_F(SessionsTest, StreamedContinuationRelaysEveryPartAndCommitsTheWhole) {
   EXPECT_EQ(committed["continuations"], json::value(starts - 1));
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(history[1].at("content"), whole["completion"]);
+  EXPECT_EQ(history[1].at("content"), text_content(whole["completion"]));
 }
 
 TEST_F(SessionsTest, UpstreamTimeoutCommitsNothing) {
