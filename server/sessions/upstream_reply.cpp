@@ -52,6 +52,9 @@ std::optional<UpstreamReply> read_message(const boost::json::value& v) {
 }
 
 void StreamReplyBuilder::on_event(const SseEvent& event) {
+  // The reply ended at message_stop; anything after it (upstream never sends more) must
+  // not change what was rebuilt.
+  if (complete_) return;
   if (event.event == "ping" || event.data.empty()) return;
   if (event.event == "error") {
     failed_ = true;

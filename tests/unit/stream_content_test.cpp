@@ -196,5 +196,20 @@ TEST(StreamContent, BuilderReportsMalformedStreams) {
   EXPECT_EQ(builder.reply().content_json, "");
 }
 
+// Found by the stream_reply fuzz target: events after message_stop (upstream never sends
+// any) changed a reply already given, leaving content beside an error.
+TEST(StreamContent, EventsAfterMessageStopChangeNothing) {
+  Reply r = every_block_kind();
+  const std::string whole = stream_of(r.events);
+  const std::string expected = build(whole, 0).reply().content_json;
+  r.events.push_back({"content_block_start", R"({"type":"content_block_start","index":9})"});
+  r.events.push_back({"message_delta", R"({"type":"message_delta","delta":{"stop_reason":"x"}})"});
+  r.events.push_back({"message_stop", R"({"type":"message_stop"})"});
+  auto builder = build(stream_of(r.events), 0);
+  EXPECT_EQ(builder.content_error(), "");
+  EXPECT_EQ(builder.reply().content_json, expected);
+  EXPECT_EQ(builder.reply().stop_reason, "tool_use");
+}
+
 }  // namespace
 }  // namespace gw
