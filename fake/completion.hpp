@@ -12,7 +12,8 @@ namespace gw::fake {
 // the two can never disagree.
 struct Completion {
   std::string text;
-  std::string_view stop_reason;              // "end_turn", "max_tokens" or "stop_sequence"
+  // "end_turn", "max_tokens" or "stop_sequence"; "tool_use" once tool calls follow the text
+  std::string_view stop_reason;
   std::optional<std::string> stop_sequence;  // the matched string for "stop_sequence"
   std::uint64_t output_tokens = 1;
 };

@@ -61,6 +61,22 @@ std::string delta_event(std::string_view text) {
   return event("content_block_delta", data);
 }
 
+void append_tool_use_head(std::string& out, const ToolCall& call) {
+  out += R"({"type":"tool_use","id":)";
+  append_json_string(out, call.id);
+  out += R"(,"name":)";
+  append_json_string(out, call.name);
+  out += R"(,"input":)";
+}
+
+std::string input_delta_event(std::size_t index, std::string_view part) {
+  std::string data = R"({"type":"content_block_delta","index":)" + std::to_string(index) +
+                     R"(,"delta":{"type":"input_json_delta","partial_json":)";
+  append_json_string(data, part);
+  data += "}}";
+  return event("content_block_delta", data);
+}
+
 }  // namespace
 
 std::string render_message_json(const MessageResult& r) {
@@ -69,7 +85,14 @@ std::string render_message_json(const MessageResult& r) {
   append_message_head(out, r);
   out += R"([{"type":"text","text":)";
   append_json_string(out, r.completion.text);
-  out += "}],";
+  out += "}";
+  for (const ToolCall& call : r.tool_calls) {
+    out += ',';
+    append_tool_use_head(out, call);
+    out += call.input_json;
+    out += '}';
+  }
+  out += "],";
   append_stop(out, r.completion);
   out += R"(,"usage":)";
   append_usage(out, r.input_tokens, r.completion.output_tokens);
@@ -108,6 +131,22 @@ std::vector<std::string> render_message_events(const MessageResult& r) {
 
   events.push_back(
       event("content_block_stop", R"({"type":"content_block_stop","index":0           })"));
+  for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
+    const ToolCall& call = r.tool_calls[k];
+    const std::string index = std::to_string(k + 1);
+    std::string head = R"({"type":"content_block_start","index":)" + index + R"(,"content_block":)";
+    append_tool_use_head(head, call);
+    head += "{}}}";
+    events.push_back(event("content_block_start", head));
+    // As upstream: an empty fragment first, then the input in pieces cut anywhere.
+    const std::string_view input = call.input_json;
+    const std::size_t half = input.size() / 2;
+    events.push_back(input_delta_event(k + 1, ""));
+    events.push_back(input_delta_event(k + 1, input.substr(0, half)));
+    events.push_back(input_delta_event(k + 1, input.substr(half)));
+    events.push_back(
+        event("content_block_stop", R"({"type":"content_block_stop","index":)" + index + "}"));
+  }
   std::string delta = R"({"type":"message_delta","delta":{)";
   append_stop(delta, r.completion);
   delta += R"(},"usage":{"input_tokens":)";

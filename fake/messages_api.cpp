@@ -4,6 +4,8 @@
 #include "fake/message_events.hpp"
 #include "fake/reply_text.hpp"
 #include "fake/request_validation.hpp"
+#include "fake/token_count.hpp"
+#include "fake/tool_calls.hpp"
 #include "server/common/ids.hpp"
 
 namespace gw::fake {
@@ -29,6 +31,18 @@ Reply create_message(std::string_view request_body, std::string_view request_id,
   result.model = req.model->id;
   result.input_tokens = req.input_tokens;
   result.completion = complete(std::move(full), req.max_tokens, req.stop_sequences);
+  // Tools are called once the text is out: a reply cut by max_tokens or a stop sequence
+  // never got that far.
+  if (result.completion.stop_reason == "end_turn") {
+    result.tool_calls = plan_tool_calls(req.last_user_text, req.tools, req.tool_choice);
+    if (!result.tool_calls.empty()) {
+      result.completion.stop_reason = "tool_use";
+      for (const ToolCall& call : result.tool_calls) {
+        result.completion.output_tokens +=
+            count_text_tokens(call.name) + count_text_tokens(call.input_json);
+      }
+    }
+  }
 
   Reply reply;
   if (req.stream) {

@@ -6,8 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace gw::fake {
 namespace {
@@ -86,6 +88,7 @@ class Validator {
     if (!messages->is_array()) return at("messages", "Input should be a valid list");
     if (auto e = check_system(body)) return e;
     if (auto e = check_tools(body)) return e;
+    if (auto e = check_tool_choice(body)) return e;
     if (endpoint_ == Endpoint::kCreateMessage) {
       if (auto e = check_stream_and_stops(body)) return e;
     }
@@ -179,6 +182,9 @@ class Validator {
     for (std::size_t k = 0; k < list.size(); ++k) {
       const json::object* tool = list[k].if_object();
       if (tool == nullptr) return at(child("tools", k), "Input should be a valid dictionary");
+      if (const json::value* name = tool->if_contains("name"); name && name->is_string()) {
+        req_.tools.emplace_back(name->get_string());
+      }
       for (std::string_view key : {"name", "description"}) {
         if (const json::value* v = tool->if_contains(key); v && v->is_string()) {
           req_.input_tokens += count_text_tokens(v->get_string());
@@ -188,6 +194,72 @@ class Validator {
         req_.input_tokens += count_text_tokens(json::serialize(*schema));
       }
     }
+    return std::nullopt;
+  }
+
+  Error check_tool_choice(const json::object& body) {
+    const json::value* choice = optional_field(body, "tool_choice");
+    if (choice == nullptr) return std::nullopt;
+    const json::object* c = choice->if_object();
+    if (c == nullptr) return at("tool_choice", "Input should be a valid dictionary");
+    const json::value* type = c->if_contains("type");
+    if (type == nullptr || !type->is_string()) {
+      return at("tool_choice", "Unable to extract tag using discriminator 'type'");
+    }
+    const json::string& tag = type->get_string();
+    using Kind = ToolChoice::Kind;
+    if (tag == "auto") {
+      req_.tool_choice.kind = Kind::automatic;
+    } else if (tag == "any") {
+      req_.tool_choice.kind = Kind::any;
+    } else if (tag == "none") {
+      req_.tool_choice.kind = Kind::none;
+    } else if (tag == "tool") {
+      const json::value* name = c->if_contains("name");
+      if (name == nullptr) return at("tool_choice.tool.name", "Field required");
+      if (!name->is_string()) return at("tool_choice.tool.name", "Input should be a valid string");
+      req_.tool_choice.kind = Kind::tool;
+      req_.tool_choice.name = name->get_string();
+    } else {
+      return at("tool_choice", "Input tag '" + std::string(tag) +
+                                   "' found using 'type' does not match any of the expected "
+                                   "tags: 'auto', 'any', 'tool', 'none'");
+    }
+    return std::nullopt;
+  }
+
+  // Rule 8, for message `i` once its blocks are read: the tool_use blocks of the message
+  // before it (if that was an assistant message) must all be answered here, and each
+  // tool_result here must answer one of them.
+  Error check_tool_pairing(std::size_t i, bool assistant) {
+    std::vector<std::string> unanswered;
+    for (const std::string& id : previous_tool_uses_) {
+      const bool answered = !assistant && std::any_of(tool_results_.begin(), tool_results_.end(),
+                                                      [&](const auto& r) { return r.first == id; });
+      if (!answered) unanswered.push_back(id);
+    }
+    if (!unanswered.empty()) {
+      std::string ids;
+      for (const std::string& id : unanswered) ids += (ids.empty() ? "" : ", ") + id;
+      return invalid_request(child("messages", i - 1) +
+                             ": `tool_use` ids were found without `tool_result` blocks "
+                             "immediately after: " +
+                             ids +
+                             ". Each `tool_use` block must have a corresponding `tool_result` "
+                             "block in the next message.");
+    }
+    for (const auto& [id, path] : tool_results_) {
+      if (std::find(previous_tool_uses_.begin(), previous_tool_uses_.end(), id) ==
+          previous_tool_uses_.end()) {
+        return invalid_request(path +
+                               ": unexpected `tool_use_id` found in `tool_result` blocks: " + id +
+                               ". Each `tool_result` block must have a corresponding `tool_use` "
+                               "block in the previous message.");
+      }
+    }
+    previous_tool_uses_ = assistant ? std::move(tool_uses_) : std::vector<std::string>();
+    tool_uses_.clear();
+    tool_results_.clear();
     return std::nullopt;
   }
 
@@ -315,6 +387,7 @@ class Validator {
     } else {
       return at(child("messages", i) + ".content", "Input should be a valid list");
     }
+    if (auto e = check_tool_pairing(i, assistant)) return e;
 
     if (prefill) {
       if (!prefill_text.empty() && is_whitespace(prefill_text.back())) {
@@ -350,8 +423,12 @@ class Validator {
       if (parts) append_part(*parts, describe_image(seen));
       images_.push_back(std::move(seen));
     } else if (type == "tool_result" && !nested) {
-      return check_tool_result(*block, path, parts);
+      if (auto e = check_tool_result(*block, path, parts)) return e;
+      tool_results_.emplace_back(block->at("tool_use_id").get_string(), path);
     } else if (type == "tool_use") {
+      if (const json::value* id = block->if_contains("id"); id && id->is_string() && !nested) {
+        tool_uses_.emplace_back(id->get_string());
+      }
       if (const json::value* name = block->if_contains("name"); name && name->is_string()) {
         req_.input_tokens += count_text_tokens(name->get_string());
       }
@@ -420,6 +497,11 @@ class Validator {
   ParsedRequest req_;
   std::string requested_model_;
   std::vector<ImageSeen> images_;
+  // Rule 8: the tool_use ids of the message being read and of the assistant message before
+  // it, and the tool_result ids (with their block paths) of the message being read.
+  std::vector<std::string> tool_uses_;
+  std::vector<std::string> previous_tool_uses_;
+  std::vector<std::pair<std::string, std::string>> tool_results_;
 };
 
 // "line L column C (char N)", as upstream's Python JSON decoder locates errors.

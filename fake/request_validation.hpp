@@ -2,6 +2,7 @@
 
 #include "fake/messages_api.hpp"
 #include "fake/models_catalog.hpp"
+#include "fake/tool_calls.hpp"
 #include "server/common/api_error.hpp"
 
 #include <cstdint>
@@ -31,11 +32,17 @@ struct ParsedRequest {
   std::string last_user_text;
   // Concatenated text blocks of a trailing assistant message (a prefill), if any.
   std::optional<std::string> prefill;
+  // The names of the tools offered (`tools`), in order, and how they may be used.
+  std::vector<std::string> tools;
+  ToolChoice tool_choice;
 };
 
 // Parses and validates a /v1/messages (or count_tokens) body the way upstream does
 // (section 3.3 and 7), answering with the first error found, in upstream's dotted-path
 // style. Unknown fields and unknown content block types are ignored, never rejected.
+// Tool pairing (rule 8) is upstream's: every tool_use of an assistant message is answered
+// by a tool_result in the next message, and every tool_result answers a tool_use of the
+// message before it.
 std::variant<ParsedRequest, ApiError> parse_request(std::string_view body, Endpoint endpoint,
                                                     const FakeSettings& settings);
 

@@ -1,4 +1,6 @@
 #include "fake/messages_api.hpp"
+#include "server/sessions/upstream_reply.hpp"
+#include "server/sse/sse_parser.hpp"
 #include "tests/unit/fake_test_support.hpp"
 #include "tests/unit/test_images.hpp"
 
@@ -252,7 +254,9 @@ TEST(FakeImages, ManyImagesLimit2000CountsToolResults) {
   json::array blocks;
   blocks.push_back(image_block("image/png", big));
   for (int i = 0; i < 18; ++i) blocks.push_back(image_block("image/png", small));
-  json::array messages = {user(blocks), assistant("ok")};
+  const json::object tool_use = {
+      {"type", "tool_use"}, {"id", "toolu_1"}, {"name", "look"}, {"input", json::object{}}};
+  json::array messages = {user(blocks), assistant(json::array{text_block("ok"), tool_use})};
   json::object tool_result = {{"type", "tool_result"},
                               {"tool_use_id", "toolu_1"},
                               {"content", json::array{image_block("image/png", small)}}};
@@ -563,3 +567,154 @@ TEST(FakeStream, LongestMarkerStream) {
 }
 
 }  // namespace
+
+// --- tools ------------------------------------------------------------------------------
+
+namespace tools_test {
+
+json::object with_tools(json::object body, json::value choice = nullptr) {
+  body["tools"] =
+      json::array{{{"name", "get_weather"},
+                   {"description", "The weather in a city."},
+                   {"input_schema",
+                    {{"type", "object"}, {"properties", {{"location", {{"type", "string"}}}}}}}},
+                  {{"name", "get_time"}, {"input_schema", {{"type", "object"}}}}};
+  if (!choice.is_null()) body["tool_choice"] = choice;
+  return body;
+}
+
+// Tool ids are random per reply: blanked so that two replies can be compared.
+json::value without_ids(json::value content) {
+  for (auto& block : content.as_array()) {
+    if (block.at("type") == "tool_use") block.as_object()["id"] = "toolu_X";
+  }
+  return content;
+}
+
+// The stream folded the way the gateway folds it into a stored message.
+gw::StreamReplyBuilder fold(const gw::fake::Reply& r) {
+  EXPECT_TRUE(r.stream);
+  std::string bytes;
+  for (const auto& e : r.events) bytes += e;
+  gw::SseParser parser;
+  std::vector<gw::SseEvent> events;
+  parser.feed(bytes, events);
+  gw::StreamReplyBuilder builder;
+  for (const auto& e : events) builder.on_event(e);
+  return builder;
+}
+
+TEST(FakeTools, AMarkerCallsAnOfferedToolAndTheStreamRebuildsTheJsonForm) {
+  const auto body = with_tools(
+      request(one_user(R"(Weather in Paris? [[tool:get_weather {"location": "Paris"}]])")));
+  const auto r = create(body);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json::object b = parse_object(r.body);
+  EXPECT_EQ(b.at("stop_reason"), "tool_use");
+  const auto& content = b.at("content").as_array();
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[0].at("type"), "text");
+  EXPECT_EQ(content[1].at("type"), "tool_use");
+  EXPECT_EQ(content[1].at("name"), "get_weather");
+  EXPECT_EQ(content[1].at("input"), (json::object{{"location", "Paris"}}));
+  EXPECT_TRUE(content[1].at("id").as_string().starts_with("toolu_"));
+
+  auto builder = fold(create(streaming(body)));
+  ASSERT_TRUE(builder.complete());
+  ASSERT_EQ(builder.content_error(), "");
+  EXPECT_EQ(builder.reply().stop_reason, "tool_use");
+  EXPECT_EQ(without_ids(json::parse(builder.reply().content_json)), without_ids(b.at("content")));
+}
+
+TEST(FakeTools, SeveralMarkersAreParallelCallsAndUnknownToolsAreIgnored) {
+  const auto r = create(with_tools(request(
+      one_user("[[tool:get_time]] [[tool:launch_rockets {}]] [[tool:get_weather {\"x\":1}]]"))));
+  const json::object b = parse_object(r.body);
+  const auto& content = b.at("content").as_array();
+  ASSERT_EQ(content.size(), 3u);
+  EXPECT_EQ(content[1].at("name"), "get_time");
+  EXPECT_EQ(content[1].at("input"), json::object{});
+  EXPECT_EQ(content[2].at("name"), "get_weather");
+  EXPECT_NE(content[1].at("id"), content[2].at("id"));
+  auto s = fold(
+      create(streaming(with_tools(request(one_user("[[tool:get_time]] [[tool:get_weather]]"))))));
+  EXPECT_EQ(json::parse(s.reply().content_json).as_array().size(), 3u);
+
+  // Without tools, or naming none offered, a marker is just text.
+  EXPECT_EQ(parse_object(create(request(one_user("[[tool:get_time]]"))).body).at("stop_reason"),
+            "end_turn");
+  EXPECT_EQ(
+      parse_object(create(with_tools(request(one_user("[[tool:nope]]")))).body).at("stop_reason"),
+      "end_turn");
+}
+
+TEST(FakeTools, ToolChoice) {
+  auto stop_and_tools = [](const json::object& body) {
+    const json::object b = parse_object(create(body).body);
+    std::string names;
+    for (const auto& block : b.at("content").as_array()) {
+      if (block.at("type") == "tool_use") names += std::string(block.at("name").as_string()) + ";";
+    }
+    return std::string(b.at("stop_reason").as_string()) + " " + names;
+  };
+  const auto marker = request(one_user("[[tool:get_time]]"));
+  const auto plain = request(one_user("hello"));
+  EXPECT_EQ(stop_and_tools(with_tools(marker, {{"type", "none"}})), "end_turn ");
+  EXPECT_EQ(stop_and_tools(with_tools(plain, {{"type", "auto"}})), "end_turn ");
+  EXPECT_EQ(stop_and_tools(with_tools(plain, {{"type", "any"}})), "tool_use get_weather;");
+  EXPECT_EQ(stop_and_tools(with_tools(plain, {{"type", "tool"}, {"name", "get_time"}})),
+            "tool_use get_time;");
+  EXPECT_EQ(stop_and_tools(with_tools(marker, {{"type", "tool"}, {"name", "get_weather"}})),
+            "tool_use get_weather;");
+  // A reply cut short never reaches its tool calls.
+  EXPECT_EQ(stop_and_tools(with_tools(
+                request(one_user("a b c d e f [[tool:get_time]]"), "claude-sonnet-4-5", 3))),
+            "max_tokens ");
+  EXPECT_EQ(create_error(with_tools(plain, {{"type", "sometimes"}})),
+            "tool_choice: Input tag 'sometimes' found using 'type' does not match any of the "
+            "expected tags: 'auto', 'any', 'tool', 'none'");
+  EXPECT_EQ(create_error(with_tools(plain, {{"type", "tool"}})),
+            "tool_choice.tool.name: Field required");
+}
+
+json::object tool_use(std::string_view id) {
+  return {{"type", "tool_use"}, {"id", id}, {"name", "get_weather"}, {"input", json::object{}}};
+}
+json::object tool_result(std::string_view id, std::string_view text) {
+  return {{"type", "tool_result"}, {"tool_use_id", id}, {"content", text}};
+}
+
+TEST(FakeTools, ToolPairingRule8) {
+  const json::object question = user("Weather?");
+  const json::object asked =
+      assistant(json::array{text_block("Checking."), tool_use("toolu_a"), tool_use("toolu_b")});
+  // Answered: the reply reads the results.
+  const auto ok = create(with_tools(request(
+      {question, asked,
+       user(json::array{tool_result("toolu_a", "15 C"), tool_result("toolu_b", "cloudy")})})));
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  EXPECT_EQ(parse_object(ok.body).at("content").at(0).at("text"), "You said: 15 C cloudy");
+
+  EXPECT_EQ(create_error(with_tools(
+                request({question, asked, user(json::array{tool_result("toolu_a", "15 C")})}))),
+            "messages.1: `tool_use` ids were found without `tool_result` blocks immediately "
+            "after: toolu_b. Each `tool_use` block must have a corresponding `tool_result` block "
+            "in the next message.");
+  EXPECT_EQ(create_error(with_tools(request({question, asked, user("no results")}))),
+            "messages.1: `tool_use` ids were found without `tool_result` blocks immediately "
+            "after: toolu_a, toolu_b. Each `tool_use` block must have a corresponding "
+            "`tool_result` block in the next message.");
+  EXPECT_EQ(create_error(with_tools(
+                request({question, asked,
+                         user(json::array{tool_result("toolu_a", "1"), tool_result("toolu_b", "2"),
+                                          tool_result("toolu_z", "3")})}))),
+            "messages.2.content.2: unexpected `tool_use_id` found in `tool_result` blocks: "
+            "toolu_z. Each `tool_result` block must have a corresponding `tool_use` block in the "
+            "previous message.");
+  EXPECT_EQ(create_error(request({user(json::array{tool_result("toolu_q", "x")})})),
+            "messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: "
+            "toolu_q. Each `tool_result` block must have a corresponding `tool_use` block in the "
+            "previous message.");
+}
+
+}  // namespace tools_test
