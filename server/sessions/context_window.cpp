@@ -1,5 +1,7 @@
 #include "server/sessions/context_window.hpp"
 
+#include "server/sessions/tool_pairing.hpp"
+
 #include <algorithm>
 #include <iterator>
 
@@ -24,12 +26,23 @@ std::vector<StoredMessage> context_window(std::vector<StoredMessage> recent, boo
     return (limits.max_messages > 0 && count() > limits.max_messages) ||
            (limits.max_tokens > 0 && tokens > limits.max_tokens);
   };
-  while (first != recent.end() && over()) {
+  auto last_turn = recent.end();
+  if (limits.keep_last_turn && first != recent.end()) {
+    last_turn = std::prev(recent.end());
+    while (last_turn != first && std::prev(last_turn)->turn_id == last_turn->turn_id) --last_turn;
+  }
+  auto drop_turn = [&] {
     const std::string turn = first->turn_id;
     while (first != recent.end() && first->turn_id == turn) {
       tokens -= estimate_tokens(*first);
       ++first;
     }
+  };
+  while (first != last_turn && over()) drop_turn();
+  // A window that lost older turns cannot begin with a turn answering tool calls: the
+  // reply that made them is gone, and upstream refuses a tool_result without its tool_use.
+  if (first != recent.begin()) {
+    while (first != last_turn && first != recent.end() && answers_tools(*first)) drop_turn();
   }
   recent.erase(recent.begin(), first);
   return recent;

@@ -180,6 +180,73 @@ std::optional<ApiError> parse_metadata(const json::object& o, std::string& out) 
   return std::nullopt;
 }
 
+// `tools`: a list of tool definitions, each an object with a name (upstream checks the
+// rest: schemas, server tool types, newer fields).
+std::optional<ApiError> parse_tools(const json::object& o, std::string& out) {
+  const json::value* v = field(o, "tools");
+  if (!v) return std::nullopt;
+  if (!v->is_array()) return at("tools", "Input should be a valid list");
+  const json::array& tools = v->get_array();
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const std::string path = "tools." + std::to_string(i);
+    const json::object* t = tools[i].if_object();
+    if (!t) return at(path, "Input should be a valid dictionary");
+    const json::value* name = t->if_contains("name");
+    if (!name || !name->is_string() || name->get_string().empty()) {
+      return at(path + ".name", "Field required");
+    }
+  }
+  out = tools.empty() ? std::string() : json::serialize(*v);
+  return std::nullopt;
+}
+
+// `tool_choice`: {"type": "auto" | "any" | "none"} or {"type": "tool", "name": ...}.
+std::optional<ApiError> parse_tool_choice(const json::object& o, std::string& out) {
+  const json::value* v = field(o, "tool_choice");
+  if (!v) return std::nullopt;
+  const json::object* c = v->if_object();
+  if (!c) return at("tool_choice", "Input should be a valid dictionary");
+  const json::value* type = c->if_contains("type");
+  const std::string_view t =
+      type && type->is_string() ? std::string_view(type->get_string()) : std::string_view();
+  if (t == "tool") {
+    const json::value* name = c->if_contains("name");
+    if (!name || !name->is_string()) return at("tool_choice.tool.name", "Field required");
+  } else if (t != "auto" && t != "any" && t != "none") {
+    return at("tool_choice.type", "Input should be 'auto', 'any', 'tool' or 'none'");
+  }
+  out = json::serialize(*v);
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_tool_result(const json::object& b, const std::string& path) {
+  const json::value* id = b.if_contains("tool_use_id");
+  if (!id || !id->is_string() || id->get_string().empty()) {
+    return at(path + ".tool_use_id", "Field required");
+  }
+  if (const json::value* err = field(b, "is_error"); err && !err->is_bool()) {
+    return at(path + ".is_error", "Input should be a valid boolean");
+  }
+  const json::value* content = field(b, "content");
+  if (!content || content->is_string()) return std::nullopt;
+  if (!content->is_array()) return at(path + ".content", "Input should be a valid string or list");
+  const json::array& blocks = content->get_array();
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string block_path = path + ".content." + std::to_string(i);
+    const json::object* inner = blocks[i].if_object();
+    const json::value* type = inner ? inner->if_contains("type") : nullptr;
+    if (!type || !type->is_string()) return at(block_path + ".type", "Field required");
+    if (type->get_string() == "image") {
+      if (auto e = check_image(*inner, block_path)) return e;
+    } else if (type->get_string() == "text") {
+      const json::value* text = inner->if_contains("text");
+      if (!text || !text->is_string()) return at(block_path + ".text", "Field required");
+    }
+    // documents and search results go to upstream as they are
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ApiError> check_content(const json::value& content, const std::string& path) {
@@ -206,8 +273,10 @@ std::optional<ApiError> check_content(const json::value& content, const std::str
       }
     } else if (type->get_string() == "image") {
       if (auto e = check_image(*b, block_path)) return e;
+    } else if (type->get_string() == "tool_result") {
+      if (auto e = check_tool_result(*b, block_path)) return e;
     } else {
-      return at(block_path + ".type", "Input should be 'text' or 'image'");
+      return at(block_path + ".type", "Input should be 'text', 'image' or 'tool_result'");
     }
   }
   return std::nullopt;
@@ -217,7 +286,8 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "messages", "metadata"})) {
+  if (auto e = reject_unknown(
+          o, {"model", "system", "max_tokens", "messages", "metadata", "tools", "tool_choice"})) {
     return *e;
   }
   NewSession s;
@@ -226,6 +296,8 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   if (auto e = parse_system(o, s.system_json)) return invalid_request(*e);
   if (auto e = read_int(o, "max_tokens", 1, 1'000'000, s.max_tokens)) return *e;
   if (auto e = parse_metadata(o, s.metadata_json)) return *e;
+  if (auto e = parse_tools(o, s.tools_json)) return *e;
+  if (auto e = parse_tool_choice(o, s.tool_choice_json)) return *e;
   if (const json::value* v = field(o, "messages")) {
     if (!v->is_array()) return at("messages", "Input should be a valid list");
     const auto& list = v->get_array();
@@ -255,7 +327,10 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "metadata"})) return *e;
+  if (auto e = reject_unknown(
+          o, {"model", "system", "max_tokens", "metadata", "tools", "tool_choice"})) {
+    return *e;
+  }
   SessionPatch p;
   if (auto e = read_string(o, "model", p.model)) return *e;
   if (p.model && p.model->empty()) return at("model", "must not be empty");
@@ -270,6 +345,17 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
     if (auto e = parse_metadata(o, metadata)) return *e;
     p.metadata_json = metadata;
   }
+  // Present: replaced; null (or an empty list) removes them.
+  if (o.contains("tools")) {
+    std::string tools;
+    if (auto e = parse_tools(o, tools)) return *e;
+    p.tools_json = tools;
+  }
+  if (o.contains("tool_choice")) {
+    std::string choice;
+    if (auto e = parse_tool_choice(o, choice)) return *e;
+    p.tool_choice_json = choice;
+  }
   return p;
 }
 
@@ -277,9 +363,9 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e =
-          reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature",
-                             "top_p", "top_k", "continue_on_max_tokens", "stream", "background"})) {
+  if (auto e = reject_unknown(
+          o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature", "top_p", "top_k",
+              "continue_on_max_tokens", "stream", "background", "tools", "tool_choice"})) {
     return *e;
   }
   TurnInput t;
@@ -325,6 +411,16 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   if (const json::value* v = field(o, "background")) {
     if (!v->is_bool()) return at("background", "Input should be a valid boolean");
     t.background = v->get_bool();
+  }
+  if (o.contains("tools")) {
+    std::string tools;
+    if (auto e = parse_tools(o, tools)) return *e;
+    t.tools_json = tools;  // [] or null: this turn offers none
+  }
+  if (field(o, "tool_choice")) {
+    std::string choice;
+    if (auto e = parse_tool_choice(o, choice)) return *e;
+    t.tool_choice_json = choice;
   }
   return t;
 }

@@ -27,6 +27,8 @@ struct NewSession {
   std::optional<int> max_tokens;
   std::vector<StoredMessage> messages;  // the pinned seed
   std::string metadata_json = "{}";
+  std::string tools_json;        // empty: none
+  std::string tool_choice_json;  // empty: none
 };
 
 // The body of POST /gateway/v1/sessions/{id}/messages, checked.
@@ -42,6 +44,10 @@ struct TurnInput {
   std::optional<bool> stream;  // unset: decided by the Accept header
   // Runs detached: the POST answers 202 at once, the events are read from events_url.
   bool background = false;
+  // This turn's own `tools` / `tool_choice`, in place of the session's; unset: the
+  // session's.
+  std::optional<std::string> tools_json;
+  std::optional<std::string> tool_choice_json;
 };
 
 // Each answers a 400 in upstream's wording ("messages.0.content: ...") for malformed JSON,
@@ -51,7 +57,8 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body);
 std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations);
 
 // A message's content as the Messages API takes it: a non-blank string or a non-empty
-// array of text and image blocks. `path` prefixes the error message.
+// array of text, image and tool_result blocks (a tool_result's content: a string or text
+// and image blocks). `path` prefixes the error message.
 std::optional<ApiError> check_content(const boost::json::value& content, const std::string& path);
 
 }  // namespace gw

@@ -6,6 +6,7 @@
 #include "server/sessions/session_access.hpp"
 #include "server/sessions/session_input.hpp"
 #include "server/sessions/session_json.hpp"
+#include "server/sessions/tool_pairing.hpp"
 #include "server/sessions/turn_answer.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/turn_runner.hpp"
@@ -58,6 +59,8 @@ asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
   record.model = in.model.value_or(s_.config.sessions.default_model);
   if (auto e = ex.caller().may_use(record.model)) co_return *e;
   record.system_json = std::move(in.system_json);
+  record.tools_json = std::move(in.tools_json);
+  record.tool_choice_json = std::move(in.tool_choice_json);
   record.max_tokens = in.max_tokens.value_or(s_.config.sessions.default_max_tokens);
   record.metadata_json = std::move(in.metadata_json);
   record.message_count = record.pinned_count = in.messages.size();
@@ -208,6 +211,10 @@ asio::awaitable<std::variant<SessionRoutes::Prepared, ApiError>> SessionRoutes::
         ": it rejects a trailing assistant message. Use structured outputs (output_format) or "
         "instructions in the system prompt to shape the reply instead");
   }
+  const StoredMessage* last = !ctx.recent.empty()   ? &ctx.recent.back()
+                              : !ctx.pinned.empty() ? &ctx.pinned.back()
+                                                    : nullptr;
+  if (auto e = check_tool_pairing(last, input.content_json)) co_return std::move(*e);
   co_return Prepared{std::move(ctx), std::move(*held)};
 }
 

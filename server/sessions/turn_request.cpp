@@ -45,6 +45,13 @@ std::string build_turn_request(const TurnRequestParts& p) {
     out += R"(,"temperature":)" + boost::json::serialize(boost::json::value(*in.temperature));
   if (in.top_p) out += R"(,"top_p":)" + boost::json::serialize(boost::json::value(*in.top_p));
   if (in.top_k) out += R"(,"top_k":)" + std::to_string(*in.top_k);
+  // The turn's own tools replace the session's; tool_choice goes only with tools.
+  const std::string& tools = in.tools_json ? *in.tools_json : s.tools_json;
+  const std::string& choice = in.tool_choice_json ? *in.tool_choice_json : s.tool_choice_json;
+  if (!tools.empty()) {
+    out += R"(,"tools":)" + tools;
+    if (!choice.empty()) out += R"(,"tool_choice":)" + choice;
+  }
   if (p.stream) out += R"(,"stream":true)";
   out += '}';
   return out;

@@ -8,6 +8,7 @@
 #include "server/sessions/assistant_content.hpp"
 #include "server/sessions/context_window.hpp"
 #include "server/sessions/session_json.hpp"
+#include "server/sessions/tool_pairing.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/upstream_reply.hpp"
 #include "server/sse/sse_writer.hpp"
@@ -88,9 +89,11 @@ class Turn {
     const auto& cfg = s_.config.sessions;
     const bool truncated =
         ctx_.session.message_count - ctx_.session.pinned_count > ctx_.recent.size();
-    history_ = context_window(std::move(ctx_.recent), truncated,
-                              {static_cast<std::size_t>(cfg.max_context_messages),
-                               static_cast<std::size_t>(cfg.max_context_tokens)});
+    ContextLimits limits;
+    limits.max_messages = static_cast<std::size_t>(cfg.max_context_messages);
+    limits.max_tokens = static_cast<std::size_t>(cfg.max_context_tokens);
+    limits.keep_last_turn = answers_tools(StoredMessage{"user", input_.content_json, {}});
+    history_ = context_window(std::move(ctx_.recent), truncated, limits);
     turn_id_ = record_->id();
     turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
     continue_with_prefill_ = !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill);

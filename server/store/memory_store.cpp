@@ -54,6 +54,8 @@ std::optional<SessionRecord> MemoryStore::update_session(const std::string& id,
   if (patch.system_json) s.system_json = *patch.system_json;
   if (patch.max_tokens) s.max_tokens = *patch.max_tokens;
   if (patch.metadata_json) s.metadata_json = *patch.metadata_json;
+  if (patch.tools_json) s.tools_json = *patch.tools_json;
+  if (patch.tool_choice_json) s.tool_choice_json = *patch.tool_choice_json;
   s.updated_at = at;
   return s;
 }

@@ -40,6 +40,11 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (session_seq, position)
     ) WITHOUT ROWID;
     )sql",
+    // 2: the tools a session offers on every turn, and how they may be used.
+    R"sql(
+    ALTER TABLE sessions ADD COLUMN tools_json TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN tool_choice_json TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace {
 
 constexpr const char* kSessionColumns =
     "seq, id, owner, model, system_json, max_tokens, metadata_json, message_count, "
-    "pinned_count, input_tokens, output_tokens, created_at, updated_at";
+    "pinned_count, input_tokens, output_tokens, created_at, updated_at, tools_json, "
+    "tool_choice_json";
 
 std::string select_sessions(const char* where) {
   return std::string("SELECT ") + kSessionColumns + " FROM sessions " + where;
@@ -28,6 +29,8 @@ SessionRecord read_session(const SqliteStatement& s) {
   r.usage.output_tokens = static_cast<std::uint64_t>(s.int_at(10));
   r.created_at = s.int_at(11);
   r.updated_at = s.int_at(12);
+  r.tools_json = s.text_at(13);
+  r.tool_choice_json = s.text_at(14);
   return r;
 }
 
@@ -45,8 +48,9 @@ struct SqliteStore::Statements {
         rollback(db, "ROLLBACK"),
         insert_session(db,
                        "INSERT INTO sessions (id, owner, model, system_json, max_tokens, "
-                       "metadata_json, message_count, pinned_count, created_at, updated_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)"),
+                       "metadata_json, message_count, pinned_count, created_at, updated_at, "
+                       "tools_json, tool_choice_json) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)"),
         insert_message(db,
                        "INSERT INTO messages (session_seq, position, role, content_json, "
                        "turn_id) VALUES (?1, ?2, ?3, ?4, ?5)"),
@@ -58,7 +62,9 @@ struct SqliteStore::Statements {
         update(db,
                "UPDATE sessions SET model = coalesce(?2, model), "
                "system_json = coalesce(?3, system_json), max_tokens = coalesce(?4, max_tokens), "
-               "metadata_json = coalesce(?5, metadata_json), updated_at = ?6 WHERE seq = ?1"),
+               "metadata_json = coalesce(?5, metadata_json), updated_at = ?6, "
+               "tools_json = coalesce(?7, tools_json), "
+               "tool_choice_json = coalesce(?8, tool_choice_json) WHERE seq = ?1"),
         remove(db, "DELETE FROM sessions WHERE id = ?1"),
         messages_range(db,
                        "SELECT role, content_json, turn_id FROM messages WHERE session_seq = ?1 "
@@ -262,6 +268,7 @@ void SqliteStore::create_session(const SessionRecord& s, const std::vector<Store
     q->bind(1, s.id).bind(2, s.owner).bind(3, s.model).bind(4, s.system_json);
     q->bind(5, std::int64_t{s.max_tokens}).bind(6, s.metadata_json);
     q->bind(7, to_i64(seed.size())).bind(8, s.created_at).bind(9, s.updated_at);
+    q->bind(10, s.tools_json).bind(11, s.tool_choice_json);
     q->step();
   }
   const std::int64_t seq = sqlite3_last_insert_rowid(writer_->db.get());
@@ -328,7 +335,10 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
     patch.system_json ? q->bind(3, *patch.system_json) : q->bind_null(3);
     patch.max_tokens ? q->bind(4, std::int64_t{*patch.max_tokens}) : q->bind_null(4);
     patch.metadata_json ? q->bind(5, *patch.metadata_json) : q->bind_null(5);
-    q->bind(6, at).step();
+    q->bind(6, at);
+    patch.tools_json ? q->bind(7, *patch.tools_json) : q->bind_null(7);
+    patch.tool_choice_json ? q->bind(8, *patch.tool_choice_json) : q->bind_null(8);
+    q->step();
   }
   auto updated = writer_->find(id);
   tx.commit();

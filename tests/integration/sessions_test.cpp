@@ -736,5 +736,106 @@ TEST_F(SessionsTest, IdleSessionsArePurged) {
   EXPECT_TRUE(eventually([&] { return call("GET", "/gateway/v1/sessions/" + id).status == 404; }));
 }
 
+// --- tools ------------------------------------------------------------------------------
+
+constexpr std::string_view kWeatherTools =
+    R"j({"tools":[{"name":"get_weather","description":"The weather in a city.","input_schema":{"type":"object","properties":{"location":{"type":"string"}}}}]})j";
+
+// The last request upstream received.
+json::object last_upstream_request(fake::FakeServer& fake) {
+  return json::parse(fake.recorded().back().body).as_object();
+}
+
+// An agent loop on a session, as the fake answers it: question -> tool_use -> tool_result
+// -> answer, the gateway keeping the history; streamed (the stored reply rebuilt from its
+// events) or not. The fake enforces upstream's tool pairing, so turn 2 going through proves
+// the stored tool_use block went back exactly.
+class SessionToolsTest : public SessionsTest {
+ protected:
+  void tool_loop(bool stream);
+};
+
+void SessionToolsTest::tool_loop(bool stream) {
+  auto id = create_id(kWeatherTools);
+  const std::string streamed = stream ? R"(,"stream":true)" : "";
+  auto r =
+      call("POST", "/gateway/v1/sessions/" + id + "/messages",
+           R"j({"content":"Weather in Paris? [[tool:get_weather {\"location\": \"Paris\"}]]")j" +
+               streamed + "}");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(last_upstream_request(fake()).at("tools").at(0).at("name"), "get_weather");
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  const auto& reply = history[1].at("content").as_array();
+  ASSERT_EQ(reply.size(), 2u) << history[1];
+  EXPECT_EQ(reply[1].at("type"), "tool_use");
+  EXPECT_EQ(reply[1].at("input"), (json::object{{"location", "Paris"}}));
+  const std::string call_id(reply[1].at("id").as_string());
+  if (!stream) {
+    EXPECT_EQ(parse_object(r.body).at("stop_reason"), "tool_use");
+  }
+
+  auto answer = turn(id, R"({"content":[{"type":"tool_result","tool_use_id":")" + call_id +
+                             R"(","content":"15 C, sunny"}]})");
+  EXPECT_EQ(answer["stop_reason"], "end_turn");
+  EXPECT_EQ(answer["completion"], "You said: 15 C, sunny");
+  auto sent = upstream_messages();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1].at("content"), history[1].at("content"));  // sent back exactly
+  EXPECT_EQ(sent[2].at("content").at(0).at("tool_use_id"), json::value(call_id));
+  EXPECT_EQ(count(id), 4);
+}
+
+TEST_F(SessionToolsTest, ToolLoopRunsOnASession) {
+  tool_loop(false);
+}
+
+TEST_F(SessionToolsTest, StreamedToolLoopRunsOnASession) {
+  tool_loop(true);
+}
+
+// Rule 8 is checked before anything goes upstream, and nothing is stored.
+TEST_F(SessionToolsTest, UnansweredOrUnknownToolCallsAreRefusedLocally) {
+  auto id = create_id(kWeatherTools);
+  auto first = turn(id, R"({"content":"Go [[tool:get_weather]]"})");
+  const std::string call_id(first["content"].at(1).at("id").as_string());
+  const std::size_t sent = fake().recorded().size();
+
+  auto r = call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":"never mind"})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.body.find("does not answer: " + call_id), std::string::npos) << r.body;
+  r = call("POST", "/gateway/v1/sessions/" + id + "/messages",
+           R"({"content":[{"type":"tool_result","tool_use_id":")" + call_id +
+               R"("},{"type":"tool_result","tool_use_id":"toolu_made_up"}]})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.body.find("content.1.tool_use_id: toolu_made_up answers no tool_use block"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(fake().recorded().size(), sent);
+  EXPECT_EQ(count(id), 2);
+}
+
+// A turn's own tools replace the session's; a PATCH changes the session's.
+TEST_F(SessionToolsTest, ToolsPerTurnAndByPatch) {
+  auto id = create_id();
+  turn(id, R"({"content":"hi"})");
+  EXPECT_FALSE(last_upstream_request(fake()).contains("tools"));
+  auto with = turn(id, std::string(R"({"content":"now [[tool:get_weather]]",)") +
+                           std::string(kWeatherTools).substr(1));
+  EXPECT_EQ(with["stop_reason"], "tool_use");
+  EXPECT_TRUE(last_upstream_request(fake()).contains("tools"));
+
+  auto patched = call("PATCH", "/gateway/v1/sessions/" + id,
+                      R"({"tools":[{"name":"get_time"}],"tool_choice":{"type":"any"}})");
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  EXPECT_EQ(parse_object(patched.body).at("tool_choice"), (json::object{{"type", "any"}}));
+  const std::string call_id(with["content"].at(1).at("id").as_string());
+  auto forced = turn(id, R"({"content":[{"type":"tool_result","tool_use_id":")" + call_id +
+                             R"(","content":"ok"}]})");
+  EXPECT_EQ(forced["content"].at(1).at("name"), "get_time");  // tool_choice any forced it
+  auto cleared = call("PATCH", "/gateway/v1/sessions/" + id, R"({"tools":null})");
+  EXPECT_EQ(parse_object(cleared.body).at("tools"), nullptr);
+}
+
 }  // namespace
 }  // namespace gw::test

@@ -96,5 +96,49 @@ TEST(TurnRequest, PrefillRulesArePrefixMatches) {
   EXPECT_FALSE(rejects_prefill("claude-opus-4", no));
 }
 
+namespace tools {
+
+const std::string kAsk =
+    R"([{"type":"text","text":"Checking."},{"type":"tool_use","id":"toolu_1","name":"w","input":{}}])";
+const std::string kAnswer = R"([{"type":"tool_result","tool_use_id":"toolu_1","content":"15 C"}])";
+
+// t0 plain, t1 asks for a tool, t2 answers it (and gets a reply), t3 plain.
+std::vector<StoredMessage> with_exchange() {
+  return {{"user", "\"hi\"", "t0"},       {"assistant", "\"hello\"", "t0"},
+          {"user", "\"weather?\"", "t1"}, {"assistant", kAsk, "t1"},
+          {"user", kAnswer, "t2"},        {"assistant", "\"It is 15 C.\"", "t2"},
+          {"user", "\"thanks\"", "t3"},   {"assistant", "\"welcome\"", "t3"}};
+}
+
+// Dropping t1 for the budget would leave t2's tool_result without its tool_use: the
+// whole exchange goes.
+TEST(ContextWindow, ToolExchangesAreDroppedWhole) {
+  EXPECT_EQ(ids(context_window(with_exchange(), false, {6, 0})),
+            (std::vector<std::string>{"t1", "t1", "t2", "t2", "t3", "t3"}));
+  EXPECT_EQ(ids(context_window(with_exchange(), false, {4, 0})),
+            (std::vector<std::string>{"t3", "t3"}));
+  // The store's own cut (t1's user message missing) drops t1, then t2 with it.
+  auto all = with_exchange();
+  std::vector<StoredMessage> tail(all.begin() + 3, all.end());
+  EXPECT_EQ(ids(context_window(tail, true, {})), (std::vector<std::string>{"t3", "t3"}));
+  // Nothing dropped: nothing to orphan.
+  EXPECT_EQ(context_window(with_exchange(), false, {}).size(), 8u);
+}
+
+// The turn being sent answers the newest reply's tool calls: that reply stays, whatever
+// the limits.
+TEST(ContextWindow, KeepLastTurnKeepsTheReplyATurnAnswers) {
+  std::vector<StoredMessage> h = {{"user", "\"hi\"", "t0"},
+                                  {"assistant", "\"hello\"", "t0"},
+                                  {"user", "\"weather?\"", "t1"},
+                                  {"assistant", kAsk, "t1"}};
+  ContextLimits limits{1, 0, true};
+  EXPECT_EQ(ids(context_window(h, false, limits)), (std::vector<std::string>{"t1", "t1"}));
+  limits.keep_last_turn = false;
+  EXPECT_TRUE(context_window(h, false, limits).empty());
+}
+
+}  // namespace tools
+
 }  // namespace
 }  // namespace gw

@@ -93,7 +93,7 @@ TEST(SessionInput, TurnErrors) {
   EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":42})", 5)),
             "content: Input should be a valid string or list");
   EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
-            "content.0.type: Input should be 'text' or 'image'");
+            "content.0.type: Input should be 'text', 'image' or 'tool_result'");
   EXPECT_NE(
       invalid_request_message(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
           .find("prefill: must not end with white space"),
@@ -203,6 +203,61 @@ TEST(SessionInput, NonFiniteMetadataIsRefused) {
             "metadata.score: number out of range (it must be finite)");
   EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"metadata":{"score":-1e400}})")),
             "metadata.score: number out of range (it must be finite)");
+}
+
+}  // namespace
+}  // namespace gw
+
+namespace gw {
+namespace {
+
+TEST(SessionInput, ToolsOnSessionsPatchesAndTurns) {
+  auto r = parse_new_session(
+      R"({"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],"tool_choice":{"type":"auto"}})");
+  ASSERT_TRUE(std::holds_alternative<NewSession>(r)) << invalid_request_message(r);
+  EXPECT_EQ(std::get<NewSession>(r).tools_json,
+            R"([{"name":"get_weather","input_schema":{"type":"object"}}])");
+  EXPECT_EQ(std::get<NewSession>(r).tool_choice_json, R"({"type":"auto"})");
+
+  auto p = parse_session_patch(R"({"tools":null,"tool_choice":{"type":"tool","name":"x"}})");
+  ASSERT_TRUE(std::holds_alternative<SessionPatch>(p));
+  EXPECT_EQ(std::get<SessionPatch>(p).tools_json, std::optional<std::string>(""));
+  EXPECT_EQ(std::get<SessionPatch>(p).tool_choice_json,
+            std::optional<std::string>(R"({"type":"tool","name":"x"})"));
+  auto untouched = parse_session_patch(R"({"model":"m"})");
+  EXPECT_FALSE(std::get<SessionPatch>(untouched).tools_json);
+
+  auto t = parse_turn_input(
+      R"({"content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"15 C"}],"is_error":false}],"tools":[]})",
+      5);
+  ASSERT_TRUE(std::holds_alternative<TurnInput>(t)) << invalid_request_message(t);
+  EXPECT_EQ(std::get<TurnInput>(t).tools_json, std::optional<std::string>(""));
+  EXPECT_FALSE(std::get<TurnInput>(t).tool_choice_json);
+}
+
+TEST(SessionInput, ToolErrors) {
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"tools":{}})")),
+            "tools: Input should be a valid list");
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"tools":[{"description":"x"}]})")),
+            "tools.0.name: Field required");
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"tool_choice":{"type":"maybe"}})")),
+            "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
+  EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"tool_choice":{"type":"tool"}})")),
+            "tool_choice.tool.name: Field required");
+  EXPECT_EQ(invalid_request_message(
+                parse_turn_input(R"({"content":[{"type":"tool_result","content":"x"}]})", 5)),
+            "content.0.tool_use_id: Field required");
+  EXPECT_EQ(invalid_request_message(parse_turn_input(
+                R"({"content":[{"type":"tool_result","tool_use_id":"t","content":7}]})", 5)),
+            "content.0.content: Input should be a valid string or list");
+  EXPECT_EQ(invalid_request_message(parse_turn_input(
+                R"({"content":[{"type":"tool_result","tool_use_id":"t","is_error":"yes"}]})", 5)),
+            "content.0.is_error: Input should be a valid boolean");
+  EXPECT_EQ(
+      invalid_request_message(parse_turn_input(
+          R"({"content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"@@"}}]}]})",
+          5)),
+      "content.0.content.0.source.data: The image data is not valid base64");
 }
 
 }  // namespace
