@@ -39,6 +39,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreKind> {
     s.system_json = R"("You are terse.")";
     s.max_tokens = 1024;
     s.metadata_json = R"({"app":"helpdesk"})";
+    s.tools_json = R"([{"name":"get_weather"}])";
+    s.tool_choice_json = R"({"type":"auto"})";
     s.created_at = s.updated_at = at;
     return s;
   }
@@ -69,6 +71,8 @@ TEST_P(StoreConformance, CreateAndGetKeepEveryField) {
   EXPECT_EQ(s->system_json, R"("You are terse.")");
   EXPECT_EQ(s->max_tokens, 1024);
   EXPECT_EQ(s->metadata_json, R"({"app":"helpdesk"})");
+  EXPECT_EQ(s->tools_json, R"([{"name":"get_weather"}])");
+  EXPECT_EQ(s->tool_choice_json, R"({"type":"auto"})");
   EXPECT_EQ(s->message_count, 2u);
   EXPECT_EQ(s->pinned_count, 2u);
   EXPECT_EQ(s->created_at, 1000);
@@ -197,6 +201,14 @@ TEST_P(StoreConformance, UpdateChangesOnlyWhatIsGiven) {
   SessionPatch clear;
   clear.system_json = "";
   EXPECT_EQ(store_->update_session("ses_1", clear, 6000)->system_json, "");
+  EXPECT_EQ(store_->get_session("ses_1")->tools_json, R"([{"name":"get_weather"}])");
+  SessionPatch tools;
+  tools.tools_json = "";
+  tools.tool_choice_json = R"({"type":"none"})";
+  auto t = store_->update_session("ses_1", tools, 7000);
+  EXPECT_EQ(t->tools_json, "");
+  EXPECT_EQ(t->tool_choice_json, R"({"type":"none"})");
+  EXPECT_EQ(t->max_tokens, 10);
   EXPECT_FALSE(store_->update_session("ses_missing", p, 5000));
 }
 
@@ -313,6 +325,37 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
     EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 150'000'000u);
     EXPECT_EQ(store.messages("ses_1").size(), count);
   }
+}
+
+// A database written by a gateway before tools (schema 1) opens, is upgraded, and keeps
+// its sessions, which carry no tools.
+TEST(SqliteStore, ASchemaOneDatabaseIsUpgradedInPlace) {
+  test::TempDir dir("gw-store-");
+  auto path = (dir.path() / "gateway.db").string();
+  {
+    SqliteStore store(path, true);
+    SessionRecord s;
+    s.id = "ses_old";
+    s.owner = "alice";
+    s.model = "m";
+    s.max_tokens = 1;
+    store.create_session(s, {{"user", R"("hi")", ""}});
+  }
+  {
+    // Back to what schema 1 looked like.
+    SqliteDb db(path, SQLITE_OPEN_READWRITE);
+    db.exec("ALTER TABLE sessions DROP COLUMN tools_json");
+    db.exec("ALTER TABLE sessions DROP COLUMN tool_choice_json");
+    db.exec("PRAGMA user_version = 1");
+  }
+  SqliteStore store(path, false);
+  auto s = store.get_session("ses_old");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->tools_json, "");
+  EXPECT_EQ(store.messages("ses_old").size(), 1u);
+  SessionPatch p;
+  p.tools_json = R"([{"name":"t"}])";
+  EXPECT_EQ(store.update_session("ses_old", p, 1)->tools_json, R"([{"name":"t"}])");
 }
 
 TEST(SqliteStore, RefusesAFileFromANewerGateway) {
