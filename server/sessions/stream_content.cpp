@@ -131,25 +131,35 @@ bool StreamContent::stop(const json::object& data) {
     json::error_code ec;
     json::value input = parse_upstream_json(b.partial_json, ec);
     if (ec) {
-      return fail("block " + std::to_string(*i) +
-                  "'s input_json_delta fragments are not JSON: " + ec.message());
+      // Judged at the end: a reply cut by max_tokens stops in the middle of a call.
+      b.incomplete = true;
+    } else {
+      b.value["input"] = std::move(input);
     }
-    b.value["input"] = std::move(input);
   }
   b.partial_json = std::string();
   return true;
 }
 
-bool StreamContent::finish() {
+bool StreamContent::finish(std::string_view stop_reason) {
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     if (!blocks_[i].stopped) return fail("block " + std::to_string(i) + " never stopped");
+  }
+  while (stop_reason == "max_tokens" && !blocks_.empty() && blocks_.back().incomplete) {
+    blocks_.pop_back();
+    ++dropped_;
+  }
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    if (blocks_[i].incomplete) {
+      return fail("block " + std::to_string(i) + "'s input_json_delta fragments are not JSON");
+    }
   }
   return error_.empty();
 }
 
 bool StreamContent::whole() const {
   for (const Block& b : blocks_) {
-    if (!b.stopped) return false;
+    if (!b.stopped || b.incomplete) return false;
   }
   return error_.empty();
 }

@@ -32,8 +32,13 @@ class StreamContent {
   // not JSON.
   bool on_event(std::string_view event, const boost::json::object& data);
 
-  // The message ended (message_stop): false (with error()) when a block never stopped.
-  bool finish();
+  // The message ended (message_stop) with `stop_reason`: false (with error()) when a block
+  // never stopped or a tool's input is not JSON. A reply cut by max_tokens inside a tool
+  // call is the exception: that last, unfinished call is dropped (its input is a fragment
+  // no tool could run), the blocks before it kept.
+  bool finish(std::string_view stop_reason);
+  // How many unfinished tool calls finish() dropped.
+  std::size_t dropped() const { return dropped_; }
   // Every block that started has stopped, and nothing went wrong.
   bool whole() const;
   const std::string& error() const { return error_; }
@@ -58,8 +63,10 @@ class StreamContent {
     std::string partial_json;  // input_json_delta fragments so far
     bool has_partial_json = false;
     bool stopped = false;
+    bool incomplete = false;  // its input_json_delta fragments did not make JSON
   };
   std::vector<Block> blocks_;
+  std::size_t dropped_ = 0;
   std::string error_;
 };
 

@@ -79,7 +79,7 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
     if (d && d->is_object()) read_stop(d->get_object(), reply_);
   } else if (event.event == "message_stop") {
     complete_ = true;
-    if (content_.finish()) {
+    if (content_.finish(reply_.stop_reason)) {
       reply_.content_json = content_.json();
       reply_.text = content_.text();
     }

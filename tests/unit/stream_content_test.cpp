@@ -136,7 +136,7 @@ TEST(StreamContent, PlainTextReplyIsOneTextBlock) {
     ASSERT_TRUE(c.on_event("content_block_delta", delta));
   }
   ASSERT_TRUE(c.on_event("content_block_stop", json::parse(R"({"index":0})").as_object()));
-  EXPECT_TRUE(c.finish());
+  EXPECT_TRUE(c.finish("end_turn"));
   EXPECT_EQ(c.json(), R"([{"type":"text","text":"Hello there!"}])");
   EXPECT_EQ(c.text(), "Hello there!");
 }
@@ -176,7 +176,7 @@ TEST(StreamContent, BlocksThatDoNotAddUpAreRefusedWithTheReason) {
     for (const auto& [name, data] : c.events) {
       ok = content.on_event(name, json::parse(data).as_object()) && ok;
     }
-    ok = content.finish() && ok;
+    ok = content.finish("end_turn") && ok;
     EXPECT_FALSE(ok) << c.error;
     EXPECT_FALSE(content.whole()) << c.error;
     EXPECT_EQ(content.error().substr(0, c.error.size()), c.error);
@@ -209,6 +209,36 @@ TEST(StreamContent, EventsAfterMessageStopChangeNothing) {
   EXPECT_EQ(builder.content_error(), "");
   EXPECT_EQ(builder.reply().content_json, expected);
   EXPECT_EQ(builder.reply().stop_reason, "tool_use");
+}
+
+// max_tokens can stop a reply in the middle of a tool call: its input is a fragment no
+// tool could run. The call is dropped and the blocks before it kept (a continuation then
+// asks for the rest); with any other stop reason such a fragment is an error.
+TEST(StreamContent, AToolCallCutByMaxTokensIsDropped) {
+  auto cut_stream = [](std::string_view stop_reason) {
+    return stream_of({
+        {"content_block_start",
+         R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"},
+        {"content_block_delta",
+         R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me check."}})"},
+        {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
+        {"content_block_start",
+         R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"w","input":{}}})"},
+        {"content_block_delta",
+         R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"locat"}})"},
+        {"content_block_stop", R"({"type":"content_block_stop","index":1})"},
+        {"message_delta", R"({"type":"message_delta","delta":{"stop_reason":")" +
+                              std::string(stop_reason) + R"(","stop_sequence":null}})"},
+        {"message_stop", R"({"type":"message_stop"})"},
+    });
+  };
+  auto cut = build(cut_stream("max_tokens"), 0);
+  EXPECT_EQ(cut.content_error(), "");
+  EXPECT_EQ(cut.reply().content_json, R"([{"type":"text","text":"Let me check."}])");
+  EXPECT_EQ(cut.reply().text, "Let me check.");
+  auto broken = build(cut_stream("tool_use"), 0);
+  EXPECT_EQ(broken.content_error(), "block 1's input_json_delta fragments are not JSON");
+  EXPECT_EQ(broken.reply().content_json, "");
 }
 
 }  // namespace
