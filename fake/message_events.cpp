@@ -1,6 +1,7 @@
 #include "fake/message_events.hpp"
 
 #include "fake/json_text.hpp"
+#include "fake/thinking.hpp"
 #include "fake/token_count.hpp"
 
 #include <algorithm>
@@ -53,12 +54,22 @@ std::string event(std::string_view name, std::string_view data) {
   return e;
 }
 
-std::string delta_event(std::string_view text) {
-  std::string data =
-      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":)";
+std::string delta_event(std::size_t index, std::string_view type, std::string_view field,
+                        std::string_view text) {
+  std::string data = R"({"type":"content_block_delta","index":)" + std::to_string(index) +
+                     R"(,"delta":{"type":")" + std::string(type) + R"(",")" + std::string(field) +
+                     R"(":)";
   append_json_string(data, text);
   data += "}}";
   return event("content_block_delta", data);
+}
+
+void append_thinking_block(std::string& out, std::string_view thinking) {
+  out += R"({"type":"thinking","thinking":)";
+  append_json_string(out, thinking);
+  out += R"(,"signature":)";
+  append_json_string(out, thinking_signature(thinking));
+  out += '}';
 }
 
 void append_tool_use_head(std::string& out, const ToolCall& call) {
@@ -83,7 +94,12 @@ std::string render_message_json(const MessageResult& r) {
   std::string out;
   out.reserve(r.completion.text.size() + 512);
   append_message_head(out, r);
-  out += R"([{"type":"text","text":)";
+  out += '[';
+  if (!r.thinking.empty()) {
+    append_thinking_block(out, r.thinking);
+    out += ',';
+  }
+  out += R"({"type":"text","text":)";
   append_json_string(out, r.completion.text);
   out += "}";
   for (const ToolCall& call : r.tool_calls) {
@@ -112,9 +128,22 @@ std::vector<std::string> render_message_events(const MessageResult& r) {
   append_usage(start, r.input_tokens, std::min<std::uint64_t>(1, r.completion.output_tokens));
   start += "}}";
   events.push_back(event("message_start", start));
-  events.push_back(event(
-      "content_block_start",
-      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"));
+  // With thinking on the thinking block comes first: the text and tool blocks follow it.
+  const std::size_t text_index = r.thinking.empty() ? 0 : 1;
+  if (!r.thinking.empty()) {
+    events.push_back(event(
+        "content_block_start",
+        R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"));
+    const std::size_t half = r.thinking.size() / 2;
+    events.push_back(delta_event(0, "thinking_delta", "thinking", r.thinking.substr(0, half)));
+    events.push_back(delta_event(0, "thinking_delta", "thinking", r.thinking.substr(half)));
+    events.push_back(
+        delta_event(0, "signature_delta", "signature", thinking_signature(r.thinking)));
+    events.push_back(event("content_block_stop", R"({"type":"content_block_stop","index":0})"));
+  }
+  events.push_back(event("content_block_start",
+                         R"({"type":"content_block_start","index":)" + std::to_string(text_index) +
+                             R"(,"content_block":{"type":"text","text":""}})"));
   events.push_back(event("ping", R"({"type": "ping"})"));
 
   // Groups of 1, 2, 3, 1, 2, 3... tokens; free whitespace rides with the next token and
@@ -124,16 +153,18 @@ std::vector<std::string> render_message_events(const MessageResult& r) {
   for (std::size_t group = 0; next < ends.size(); ++group) {
     next = std::min(ends.size(), next + 1 + group % 3);
     const std::size_t end = next == ends.size() ? text.size() : ends[next - 1];
-    events.push_back(delta_event(text.substr(begin, end - begin)));
+    events.push_back(
+        delta_event(text_index, "text_delta", "text", text.substr(begin, end - begin)));
     begin = end;
   }
-  if (ends.empty()) events.push_back(delta_event(text));
+  if (ends.empty()) events.push_back(delta_event(text_index, "text_delta", "text", text));
 
-  events.push_back(
-      event("content_block_stop", R"({"type":"content_block_stop","index":0           })"));
+  events.push_back(event("content_block_stop", R"({"type":"content_block_stop","index":)" +
+                                                   std::to_string(text_index) + "           }"));
   for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
     const ToolCall& call = r.tool_calls[k];
-    const std::string index = std::to_string(k + 1);
+    const std::size_t block = text_index + 1 + k;
+    const std::string index = std::to_string(block);
     std::string head = R"({"type":"content_block_start","index":)" + index + R"(,"content_block":)";
     append_tool_use_head(head, call);
     head += "{}}}";
@@ -141,9 +172,9 @@ std::vector<std::string> render_message_events(const MessageResult& r) {
     // As upstream: an empty fragment first, then the input in pieces cut anywhere.
     const std::string_view input = call.input_json;
     const std::size_t half = input.size() / 2;
-    events.push_back(input_delta_event(k + 1, ""));
-    events.push_back(input_delta_event(k + 1, input.substr(0, half)));
-    events.push_back(input_delta_event(k + 1, input.substr(half)));
+    events.push_back(input_delta_event(block, ""));
+    events.push_back(input_delta_event(block, input.substr(0, half)));
+    events.push_back(input_delta_event(block, input.substr(half)));
     events.push_back(
         event("content_block_stop", R"({"type":"content_block_stop","index":)" + index + "}"));
   }

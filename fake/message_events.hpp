@@ -17,6 +17,8 @@ struct MessageResult {
   Completion completion;
   // tool_use blocks after the text block (then stop_reason is "tool_use").
   std::vector<ToolCall> tool_calls;
+  // A thinking block before the text (with thinking on); empty: none.
+  std::string thinking;
 };
 
 // The non-streaming body (section 4): one text block, then a tool_use block per call.

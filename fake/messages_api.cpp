@@ -4,6 +4,7 @@
 #include "fake/message_events.hpp"
 #include "fake/reply_text.hpp"
 #include "fake/request_validation.hpp"
+#include "fake/thinking.hpp"
 #include "fake/token_count.hpp"
 #include "fake/tool_calls.hpp"
 #include "server/common/ids.hpp"
@@ -31,6 +32,10 @@ Reply create_message(std::string_view request_body, std::string_view request_id,
   result.model = req.model->id;
   result.input_tokens = req.input_tokens;
   result.completion = complete(std::move(full), req.max_tokens, req.stop_sequences);
+  if (req.thinking) {
+    result.thinking = thinking_text(req.last_user_text);
+    result.completion.output_tokens += count_text_tokens(result.thinking);
+  }
   // Tools are called once the text is out: a reply cut by max_tokens or a stop sequence
   // never got that far.
   if (result.completion.stop_reason == "end_turn") {

@@ -1,6 +1,7 @@
 #include "fake/request_validation.hpp"
 
 #include "fake/image_check.hpp"
+#include "fake/thinking.hpp"
 #include "fake/token_count.hpp"
 #include "server/common/json_input.hpp"
 
@@ -291,7 +292,9 @@ class Validator {
       return at("thinking", "Unable to extract tag using discriminator 'type'");
     }
     const json::string& tag = type->get_string();
-    if (tag == "disabled" || tag == "adaptive") return std::nullopt;
+    if (tag == "disabled") return std::nullopt;
+    req_.thinking = true;
+    if (tag == "adaptive") return check_prefill_with_thinking();
     if (tag != "enabled") {
       return at("thinking", "Input tag '" + std::string(tag) +
                                 "' found using 'type' does not match any of the expected tags: "
@@ -308,7 +311,17 @@ class Validator {
         static_cast<std::uint64_t>(*n) >= req_.max_tokens) {
       return invalid_request(std::string(kBudgetMessage));
     }
-    return std::nullopt;
+    return check_prefill_with_thinking();
+  }
+
+  // With thinking on, a final assistant message must start with a thinking block: a text
+  // prefill is refused.
+  Error check_prefill_with_thinking() {
+    if (!req_.prefill || !prefill_is_text_) return std::nullopt;
+    return invalid_request(
+        child("messages", message_count_ - 1) +
+        ".content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When "
+        "`thinking` is enabled, a final `assistant` message must start with a thinking block.");
   }
 
   Error check_prefill_allowed() {
@@ -326,6 +339,7 @@ class Validator {
 
   Error check_messages(const json::array& messages) {
     if (messages.empty()) return at("messages", "at least one message is required");
+    message_count_ = messages.size();
     // Found up front so that only the last user message's parts are copied.
     std::size_t last_user = messages.size();
     for (std::size_t i = messages.size(); i-- > 0;) {
@@ -390,6 +404,10 @@ class Validator {
     if (auto e = check_tool_pairing(i, assistant)) return e;
 
     if (prefill) {
+      const json::array* blocks = content->if_array();
+      const json::object* first = blocks && !blocks->empty() ? (*blocks)[0].if_object() : nullptr;
+      const json::value* first_type = first ? first->if_contains("type") : nullptr;
+      prefill_is_text_ = content->is_string() || (first_type && *first_type == "text");
       if (!prefill_text.empty() && is_whitespace(prefill_text.back())) {
         return invalid_request(
             "messages: final assistant content cannot end with trailing whitespace");
@@ -436,9 +454,18 @@ class Validator {
         req_.input_tokens += count_text_tokens(json::serialize(*input));
       }
     } else if (type == "thinking") {
-      if (const json::value* t = block->if_contains("thinking"); t && t->is_string()) {
-        req_.input_tokens += count_text_tokens(t->get_string());
+      const json::value* t = block->if_contains("thinking");
+      if (t == nullptr || !t->is_string()) {
+        return at(path + ".thinking.thinking", "Field required");
       }
+      const json::value* signature = block->if_contains("signature");
+      if (signature == nullptr || !signature->is_string()) {
+        return at(path + ".thinking.signature", "Field required");
+      }
+      if (signature->get_string() != thinking_signature(t->get_string())) {
+        return invalid_request(path + ": Invalid `signature` in `thinking` block");
+      }
+      req_.input_tokens += count_text_tokens(t->get_string());
     } else if (type == "document") {
       count_document(*block);
     }
@@ -501,6 +528,8 @@ class Validator {
   // it, and the tool_result ids (with their block paths) of the message being read.
   std::vector<std::string> tool_uses_;
   std::vector<std::string> previous_tool_uses_;
+  std::size_t message_count_ = 0;
+  bool prefill_is_text_ = false;  // the final assistant message starts with text
   std::vector<std::pair<std::string, std::string>> tool_results_;
 };
 

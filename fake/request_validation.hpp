@@ -35,6 +35,7 @@ struct ParsedRequest {
   // The names of the tools offered (`tools`), in order, and how they may be used.
   std::vector<std::string> tools;
   ToolChoice tool_choice;
+  bool thinking = false;  // `thinking` enabled or adaptive: the reply starts with a thinking block
 };
 
 // Parses and validates a /v1/messages (or count_tokens) body the way upstream does

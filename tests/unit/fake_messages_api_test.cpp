@@ -718,3 +718,63 @@ TEST(FakeTools, ToolPairingRule8) {
 }
 
 }  // namespace tools_test
+
+// --- thinking ---------------------------------------------------------------------------
+
+namespace thinking_test {
+
+json::object thinking_on(json::object body) {
+  body["thinking"] = {{"type", "enabled"}, {"budget_tokens", 1024}};
+  body["max_tokens"] = 4096;
+  return body;
+}
+
+// The stream of a reply with a thinking block, folded the way a session stores it, is its
+// JSON form byte for byte (no tool ids here to differ).
+TEST(FakeThinking, AThinkingBlockWithItsSignatureComesFirstInBothForms) {
+  const auto body = thinking_on(request(one_user("Why is the sky blue?")));
+  const auto r = create(body);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json::object b = parse_object(r.body);
+  const auto& content = b.at("content").as_array();
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[0].at("type"), "thinking");
+  EXPECT_FALSE(content[0].at("thinking").as_string().empty());
+  EXPECT_TRUE(content[0].at("signature").as_string().starts_with("EqQB"));
+  EXPECT_EQ(content[1].at("text"), "You said: Why is the sky blue?");
+  auto folded = tools_test::fold(create(streaming(body)));
+  ASSERT_EQ(folded.content_error(), "");
+  EXPECT_EQ(folded.reply().content_json, json::serialize(b.at("content")));
+  // adaptive thinks too; disabled does not.
+  json::object adaptive = request(one_user("x"));
+  adaptive["thinking"] = {{"type", "adaptive"}};
+  EXPECT_EQ(parse_object(create(adaptive).body).at("content").at(0).at("type"), "thinking");
+  json::object off = request(one_user("x"));
+  off["thinking"] = {{"type", "disabled"}};
+  EXPECT_EQ(parse_object(create(off).body).at("content").at(0).at("type"), "text");
+}
+
+TEST(FakeThinking, ABlockSentBackMustBeUnchanged) {
+  const json::object first = parse_object(create(thinking_on(request(one_user("hi")))).body);
+  json::array history = {user("hi"), assistant(first.at("content")), user("and?")};
+  EXPECT_EQ(create(thinking_on(request(history))).status, 200u);
+
+  json::array tampered = history;
+  tampered[1].as_object()["content"].as_array()[0].as_object()["thinking"] = "I changed this.";
+  EXPECT_EQ(create_error(thinking_on(request(tampered))),
+            "messages.1.content.0: Invalid `signature` in `thinking` block");
+  json::array unsigned_block = history;
+  unsigned_block[1].as_object()["content"].as_array()[0].as_object().erase("signature");
+  EXPECT_EQ(create_error(thinking_on(request(unsigned_block))),
+            "messages.1.content.0.thinking.signature: Field required");
+}
+
+TEST(FakeThinking, ATextPrefillIsRefusedWithThinkingOn) {
+  EXPECT_EQ(create_error(thinking_on(request({user("hi"), assistant("The answer is")}))),
+            "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+            "`text`. When `thinking` is enabled, a final `assistant` message must start with a "
+            "thinking block.");
+  EXPECT_EQ(create(request({user("hi"), assistant("The answer is")})).status, 200u);
+}
+
+}  // namespace thinking_test
