@@ -219,6 +219,33 @@ std::optional<ApiError> parse_tool_choice(const json::object& o, std::string& ou
   return std::nullopt;
 }
 
+// `thinking`: {"type": "enabled", "budget_tokens": >= 1024}, {"type": "adaptive"} or
+// {"type": "disabled"}. That the budget is below max_tokens is checked per turn, where both
+// are known.
+std::optional<ApiError> parse_thinking(const json::object& o, std::string& out) {
+  const json::value* v = field(o, "thinking");
+  if (!v) return std::nullopt;
+  const json::object* t = v->if_object();
+  if (!t) return at("thinking", "Input should be a valid dictionary");
+  const json::value* type = t->if_contains("type");
+  const std::string_view kind =
+      type && type->is_string() ? std::string_view(type->get_string()) : std::string_view();
+  if (kind == "enabled") {
+    const json::value* budget = t->if_contains("budget_tokens");
+    if (!budget) return at("thinking.budget_tokens", "Field required");
+    if (!budget->is_int64() && !budget->is_uint64()) {
+      return at("thinking.budget_tokens", "Input should be a valid integer");
+    }
+    if (budget->is_int64() && budget->get_int64() < 1024) {
+      return at("thinking.budget_tokens", "Input should be greater than or equal to 1024");
+    }
+  } else if (kind != "adaptive" && kind != "disabled") {
+    return at("thinking.type", "Input should be 'enabled', 'adaptive' or 'disabled'");
+  }
+  out = json::serialize(*v);
+  return std::nullopt;
+}
+
 std::optional<ApiError> check_tool_result(const json::object& b, const std::string& path) {
   const json::value* id = b.if_contains("tool_use_id");
   if (!id || !id->is_string() || id->get_string().empty()) {
@@ -248,6 +275,25 @@ std::optional<ApiError> check_tool_result(const json::object& b, const std::stri
 }
 
 }  // namespace
+
+bool thinking_on(std::string_view thinking_json) {
+  if (thinking_json.empty()) return false;
+  json::error_code ec;
+  const json::value v = json::parse(thinking_json, ec);
+  const json::value* type = !ec && v.is_object() ? v.get_object().if_contains("type") : nullptr;
+  return type && (*type == "enabled" || *type == "adaptive");
+}
+
+std::optional<std::int64_t> thinking_budget(std::string_view thinking_json) {
+  if (thinking_json.empty()) return std::nullopt;
+  json::error_code ec;
+  const json::value v = json::parse(thinking_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::value* type = v.get_object().if_contains("type");
+  const json::value* budget = v.get_object().if_contains("budget_tokens");
+  if (!type || *type != "enabled" || !budget || !budget->is_number()) return std::nullopt;
+  return budget->to_number<std::int64_t>();
+}
 
 std::optional<ApiError> check_content(const json::value& content, const std::string& path) {
   if (content.is_string()) {
@@ -286,8 +332,8 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(
-          o, {"model", "system", "max_tokens", "messages", "metadata", "tools", "tool_choice"})) {
+  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "messages", "metadata", "tools",
+                                  "tool_choice", "thinking"})) {
     return *e;
   }
   NewSession s;
@@ -298,6 +344,7 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   if (auto e = parse_metadata(o, s.metadata_json)) return *e;
   if (auto e = parse_tools(o, s.tools_json)) return *e;
   if (auto e = parse_tool_choice(o, s.tool_choice_json)) return *e;
+  if (auto e = parse_thinking(o, s.thinking_json)) return *e;
   if (const json::value* v = field(o, "messages")) {
     if (!v->is_array()) return at("messages", "Input should be a valid list");
     const auto& list = v->get_array();
@@ -328,7 +375,7 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
   if (auto e = reject_unknown(
-          o, {"model", "system", "max_tokens", "metadata", "tools", "tool_choice"})) {
+          o, {"model", "system", "max_tokens", "metadata", "tools", "tool_choice", "thinking"})) {
     return *e;
   }
   SessionPatch p;
@@ -356,6 +403,11 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
     if (auto e = parse_tool_choice(o, choice)) return *e;
     p.tool_choice_json = choice;
   }
+  if (o.contains("thinking")) {
+    std::string thinking;
+    if (auto e = parse_thinking(o, thinking)) return *e;
+    p.thinking_json = thinking;  // null removes
+  }
   return p;
 }
 
@@ -363,9 +415,9 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(
-          o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature", "top_p", "top_k",
-              "continue_on_max_tokens", "stream", "background", "tools", "tool_choice"})) {
+  if (auto e = reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences",
+                                  "temperature", "top_p", "top_k", "continue_on_max_tokens",
+                                  "stream", "background", "tools", "tool_choice", "thinking"})) {
     return *e;
   }
   TurnInput t;
@@ -421,6 +473,11 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
     std::string choice;
     if (auto e = parse_tool_choice(o, choice)) return *e;
     t.tool_choice_json = choice;
+  }
+  if (field(o, "thinking")) {
+    std::string thinking;
+    if (auto e = parse_thinking(o, thinking)) return *e;
+    t.thinking_json = thinking;
   }
   return t;
 }

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ struct NewSession {
   std::string metadata_json = "{}";
   std::string tools_json;        // empty: none
   std::string tool_choice_json;  // empty: none
+  std::string thinking_json;     // empty: none
 };
 
 // The body of POST /gateway/v1/sessions/{id}/messages, checked.
@@ -48,7 +50,13 @@ struct TurnInput {
   // session's.
   std::optional<std::string> tools_json;
   std::optional<std::string> tool_choice_json;
+  std::optional<std::string> thinking_json;  // this turn's `thinking`, in place of the session's
 };
+
+// Whether a `thinking` object (as stored) turns thinking on: enabled or adaptive.
+bool thinking_on(std::string_view thinking_json);
+// The budget_tokens of an enabled `thinking` object; nullopt otherwise.
+std::optional<std::int64_t> thinking_budget(std::string_view thinking_json);
 
 // Each answers a 400 in upstream's wording ("messages.0.content: ...") for malformed JSON,
 // wrong types, empty content, unknown fields and bad images; nothing is stored before.

@@ -25,6 +25,7 @@ std::string session_json(const SessionRecord& s, const std::vector<StoredMessage
   out += R"(,"tools":)" + (s.tools_json.empty() ? std::string("null") : s.tools_json);
   out += R"(,"tool_choice":)" +
          (s.tool_choice_json.empty() ? std::string("null") : s.tool_choice_json);
+  out += R"(,"thinking":)" + (s.thinking_json.empty() ? std::string("null") : s.thinking_json);
   out += R"(,"message_count":)" + std::to_string(s.message_count);
   out += R"(,"pinned_count":)" + std::to_string(s.pinned_count);
   out += R"(,"usage":{"input_tokens":)" + std::to_string(s.usage.input_tokens);

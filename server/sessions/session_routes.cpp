@@ -61,6 +61,7 @@ asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
   record.system_json = std::move(in.system_json);
   record.tools_json = std::move(in.tools_json);
   record.tool_choice_json = std::move(in.tool_choice_json);
+  record.thinking_json = std::move(in.thinking_json);
   record.max_tokens = in.max_tokens.value_or(s_.config.sessions.default_max_tokens);
   record.metadata_json = std::move(in.metadata_json);
   record.message_count = record.pinned_count = in.messages.size();
@@ -210,6 +211,20 @@ asio::awaitable<std::variant<SessionRoutes::Prepared, ApiError>> SessionRoutes::
         "prefill is not supported by model " + ctx.session.model +
         ": it rejects a trailing assistant message. Use structured outputs (output_format) or "
         "instructions in the system prompt to shape the reply instead");
+  }
+  const std::string& thinking =
+      input.thinking_json ? *input.thinking_json : ctx.session.thinking_json;
+  if (thinking_on(thinking) && !input.prefill.empty()) {
+    co_return invalid_request(
+        "prefill cannot be used with thinking: upstream refuses a final assistant message that "
+        "does not start with a thinking block");
+  }
+  if (auto budget = thinking_budget(thinking)) {
+    const int max_tokens = input.max_tokens.value_or(ctx.session.max_tokens);
+    if (*budget >= max_tokens) {
+      co_return invalid_request("thinking.budget_tokens: must be less than max_tokens (" +
+                                std::to_string(max_tokens) + ")");
+    }
   }
   const StoredMessage* last = !ctx.recent.empty()   ? &ctx.recent.back()
                               : !ctx.pinned.empty() ? &ctx.pinned.back()

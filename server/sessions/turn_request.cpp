@@ -52,6 +52,8 @@ std::string build_turn_request(const TurnRequestParts& p) {
     out += R"(,"tools":)" + tools;
     if (!choice.empty()) out += R"(,"tool_choice":)" + choice;
   }
+  const std::string& thinking = in.thinking_json ? *in.thinking_json : s.thinking_json;
+  if (!thinking.empty()) out += R"(,"thinking":)" + thinking;
   if (p.stream) out += R"(,"stream":true)";
   out += '}';
   return out;

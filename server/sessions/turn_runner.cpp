@@ -96,7 +96,11 @@ class Turn {
     history_ = context_window(std::move(ctx_.recent), truncated, limits);
     turn_id_ = record_->id();
     turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
-    continue_with_prefill_ = !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill);
+    // With thinking on, upstream refuses an assistant message that starts with text: a reply
+    // cut by max_tokens continues with "Please continue." instead of as a prefill.
+    continue_with_prefill_ =
+        !rejects_prefill(ctx_.session.model, s_.config.models.no_prefill) &&
+        !thinking_on(input_.thinking_json ? *input_.thinking_json : ctx_.session.thinking_json);
     log_.request_id = origin_.request_id;
     log_.client_key = origin_.client_key;
   }

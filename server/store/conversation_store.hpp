@@ -28,6 +28,7 @@ struct SessionRecord {
   std::string metadata_json = "{}";
   std::string tools_json;        // the `tools` array sent with every turn; empty: none
   std::string tool_choice_json;  // the `tool_choice` object; empty: upstream's default
+  std::string thinking_json;     // the `thinking` object; empty: none
   std::uint64_t message_count = 0;
   std::uint64_t pinned_count = 0;  // the first messages: synthetic, never trimmed
   TokenUsage usage;
@@ -49,13 +50,14 @@ struct SessionPatch {
   std::optional<std::string> metadata_json;
   std::optional<std::string> tools_json;        // "" removes
   std::optional<std::string> tool_choice_json;  // "" removes
+  std::optional<std::string> thinking_json;     // "" removes
 };
 
 // At least what a session takes in a list answer: its JSON fields and the fixed rest (keys,
 // counts, timestamps: about 320 bytes at most).
 inline std::size_t listed_bytes(const SessionRecord& s) {
   return 320 + s.id.size() + s.model.size() + s.system_json.size() + s.metadata_json.size() +
-         s.tools_json.size() + s.tool_choice_json.size();
+         s.tools_json.size() + s.tool_choice_json.size() + s.thinking_json.size();
 }
 
 struct SessionPage {

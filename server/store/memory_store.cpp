@@ -56,6 +56,7 @@ std::optional<SessionRecord> MemoryStore::update_session(const std::string& id,
   if (patch.metadata_json) s.metadata_json = *patch.metadata_json;
   if (patch.tools_json) s.tools_json = *patch.tools_json;
   if (patch.tool_choice_json) s.tool_choice_json = *patch.tool_choice_json;
+  if (patch.thinking_json) s.thinking_json = *patch.thinking_json;
   s.updated_at = at;
   return s;
 }

@@ -40,10 +40,12 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (session_seq, position)
     ) WITHOUT ROWID;
     )sql",
-    // 2: the tools a session offers on every turn, and how they may be used.
+    // 2: the tools a session offers on every turn, how they may be used, and its extended
+    // thinking.
     R"sql(
     ALTER TABLE sessions ADD COLUMN tools_json TEXT NOT NULL DEFAULT '';
     ALTER TABLE sessions ADD COLUMN tool_choice_json TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN thinking_json TEXT NOT NULL DEFAULT '';
     )sql",
 };
 

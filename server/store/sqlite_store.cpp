@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kSessionColumns =
     "seq, id, owner, model, system_json, max_tokens, metadata_json, message_count, "
     "pinned_count, input_tokens, output_tokens, created_at, updated_at, tools_json, "
-    "tool_choice_json";
+    "tool_choice_json, thinking_json";
 
 std::string select_sessions(const char* where) {
   return std::string("SELECT ") + kSessionColumns + " FROM sessions " + where;
@@ -31,6 +31,7 @@ SessionRecord read_session(const SqliteStatement& s) {
   r.updated_at = s.int_at(12);
   r.tools_json = s.text_at(13);
   r.tool_choice_json = s.text_at(14);
+  r.thinking_json = s.text_at(15);
   return r;
 }
 
@@ -49,8 +50,8 @@ struct SqliteStore::Statements {
         insert_session(db,
                        "INSERT INTO sessions (id, owner, model, system_json, max_tokens, "
                        "metadata_json, message_count, pinned_count, created_at, updated_at, "
-                       "tools_json, tool_choice_json) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)"),
+                       "tools_json, tool_choice_json, thinking_json) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)"),
         insert_message(db,
                        "INSERT INTO messages (session_seq, position, role, content_json, "
                        "turn_id) VALUES (?1, ?2, ?3, ?4, ?5)"),
@@ -64,7 +65,8 @@ struct SqliteStore::Statements {
                "system_json = coalesce(?3, system_json), max_tokens = coalesce(?4, max_tokens), "
                "metadata_json = coalesce(?5, metadata_json), updated_at = ?6, "
                "tools_json = coalesce(?7, tools_json), "
-               "tool_choice_json = coalesce(?8, tool_choice_json) WHERE seq = ?1"),
+               "tool_choice_json = coalesce(?8, tool_choice_json), "
+               "thinking_json = coalesce(?9, thinking_json) WHERE seq = ?1"),
         remove(db, "DELETE FROM sessions WHERE id = ?1"),
         messages_range(db,
                        "SELECT role, content_json, turn_id FROM messages WHERE session_seq = ?1 "
@@ -268,7 +270,7 @@ void SqliteStore::create_session(const SessionRecord& s, const std::vector<Store
     q->bind(1, s.id).bind(2, s.owner).bind(3, s.model).bind(4, s.system_json);
     q->bind(5, std::int64_t{s.max_tokens}).bind(6, s.metadata_json);
     q->bind(7, to_i64(seed.size())).bind(8, s.created_at).bind(9, s.updated_at);
-    q->bind(10, s.tools_json).bind(11, s.tool_choice_json);
+    q->bind(10, s.tools_json).bind(11, s.tool_choice_json).bind(12, s.thinking_json);
     q->step();
   }
   const std::int64_t seq = sqlite3_last_insert_rowid(writer_->db.get());
@@ -338,6 +340,7 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
     q->bind(6, at);
     patch.tools_json ? q->bind(7, *patch.tools_json) : q->bind_null(7);
     patch.tool_choice_json ? q->bind(8, *patch.tool_choice_json) : q->bind_null(8);
+    patch.thinking_json ? q->bind(9, *patch.thinking_json) : q->bind_null(9);
     q->step();
   }
   auto updated = writer_->find(id);

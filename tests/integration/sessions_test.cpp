@@ -837,5 +837,49 @@ TEST_F(SessionToolsTest, ToolsPerTurnAndByPatch) {
   EXPECT_EQ(parse_object(cleared.body).at("tools"), nullptr);
 }
 
+// Thinking on a session: each reply starts with a signed thinking block, stored and sent
+// back exactly; the fake, like upstream, refuses a block whose signature does not match,
+// so the tool loop's second turn going through proves it went back unchanged.
+TEST_F(SessionToolsTest, ThinkingBlocksGoBackSignedThroughAToolLoop) {
+  auto id = create_id(std::string(kWeatherTools).substr(0, kWeatherTools.size() - 1) +
+                      R"(,"max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1024}})");
+  auto first =
+      http_request("POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+                   R"({"content":"Weather? [[tool:get_weather]]","stream":true})");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(last_upstream_request(fake()).at("thinking").at("type"), "enabled");
+  auto history = get(id)["messages"].as_array();
+  ASSERT_EQ(history.size(), 2u);
+  const auto& reply = history[1].at("content").as_array();
+  ASSERT_EQ(reply.size(), 3u) << history[1];
+  EXPECT_EQ(reply[0].at("type"), "thinking");
+  EXPECT_FALSE(reply[0].at("signature").as_string().empty());
+  const std::string call_id(reply[2].at("id").as_string());
+
+  auto answer = turn(id, R"({"content":[{"type":"tool_result","tool_use_id":")" + call_id +
+                             R"(","content":"15 C"}]})");
+  EXPECT_EQ(answer["content"].at(0).at("type"), "thinking");
+  EXPECT_EQ(upstream_messages()[1].at("content"), history[1].at("content"));
+  EXPECT_EQ(count(id), 4);
+
+  // Refused locally, as upstream would: a prefill with thinking on, a budget not below
+  // max_tokens.
+  const std::size_t sent = fake().recorded().size();
+  auto prefill = call("POST", "/gateway/v1/sessions/" + id + "/messages",
+                      R"({"content":"and?","prefill":"Well"})");
+  EXPECT_EQ(prefill.status, 400u);
+  EXPECT_NE(prefill.body.find("prefill cannot be used with thinking"), std::string::npos);
+  auto budget = call("POST", "/gateway/v1/sessions/" + id + "/messages",
+                     R"({"content":"and?","max_tokens":1024})");
+  EXPECT_EQ(budget.status, 400u);
+  EXPECT_NE(budget.body.find("thinking.budget_tokens: must be less than max_tokens (1024)"),
+            std::string::npos)
+      << budget.body;
+  EXPECT_EQ(fake().recorded().size(), sent);
+  // Off for one turn: no thinking block.
+  auto off = turn(id, R"({"content":"and?","thinking":{"type":"disabled"}})");
+  EXPECT_EQ(off["content"].at(0).at("type"), "text");
+}
+
 }  // namespace
 }  // namespace gw::test

@@ -262,3 +262,37 @@ TEST(SessionInput, ToolErrors) {
 
 }  // namespace
 }  // namespace gw
+
+namespace gw {
+namespace {
+
+TEST(SessionInput, Thinking) {
+  auto s = parse_new_session(R"({"thinking":{"type":"enabled","budget_tokens":2048}})");
+  ASSERT_TRUE(std::holds_alternative<NewSession>(s)) << invalid_request_message(s);
+  EXPECT_EQ(std::get<NewSession>(s).thinking_json, R"({"type":"enabled","budget_tokens":2048})");
+  EXPECT_TRUE(thinking_on(std::get<NewSession>(s).thinking_json));
+  EXPECT_EQ(thinking_budget(std::get<NewSession>(s).thinking_json), 2048);
+  EXPECT_TRUE(thinking_on(R"({"type":"adaptive"})"));
+  EXPECT_FALSE(thinking_budget(R"({"type":"adaptive"})"));
+  EXPECT_FALSE(thinking_on(R"({"type":"disabled"})"));
+  EXPECT_FALSE(thinking_on(""));
+  auto p = parse_session_patch(R"({"thinking":null})");
+  EXPECT_EQ(std::get<SessionPatch>(p).thinking_json, std::optional<std::string>(""));
+  auto t = parse_turn_input(R"({"content":"x","thinking":{"type":"adaptive"}})", 5);
+  EXPECT_EQ(std::get<TurnInput>(t).thinking_json,
+            std::optional<std::string>(R"({"type":"adaptive"})"));
+
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"thinking":{"type":"enabled"}})")),
+            "thinking.budget_tokens: Field required");
+  EXPECT_EQ(invalid_request_message(
+                parse_new_session(R"({"thinking":{"type":"enabled","budget_tokens":1023}})")),
+            "thinking.budget_tokens: Input should be greater than or equal to 1024");
+  EXPECT_EQ(
+      invalid_request_message(parse_turn_input(R"({"content":"x","thinking":{"type":"on"}})", 5)),
+      "thinking.type: Input should be 'enabled', 'adaptive' or 'disabled'");
+  EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"thinking":true})")),
+            "thinking: Input should be a valid dictionary");
+}
+
+}  // namespace
+}  // namespace gw

@@ -41,6 +41,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreKind> {
     s.metadata_json = R"({"app":"helpdesk"})";
     s.tools_json = R"([{"name":"get_weather"}])";
     s.tool_choice_json = R"({"type":"auto"})";
+    s.thinking_json = R"({"type":"adaptive"})";
     s.created_at = s.updated_at = at;
     return s;
   }
@@ -73,6 +74,7 @@ TEST_P(StoreConformance, CreateAndGetKeepEveryField) {
   EXPECT_EQ(s->metadata_json, R"({"app":"helpdesk"})");
   EXPECT_EQ(s->tools_json, R"([{"name":"get_weather"}])");
   EXPECT_EQ(s->tool_choice_json, R"({"type":"auto"})");
+  EXPECT_EQ(s->thinking_json, R"({"type":"adaptive"})");
   EXPECT_EQ(s->message_count, 2u);
   EXPECT_EQ(s->pinned_count, 2u);
   EXPECT_EQ(s->created_at, 1000);
@@ -205,7 +207,9 @@ TEST_P(StoreConformance, UpdateChangesOnlyWhatIsGiven) {
   SessionPatch tools;
   tools.tools_json = "";
   tools.tool_choice_json = R"({"type":"none"})";
+  tools.thinking_json = "";
   auto t = store_->update_session("ses_1", tools, 7000);
+  EXPECT_EQ(t->thinking_json, "");
   EXPECT_EQ(t->tools_json, "");
   EXPECT_EQ(t->tool_choice_json, R"({"type":"none"})");
   EXPECT_EQ(t->max_tokens, 10);
@@ -346,6 +350,7 @@ TEST(SqliteStore, ASchemaOneDatabaseIsUpgradedInPlace) {
     SqliteDb db(path, SQLITE_OPEN_READWRITE);
     db.exec("ALTER TABLE sessions DROP COLUMN tools_json");
     db.exec("ALTER TABLE sessions DROP COLUMN tool_choice_json");
+    db.exec("ALTER TABLE sessions DROP COLUMN thinking_json");
     db.exec("PRAGMA user_version = 1");
   }
   SqliteStore store(path, false);
