@@ -44,6 +44,8 @@ void SessionRoutes::add_to(Router& router) {
         &SessionRoutes::remove);
   route(http::verb::post, "/gateway/v1/sessions/{id}/messages", "sessions.turn",
         &SessionRoutes::send_turn);
+  route(http::verb::post, "/gateway/v1/sessions/{id}/count_tokens", "sessions.count_tokens",
+        &SessionRoutes::count_tokens);
 }
 
 asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {

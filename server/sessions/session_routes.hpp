@@ -20,6 +20,9 @@ class SessionRoutes {
   asio::awaitable<Outcome> patch(Exchange& ex);
   asio::awaitable<Outcome> remove(Exchange& ex);
   asio::awaitable<Outcome> send_turn(Exchange& ex);
+  // POST .../count_tokens: the input tokens of the request a prospective turn would send
+  // (session_count_tokens.cpp).
+  asio::awaitable<Outcome> count_tokens(Exchange& ex);
   // What a new turn starts from: its session's history and its turn lock; or why not.
   struct Prepared {
     ConversationStore::Context ctx;

@@ -1,5 +1,8 @@
 #include "server/sessions/turn_request.hpp"
 
+#include "server/sessions/context_window.hpp"
+#include "server/sessions/tool_pairing.hpp"
+
 #include <boost/json.hpp>
 
 namespace gw {
@@ -30,7 +33,9 @@ std::string build_turn_request(const TurnRequestParts& p) {
   const SessionRecord& s = *p.session;
   const TurnInput& in = *p.input;
   std::string out = R"({"model":)" + json_string(s.model);
-  out += R"(,"max_tokens":)" + std::to_string(in.max_tokens.value_or(s.max_tokens));
+  if (!p.count_only) {
+    out += R"(,"max_tokens":)" + std::to_string(in.max_tokens.value_or(s.max_tokens));
+  }
   if (!s.system_json.empty() && s.system_json != "\"\"") out += R"(,"system":)" + s.system_json;
   out += R"(,"messages":[)";
   bool first = true;
@@ -40,11 +45,14 @@ std::string build_turn_request(const TurnRequestParts& p) {
   }
   if (!p.prefill.empty()) append_message(out, first, "assistant", json_string(p.prefill));
   out += ']';
-  if (!in.stop_sequences_json.empty()) out += R"(,"stop_sequences":)" + in.stop_sequences_json;
-  if (in.temperature)
-    out += R"(,"temperature":)" + boost::json::serialize(boost::json::value(*in.temperature));
-  if (in.top_p) out += R"(,"top_p":)" + boost::json::serialize(boost::json::value(*in.top_p));
-  if (in.top_k) out += R"(,"top_k":)" + std::to_string(*in.top_k);
+  if (!p.count_only) {
+    if (!in.stop_sequences_json.empty()) out += R"(,"stop_sequences":)" + in.stop_sequences_json;
+    if (in.temperature) {
+      out += R"(,"temperature":)" + boost::json::serialize(boost::json::value(*in.temperature));
+    }
+    if (in.top_p) out += R"(,"top_p":)" + boost::json::serialize(boost::json::value(*in.top_p));
+    if (in.top_k) out += R"(,"top_k":)" + std::to_string(*in.top_k);
+  }
   // The turn's own tools replace the session's; tool_choice goes only with tools.
   const std::string& tools = in.tools_json ? *in.tools_json : s.tools_json;
   const std::string& choice = in.tool_choice_json ? *in.tool_choice_json : s.tool_choice_json;
@@ -54,9 +62,19 @@ std::string build_turn_request(const TurnRequestParts& p) {
   }
   const std::string& thinking = in.thinking_json ? *in.thinking_json : s.thinking_json;
   if (!thinking.empty()) out += R"(,"thinking":)" + thinking;
-  if (p.stream) out += R"(,"stream":true)";
+  if (p.stream && !p.count_only) out += R"(,"stream":true)";
   out += '}';
   return out;
+}
+
+std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const TurnInput& input,
+                                        const Config::Sessions& cfg) {
+  const bool truncated = ctx.session.message_count - ctx.session.pinned_count > ctx.recent.size();
+  ContextLimits limits;
+  limits.max_messages = static_cast<std::size_t>(cfg.max_context_messages);
+  limits.max_tokens = static_cast<std::size_t>(cfg.max_context_tokens);
+  limits.keep_last_turn = answers_tools(StoredMessage{"user", input.content_json, {}});
+  return context_window(std::move(ctx.recent), truncated, limits);
 }
 
 bool rejects_prefill(const std::string& model, const std::vector<std::string>& no_prefill) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/config/config.hpp"
 #include "server/sessions/session_input.hpp"
 #include "server/store/conversation_store.hpp"
 
@@ -19,10 +20,18 @@ struct TurnRequestParts {
   const std::vector<StoredMessage>* turn = nullptr;
   std::string prefill;  // the trailing assistant message; empty: none
   bool stream = false;
+  // For /v1/messages/count_tokens: only what counts as input (no max_tokens, sampling,
+  // stop sequences or stream).
+  bool count_only = false;
 };
 
 // The Messages API request body. Stored content is already JSON and goes in verbatim.
 std::string build_turn_request(const TurnRequestParts& parts);
+
+// The context window a turn sends: the session's recent history trimmed to the configured
+// limits (whole turns; whole tool exchanges; the reply a tool-answering turn needs kept).
+std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const TurnInput& input,
+                                        const Config::Sessions& limits);
 
 // Whether `model` rejects an assistant prefill: a prefix match against models.no_prefill.
 bool rejects_prefill(const std::string& model, const std::vector<std::string>& no_prefill);

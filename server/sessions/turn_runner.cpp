@@ -86,14 +86,7 @@ class Turn {
         held_(std::move(held)),
         stream_(input_.background || input_.stream.value_or(false)),
         upstream_(*s_.upstreams[origin_.worker]) {
-    const auto& cfg = s_.config.sessions;
-    const bool truncated =
-        ctx_.session.message_count - ctx_.session.pinned_count > ctx_.recent.size();
-    ContextLimits limits;
-    limits.max_messages = static_cast<std::size_t>(cfg.max_context_messages);
-    limits.max_tokens = static_cast<std::size_t>(cfg.max_context_tokens);
-    limits.keep_last_turn = answers_tools(StoredMessage{"user", input_.content_json, {}});
-    history_ = context_window(std::move(ctx_.recent), truncated, limits);
+    history_ = turn_history(ctx_, input_, s_.config.sessions);
     turn_id_ = record_->id();
     turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
     // With thinking on, upstream refuses an assistant message that starts with text: a reply

@@ -881,5 +881,26 @@ TEST_F(SessionToolsTest, ThinkingBlocksGoBackSignedThroughAToolLoop) {
   EXPECT_EQ(off["content"].at(0).at("type"), "text");
 }
 
+// count_tokens counts exactly the request the next turn would send: the next turn's
+// usage says the same number, and counting stores nothing.
+TEST_F(SessionToolsTest, CountTokensIsTheNextTurnsInput) {
+  auto id = create_id(std::string(kWeatherTools).substr(0, kWeatherTools.size() - 1) +
+                      R"(,"system":"You are terse."})");
+  turn(id, R"({"content":"first question"})");
+  const std::string next = R"({"content":"second question, a little longer","max_tokens":77})";
+  auto counted = call("POST", "/gateway/v1/sessions/" + id + "/count_tokens", next);
+  ASSERT_EQ(counted.status, 200u) << counted.body;
+  const json::object request = last_upstream_request(fake());
+  EXPECT_FALSE(request.contains("max_tokens"));
+  EXPECT_TRUE(request.contains("tools"));
+  EXPECT_EQ(request.at("messages").as_array().size(), 3u);
+  EXPECT_EQ(count(id), 2);
+  auto answered = turn(id, next);
+  EXPECT_EQ(parse_object(counted.body).at("input_tokens"), answered["usage"].at("input_tokens"));
+
+  EXPECT_EQ(call("POST", "/gateway/v1/sessions/ses_unknown/count_tokens", next).status, 404u);
+  EXPECT_EQ(call("POST", "/gateway/v1/sessions/" + id + "/count_tokens", "{}").status, 400u);
+}
+
 }  // namespace
 }  // namespace gw::test
