@@ -171,4 +171,34 @@ describe('messages through the gateway', () => {
     assert.deepEqual(recordedHeader(hdrGw, 'anthropic-beta', true), ['e2e-header-beta-2025-03-03']);
     assert.deepEqual(recordedHeader(hdrGw, 'x-api-key', true), [stack.upstreamKey]);
   });
+
+  ctx.test('messages.stream with thinking and tools: the SDK\'s final message equals the JSON answer and goes back as it came', async (stack) => {
+    const tools = [{ name: 'get_weather', description: 'The weather.', input_schema: { type: 'object' } }];
+    const p = params('e2e agent: weather? [[tool:get_weather {"location": "Paris"}]]', {
+      max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, tools,
+    });
+    const streamed = await drain(gatewayClient(stack).messages.stream(p));
+    const created = await gatewayClient(stack).messages.create(p);
+    // Tool ids are random per reply; everything else is the same message.
+    const blankIds = (content) => content.map((b) => (b.type === 'tool_use' ? { ...b, id: 'toolu_X' } : b));
+    assert.deepEqual(blankIds(streamed.final.content), blankIds(created.content));
+    assert.deepEqual(streamed.final.content.map((b) => b.type), ['thinking', 'text', 'tool_use']);
+    assert.ok(streamed.final.content[0].signature, 'the thinking block lost its signature');
+    assert.deepEqual(streamed.final.content[2].input, { location: 'Paris' });
+    assert.equal(streamed.final.stop_reason, 'tool_use');
+
+    // The SDK's accumulated message, sent back unchanged with the tool's result: the fake
+    // checks the thinking signature and the tool pairing as upstream does.
+    const call = streamed.final.content[2];
+    const next = await gatewayClient(stack).messages.create({
+      ...p,
+      messages: [
+        p.messages[0],
+        { role: 'assistant', content: streamed.final.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '15 C' }] },
+      ],
+    });
+    assert.equal(next.stop_reason, 'end_turn');
+    assert.equal(textOf(next), 'You said: 15 C');
+  });
 });
