@@ -11,9 +11,9 @@ namespace {
 
 void append_message(std::string& out, bool& first, const std::string& role,
                     const std::string& content_json) {
-  // An empty stored reply (a turn stopped before any text) would be rejected upstream:
+  // An empty stored reply (a turn stopped before any block) would be rejected upstream:
   // all but the final assistant message need content. Leaving it out merges the users.
-  if (role == "assistant" && content_json == "\"\"") return;
+  if (role == "assistant" && (content_json == "\"\"" || content_json == "[]")) return;
   if (!first) out += ',';
   first = false;
   out += R"({"role":")";

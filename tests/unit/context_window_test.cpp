@@ -68,7 +68,8 @@ TEST(TurnRequest, BuildsUpstreamBodyFromSessionHistoryAndPrefill) {
   in.temperature = 0.0;
   std::vector<StoredMessage> pinned = {{"user", R"("seed q")", ""},
                                        {"assistant", R"("seed a")", ""}};
-  std::vector<StoredMessage> history = {{"user", R"("q1")", "t1"}, {"assistant", R"("")", "t1"}};
+  std::vector<StoredMessage> history = {
+      {"user", R"("q1")", "t1"}, {"assistant", R"("")", "t1"}, {"assistant", "[]", "t1"}};
   std::vector<StoredMessage> turn = {{"user", in.content_json, "t2"}};
   TurnRequestParts p{&s, &in, &pinned, &history, &turn, "The answer is (", false};
   auto body = boost::json::parse(build_turn_request(p)).as_object();
@@ -79,7 +80,8 @@ TEST(TurnRequest, BuildsUpstreamBodyFromSessionHistoryAndPrefill) {
   EXPECT_EQ(body["stop_sequences"].as_array().size(), 1u);
   EXPECT_FALSE(body.contains("stream"));
   const auto& msgs = body["messages"].as_array();
-  // The empty stored reply of t1 is left out: upstream rejects empty assistant content.
+  // The empty stored replies of t1 (a string, a content array) are left out: upstream
+  // rejects empty assistant content.
   ASSERT_EQ(msgs.size(), 5u);
   EXPECT_EQ(msgs[0].at("content"), "seed q");
   EXPECT_EQ(msgs[2].at("content"), "q1");
