@@ -445,6 +445,9 @@ class Turn {
   struct TurnSink : EventSink {
     explicit TurnSink(Turn& t) : turn(t) {}
     asio::awaitable<bool> deliver(std::vector<SseEvent>& batch) override {
+      // A batch read before the cancel took effect is not logged, nor numbered: the ids a
+      // reader sees stay contiguous up to turn_cancelled (CI caught the gap once).
+      if (turn.cancel_->cancelled) co_return true;
       std::vector<std::pair<std::uint64_t, std::string>> logged;
       logged.reserve(batch.size());
       for (const auto& e : batch) {
@@ -454,7 +457,7 @@ class Turn {
         logged.emplace_back(turn.event_seq_, with_id(e.raw, id));
       }
       if (builder.failed()) turn.held_.reset();  // upstream's event: error is in this batch
-      if (!turn.cancel_->cancelled) turn.record_->log().append(std::move(logged));
+      turn.record_->log().append(std::move(logged));
       co_return true;
     }
     Turn& turn;
