@@ -12,10 +12,15 @@ namespace json = boost::json;
 
 namespace {
 
-// Calls f(block, index) for each object block of a content array.
+// Calls f(block, index) for each object block of a content array that may be of `type`.
+// Stored and turn content was serialized by Boost.JSON, so a block of that type has the
+// quoted type name in its text: content without it (most messages, and long replies) is
+// not parsed at all; this runs on the I/O thread for every turn.
 template <class F>
-void for_each_block(std::string_view content_json, F&& f) {
+void for_each_block(std::string_view content_json, std::string_view type, F&& f) {
   if (content_json.empty() || content_json.front() != '[') return;  // a string: no blocks
+  const std::string quoted = '"' + std::string(type) + '"';
+  if (content_json.find(quoted) == std::string_view::npos) return;
   json::error_code ec;
   const json::value v = parse_upstream_json(content_json, ec);
   if (ec || !v.is_array()) return;
@@ -34,7 +39,7 @@ std::string_view string_at(const json::object& o, std::string_view key) {
 
 std::vector<std::string> tool_use_ids(std::string_view content_json) {
   std::vector<std::string> ids;
-  for_each_block(content_json, [&](const json::object& b, std::size_t) {
+  for_each_block(content_json, "tool_use", [&](const json::object& b, std::size_t) {
     if (string_at(b, "type") == "tool_use") ids.emplace_back(string_at(b, "id"));
   });
   return ids;
@@ -47,7 +52,7 @@ std::optional<ApiError> check_tool_pairing(const StoredMessage* last,
                                              : std::vector<std::string>();
   std::vector<std::string> answered;
   std::optional<ApiError> error;
-  for_each_block(turn_content_json, [&](const json::object& b, std::size_t i) {
+  for_each_block(turn_content_json, "tool_result", [&](const json::object& b, std::size_t i) {
     if (error || string_at(b, "type") != "tool_result") return;
     const std::string id(string_at(b, "tool_use_id"));
     if (std::find(asked.begin(), asked.end(), id) == asked.end()) {
@@ -78,7 +83,7 @@ std::optional<ApiError> check_tool_pairing(const StoredMessage* last,
 bool answers_tools(const StoredMessage& message) {
   if (message.role != "user") return false;
   bool found = false;
-  for_each_block(message.content_json, [&](const json::object& b, std::size_t) {
+  for_each_block(message.content_json, "tool_result", [&](const json::object& b, std::size_t) {
     found = found || string_at(b, "type") == "tool_result";
   });
   return found;
