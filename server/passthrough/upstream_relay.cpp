@@ -17,12 +17,6 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
-// What the reply said it used: gives the unused output reservation back to the queue.
-struct Usage {
-  std::uint64_t input = 0;
-  std::uint64_t output = 0;
-};
-
 // Counts a stream as active for as long as it is relayed.
 struct ActiveStream {
   MetricFamily& gauge;
@@ -36,7 +30,7 @@ struct ActiveStream {
 // brought in one chunk, as soon as it arrived, without a syscall per event.
 class PassthroughSink : public EventSink {
  public:
-  PassthroughSink(Exchange& ex, Usage& usage) : ex_(ex), usage_(usage) {}
+  PassthroughSink(Exchange& ex, TokenUsage& usage) : ex_(ex), usage_(usage) {}
 
   asio::awaitable<bool> deliver(std::vector<SseEvent>& batch) override {
     chunk_.clear();
@@ -55,16 +49,16 @@ class PassthroughSink : public EventSink {
     boost::json::monotonic_resource memory(buffer);
     boost::system::error_code ec;
     auto v = parse_upstream_json(e.data, ec, &memory);
-    if (!ec && v.is_object()) read_event_usage(e.event, v.as_object(), usage_.input, usage_.output);
+    if (!ec && v.is_object()) read_event_usage(e.event, v.as_object(), usage_);
   }
 
   Exchange& ex_;
-  Usage& usage_;
+  TokenUsage& usage_;
   std::string chunk_;
 };
 
 asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, UpstreamEvents& events,
-                                   MetricFamily& active, Usage& usage) {
+                                   MetricFamily& active, TokenUsage& usage) {
   ActiveStream counted(active);
   http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
   copy_relayed_headers(call.headers(), head.base());
@@ -111,7 +105,7 @@ asio::awaitable<void> relay_body(Exchange& ex, UpstreamCall& call) {
 
 asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatcher& dispatcher,
                                const UpstreamRequest& request, const DispatchInfo& info,
-                               AdmissionTicket& ticket, Usage& usage) {
+                               AdmissionTicket& ticket, TokenUsage& usage) {
   auto sent = co_await dispatcher.send(call, request, info, ex.log());
   ticket = std::move(sent.ticket);
   if (sent.error) co_return *sent.error;
@@ -128,7 +122,7 @@ asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatc
   copy_relayed_headers(call.headers(), res.base());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
   if (const auto* reply = sent.body_json.if_object()) {
-    read_usage(reply->if_contains("usage"), usage.input, usage.output);
+    read_usage(reply->if_contains("usage"), usage);
   }
   res.body() = std::move(body);
   co_return res;
@@ -141,11 +135,11 @@ asio::awaitable<Outcome> relay_upstream(Exchange& ex, UpstreamClient& client,
                                         const UpstreamRequest& request, const DispatchInfo& info) {
   UpstreamCall call(client);
   ex.on_client_gone([&call] { call.abort(); });
-  Usage usage;
+  TokenUsage usage;
   AdmissionTicket ticket;  // outlives relay(), which a client that left cuts short
   auto done =
       co_await (relay(ex, call, dispatcher, request, info, ticket, usage) || ex.client_gone());
-  ticket.settle(usage.output, usage.input);
+  ticket.settle(usage);
   ex.on_client_gone(nullptr);
   if (auto* outcome = std::get_if<0>(&done)) co_return std::move(*outcome);
   log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});

@@ -271,12 +271,21 @@ void AdmissionQueue::release(AdmissionGrant& grant, std::optional<std::uint64_t>
   pump(now);
 }
 
-void AdmissionQueue::count_usage(const AdmissionGrant& grant, std::uint64_t output_tokens,
-                                 std::uint64_t input_tokens) {
+void AdmissionQueue::count_usage(const AdmissionGrant& grant, const TokenUsage& used) {
   if (!metrics_) return;
+  // Everything before a cache breakpoint is counted as read or written, not as input: a
+  // reply may say 0 input tokens and still have used some.
+  const bool reported = used.total_input() > 0;
   metrics_->tokens.add({"input"},
-                       static_cast<double>(input_tokens ? input_tokens : grant.input_estimate));
-  metrics_->tokens.add({"output"}, static_cast<double>(output_tokens));
+                       static_cast<double>(reported ? used.input_tokens : grant.input_estimate));
+  metrics_->tokens.add({"output"}, static_cast<double>(used.output_tokens));
+  if (used.cache_creation_input_tokens) {
+    metrics_->tokens.add({"cache_creation_input"},
+                         static_cast<double>(used.cache_creation_input_tokens));
+  }
+  if (used.cache_read_input_tokens) {
+    metrics_->tokens.add({"cache_read_input"}, static_cast<double>(used.cache_read_input_tokens));
+  }
 }
 
 AdmissionTicket::AdmissionTicket(AdmissionTicket&& other) noexcept
@@ -298,10 +307,10 @@ void AdmissionTicket::release(std::optional<std::uint64_t> output_used) {
   if (auto* q = std::exchange(queue_, nullptr)) q->release(grant_, output_used);
 }
 
-void AdmissionTicket::settle(std::uint64_t output_tokens, std::uint64_t input_tokens) {
+void AdmissionTicket::settle(const TokenUsage& used) {
   if (!queue_) return;  // refused, failed, or already settled
-  if (reply_ok_) queue_->count_usage(grant_, output_tokens, input_tokens);
-  release(output_tokens ? std::optional<std::uint64_t>(output_tokens) : std::nullopt);
+  if (reply_ok_) queue_->count_usage(grant_, used);
+  release(used.output_tokens ? std::optional<std::uint64_t>(used.output_tokens) : std::nullopt);
 }
 
 void AdmissionQueue::pause_until(Clock::time_point until) {

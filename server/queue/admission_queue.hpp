@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/common/token_usage.hpp"
+
 // Admission in front of upstream: a request starts only when it fits the gateway-wide
 // limits (concurrency, requests, input and output tokens per minute), its key's own
 // limits, and no shared cooldown is running. What does not fit waits in a bounded queue
@@ -66,10 +68,10 @@ class AdmissionTicket {
   // Gives the slot back now; `output_used` comes off the reservation and the rest is
   // given back (nullopt keeps the whole reservation). No-op when empty.
   void release(std::optional<std::uint64_t> output_used);
-  // The call is over: counts the reply's usage in /metrics when it was a success
-  // (`input_tokens` 0: the estimate), then releases, giving back what `output_tokens`
+  // The call is over: counts the reply's usage in /metrics when it was a success (no
+  // input count at all: the estimate), then releases, giving back what `output_tokens`
   // left unused (0: unknown, the reservation is kept).
-  void settle(std::uint64_t output_tokens, std::uint64_t input_tokens = 0);
+  void settle(const TokenUsage& used = {});
 
  private:
   friend class AdmissionQueue;
@@ -127,8 +129,7 @@ class AdmissionQueue {
   struct Waiter;
 
   void release(AdmissionGrant& grant, std::optional<std::uint64_t> output_used);
-  void count_usage(const AdmissionGrant& grant, std::uint64_t output_tokens,
-                   std::uint64_t input_tokens);
+  void count_usage(const AdmissionGrant& grant, const TokenUsage& used);
   struct KeyState {
     TokenBucket rpm;
     std::size_t max_concurrency = 0;

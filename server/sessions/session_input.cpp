@@ -246,6 +246,18 @@ std::optional<ApiError> parse_thinking(const json::object& o, std::string& out) 
   return std::nullopt;
 }
 
+// `cache` ("auto" or "off") and `cache_ttl` ("5m" or "1h"): each left unset when absent.
+std::optional<ApiError> parse_cache(const json::object& o, std::optional<std::string>& cache,
+                                    std::optional<std::string>& ttl) {
+  if (auto e = read_string(o, "cache", cache)) return e;
+  if (cache && *cache != "auto" && *cache != "off") {
+    return at("cache", "Input should be 'auto' or 'off'");
+  }
+  if (auto e = read_string(o, "cache_ttl", ttl)) return e;
+  if (ttl && *ttl != "5m" && *ttl != "1h") return at("cache_ttl", "Input should be '5m' or '1h'");
+  return std::nullopt;
+}
+
 std::optional<ApiError> check_tool_result(const json::object& b, const std::string& path) {
   const json::value* id = b.if_contains("tool_use_id");
   if (!id || !id->is_string() || id->get_string().empty()) {
@@ -333,7 +345,7 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
   if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "messages", "metadata", "tools",
-                                  "tool_choice", "thinking"})) {
+                                  "tool_choice", "thinking", "cache", "cache_ttl"})) {
     return *e;
   }
   NewSession s;
@@ -345,6 +357,7 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
   if (auto e = parse_tools(o, s.tools_json)) return *e;
   if (auto e = parse_tool_choice(o, s.tool_choice_json)) return *e;
   if (auto e = parse_thinking(o, s.thinking_json)) return *e;
+  if (auto e = parse_cache(o, s.cache, s.cache_ttl)) return *e;
   if (const json::value* v = field(o, "messages")) {
     if (!v->is_array()) return at("messages", "Input should be a valid list");
     const auto& list = v->get_array();
@@ -374,8 +387,8 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(
-          o, {"model", "system", "max_tokens", "metadata", "tools", "tool_choice", "thinking"})) {
+  if (auto e = reject_unknown(o, {"model", "system", "max_tokens", "metadata", "tools",
+                                  "tool_choice", "thinking", "cache", "cache_ttl"})) {
     return *e;
   }
   SessionPatch p;
@@ -408,6 +421,7 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
     if (auto e = parse_thinking(o, thinking)) return *e;
     p.thinking_json = thinking;  // null removes
   }
+  if (auto e = parse_cache(o, p.cache, p.cache_ttl)) return *e;
   return p;
 }
 
@@ -415,9 +429,10 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
-  if (auto e = reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences",
-                                  "temperature", "top_p", "top_k", "continue_on_max_tokens",
-                                  "stream", "background", "tools", "tool_choice", "thinking"})) {
+  if (auto e =
+          reject_unknown(o, {"content", "prefill", "max_tokens", "stop_sequences", "temperature",
+                             "top_p", "top_k", "continue_on_max_tokens", "stream", "background",
+                             "tools", "tool_choice", "thinking", "cache", "cache_ttl"})) {
     return *e;
   }
   TurnInput t;
@@ -479,6 +494,7 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
     if (auto e = parse_thinking(o, thinking)) return *e;
     t.thinking_json = thinking;
   }
+  if (auto e = parse_cache(o, t.cache, t.cache_ttl)) return *e;
   return t;
 }
 

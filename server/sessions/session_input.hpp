@@ -28,9 +28,11 @@ struct NewSession {
   std::optional<int> max_tokens;
   std::vector<StoredMessage> messages;  // the pinned seed
   std::string metadata_json = "{}";
-  std::string tools_json;        // empty: none
-  std::string tool_choice_json;  // empty: none
-  std::string thinking_json;     // empty: none
+  std::string tools_json;                // empty: none
+  std::string tool_choice_json;          // empty: none
+  std::string thinking_json;             // empty: none
+  std::optional<std::string> cache;      // unset: "auto"
+  std::optional<std::string> cache_ttl;  // unset: "5m"
 };
 
 // The body of POST /gateway/v1/sessions/{id}/messages, checked.
@@ -51,6 +53,9 @@ struct TurnInput {
   std::optional<std::string> tools_json;
   std::optional<std::string> tool_choice_json;
   std::optional<std::string> thinking_json;  // this turn's `thinking`, in place of the session's
+  // This turn's prompt caching, in place of the session's.
+  std::optional<std::string> cache;
+  std::optional<std::string> cache_ttl;
 };
 
 // Whether a `thinking` object (as stored) turns thinking on: enabled or adaptive.

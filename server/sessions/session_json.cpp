@@ -28,8 +28,9 @@ std::string session_json(const SessionRecord& s, const std::vector<StoredMessage
   out += R"(,"thinking":)" + (s.thinking_json.empty() ? std::string("null") : s.thinking_json);
   out += R"(,"message_count":)" + std::to_string(s.message_count);
   out += R"(,"pinned_count":)" + std::to_string(s.pinned_count);
-  out += R"(,"usage":{"input_tokens":)" + std::to_string(s.usage.input_tokens);
-  out += R"(,"output_tokens":)" + std::to_string(s.usage.output_tokens) + "}";
+  out += R"(,"cache":)" + json_string(s.cache);
+  out += R"(,"cache_ttl":)" + json_string(s.cache_ttl);
+  out += R"(,"usage":)" + usage_json(s.usage);
   out += R"(,"created_at":")" + rfc3339_from_millis(s.created_at);
   out += R"(","updated_at":")" + rfc3339_from_millis(s.updated_at) + '"';
   if (messages) {

@@ -64,6 +64,8 @@ asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
   record.tools_json = std::move(in.tools_json);
   record.tool_choice_json = std::move(in.tool_choice_json);
   record.thinking_json = std::move(in.thinking_json);
+  if (in.cache) record.cache = *in.cache;
+  if (in.cache_ttl) record.cache_ttl = *in.cache_ttl;
   record.max_tokens = in.max_tokens.value_or(s_.config.sessions.default_max_tokens);
   record.metadata_json = std::move(in.metadata_json);
   record.message_count = record.pinned_count = in.messages.size();

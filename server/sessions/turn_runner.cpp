@@ -122,7 +122,7 @@ class Turn {
     }
     // A call cut short: its slot back now, its estimate counted (the ticket would give
     // the slot back anyway, uncounted).
-    ticket_.settle(0, 0);
+    ticket_.settle();
     held_.reset();
     if (cancel_->cancelled) {
       log::info("turn cancelled, nothing committed",
@@ -201,8 +201,7 @@ class Turn {
 
   // Takes one upstream reply into the turn. True when another continuation is due.
   bool take(const UpstreamReply& reply) {
-    usage_.input_tokens += reply.usage.input_tokens;
-    usage_.output_tokens += reply.usage.output_tokens;
+    usage_ += reply.usage;
     // What the request this reply answers ended with: the text the reply continues.
     if (continue_with_prefill_) {
       reply_prefix_ = continuations_ > 0 ? rstrip(input_.prefill + completion_) : input_.prefill;
@@ -275,8 +274,7 @@ class Turn {
            (last_.stop_reason.empty() ? std::string("null") : json_string(last_.stop_reason));
     out += R"(,"stop_sequence":)" +
            (last_.stop_sequence ? json_string(*last_.stop_sequence) : std::string("null"));
-    out += R"(,"usage":{"input_tokens":)" + std::to_string(usage_.input_tokens);
-    out += R"(,"output_tokens":)" + std::to_string(usage_.output_tokens) + "}";
+    out += R"(,"usage":)" + usage_json(usage_);
     out += R"(,"continuations":)" + std::to_string(continuations_);
     out += R"(,"message_count":)" + std::to_string(committed_count_) + "}";
     return out;
@@ -350,7 +348,7 @@ class Turn {
       auto& sent = std::get<Dispatched>(opened);
       std::string body = std::move(sent.body).value_or("");
       auto reply = call.status() == 200 ? read_message(sent.body_json) : std::nullopt;
-      ticket_.settle(reply ? reply->usage.output_tokens : 0, reply ? reply->usage.input_tokens : 0);
+      ticket_.settle(reply ? reply->usage : TokenUsage{});
       if (call.status() != 200) {
         fail_with_upstream(call, std::move(body));
         co_return;
@@ -392,8 +390,7 @@ class Turn {
     }
     TurnSink sink(*this);
     auto end = co_await relay_events(call, *sent.events, sink);
-    ticket_.settle(sink.builder.reply().usage.output_tokens,
-                   sink.builder.reply().usage.input_tokens);
+    ticket_.settle(sink.builder.reply().usage);
     switch (end.how) {
       case RelayEnd::How::complete:
         if (!sink.builder.content_error().empty()) {
@@ -430,7 +427,7 @@ class Turn {
   asio::awaitable<void> relay_error_answer(UpstreamCall& call) {
     std::string body;
     auto ec = co_await call.read_body(body, kMaxUpstreamBody);
-    ticket_.settle(0, 0);
+    ticket_.settle();
     json::error_code jec;
     auto parsed = ec ? json::value() : parse_upstream_json(body, jec);
     if (!ec && !jec && parsed.is_object() && parsed.as_object().contains("error")) {

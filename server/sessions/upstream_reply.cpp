@@ -47,7 +47,7 @@ std::optional<UpstreamReply> read_message(const boost::json::value& v) {
   }
   r.content_json = json::serialize(*content);
   read_stop(o, r);
-  read_usage(o.if_contains("usage"), r.usage.input_tokens, r.usage.output_tokens);
+  read_usage(o.if_contains("usage"), r.usage);
   return r;
 }
 
@@ -68,7 +68,7 @@ void StreamReplyBuilder::on_event(const SseEvent& event) {
   json::value v = parse_upstream_json(event.data, ec, &memory);
   if (ec || !v.is_object()) return;
   const json::object& o = v.get_object();
-  read_event_usage(event.event, o, reply_.usage.input_tokens, reply_.usage.output_tokens);
+  read_event_usage(event.event, o, reply_.usage);
   if (event.event == "message_start") {
     const json::value* m = o.if_contains("message");
     if (!m || !m->is_object()) return;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/common/token_usage.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -11,11 +13,6 @@ namespace gw {
 
 // Milliseconds since the Unix epoch; the store's only notion of time.
 using EpochMillis = std::int64_t;
-
-struct TokenUsage {
-  std::uint64_t input_tokens = 0;
-  std::uint64_t output_tokens = 0;
-};
 
 // A session as stored. JSON-valued fields are kept as serialized JSON text: the store
 // never interprets them.
@@ -29,6 +26,8 @@ struct SessionRecord {
   std::string tools_json;        // the `tools` array sent with every turn; empty: none
   std::string tool_choice_json;  // the `tool_choice` object; empty: upstream's default
   std::string thinking_json;     // the `thinking` object; empty: none
+  std::string cache = "auto";    // prompt-caching breakpoints: "auto" or "off"
+  std::string cache_ttl = "5m";  // the breakpoints' lifetime: "5m" or "1h"
   std::uint64_t message_count = 0;
   std::uint64_t pinned_count = 0;  // the first messages: synthetic, never trimmed
   TokenUsage usage;
@@ -51,6 +50,8 @@ struct SessionPatch {
   std::optional<std::string> tools_json;        // "" removes
   std::optional<std::string> tool_choice_json;  // "" removes
   std::optional<std::string> thinking_json;     // "" removes
+  std::optional<std::string> cache;
+  std::optional<std::string> cache_ttl;
 };
 
 // At least what a session takes in a list answer: its JSON fields and the fixed rest (keys,

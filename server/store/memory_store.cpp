@@ -57,6 +57,8 @@ std::optional<SessionRecord> MemoryStore::update_session(const std::string& id,
   if (patch.tools_json) s.tools_json = *patch.tools_json;
   if (patch.tool_choice_json) s.tool_choice_json = *patch.tool_choice_json;
   if (patch.thinking_json) s.thinking_json = *patch.thinking_json;
+  if (patch.cache) s.cache = *patch.cache;
+  if (patch.cache_ttl) s.cache_ttl = *patch.cache_ttl;
   s.updated_at = at;
   return s;
 }
@@ -100,8 +102,7 @@ CommitResult MemoryStore::commit_turn(const TurnCommit& turn) {
   if (e.session.message_count != turn.expected_message_count) return CommitResult::kConflict;
   e.messages.insert(e.messages.end(), turn.messages.begin(), turn.messages.end());
   e.session.message_count = e.messages.size();
-  e.session.usage.input_tokens += turn.usage.input_tokens;
-  e.session.usage.output_tokens += turn.usage.output_tokens;
+  e.session.usage += turn.usage;
   e.session.updated_at = turn.at;
   return CommitResult::kCommitted;
 }

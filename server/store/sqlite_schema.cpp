@@ -47,6 +47,13 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE sessions ADD COLUMN tool_choice_json TEXT NOT NULL DEFAULT '';
     ALTER TABLE sessions ADD COLUMN thinking_json TEXT NOT NULL DEFAULT '';
     )sql",
+    // 3: prompt caching, and the cache's share of the input the session used.
+    R"sql(
+    ALTER TABLE sessions ADD COLUMN cache TEXT NOT NULL DEFAULT 'auto';
+    ALTER TABLE sessions ADD COLUMN cache_ttl TEXT NOT NULL DEFAULT '5m';
+    ALTER TABLE sessions ADD COLUMN cache_creation_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 }  // namespace

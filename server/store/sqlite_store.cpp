@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kSessionColumns =
     "seq, id, owner, model, system_json, max_tokens, metadata_json, message_count, "
     "pinned_count, input_tokens, output_tokens, created_at, updated_at, tools_json, "
-    "tool_choice_json, thinking_json";
+    "tool_choice_json, thinking_json, cache, cache_ttl, cache_creation_tokens, "
+    "cache_read_tokens";
 
 std::string select_sessions(const char* where) {
   return std::string("SELECT ") + kSessionColumns + " FROM sessions " + where;
@@ -32,6 +33,10 @@ SessionRecord read_session(const SqliteStatement& s) {
   r.tools_json = s.text_at(13);
   r.tool_choice_json = s.text_at(14);
   r.thinking_json = s.text_at(15);
+  r.cache = s.text_at(16);
+  r.cache_ttl = s.text_at(17);
+  r.usage.cache_creation_input_tokens = static_cast<std::uint64_t>(s.int_at(18));
+  r.usage.cache_read_input_tokens = static_cast<std::uint64_t>(s.int_at(19));
   return r;
 }
 
@@ -50,8 +55,9 @@ struct SqliteStore::Statements {
         insert_session(db,
                        "INSERT INTO sessions (id, owner, model, system_json, max_tokens, "
                        "metadata_json, message_count, pinned_count, created_at, updated_at, "
-                       "tools_json, tool_choice_json, thinking_json) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                       "tools_json, tool_choice_json, thinking_json, cache, cache_ttl) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                       "?14)"),
         insert_message(db,
                        "INSERT INTO messages (session_seq, position, role, content_json, "
                        "turn_id) VALUES (?1, ?2, ?3, ?4, ?5)"),
@@ -66,7 +72,8 @@ struct SqliteStore::Statements {
                "metadata_json = coalesce(?5, metadata_json), updated_at = ?6, "
                "tools_json = coalesce(?7, tools_json), "
                "tool_choice_json = coalesce(?8, tool_choice_json), "
-               "thinking_json = coalesce(?9, thinking_json) WHERE seq = ?1"),
+               "thinking_json = coalesce(?9, thinking_json), cache = coalesce(?10, cache), "
+               "cache_ttl = coalesce(?11, cache_ttl) WHERE seq = ?1"),
         remove(db, "DELETE FROM sessions WHERE id = ?1"),
         messages_range(db,
                        "SELECT role, content_json, turn_id FROM messages WHERE session_seq = ?1 "
@@ -74,7 +81,8 @@ struct SqliteStore::Statements {
         add_turn(db,
                  "UPDATE sessions SET message_count = message_count + ?2, "
                  "input_tokens = input_tokens + ?3, output_tokens = output_tokens + ?4, "
-                 "updated_at = ?5 WHERE seq = ?1"),
+                 "updated_at = ?5, cache_creation_tokens = cache_creation_tokens + ?6, "
+                 "cache_read_tokens = cache_read_tokens + ?7 WHERE seq = ?1"),
         purge(db, "DELETE FROM sessions WHERE updated_at < ?1"),
         ping(db, "SELECT count(*) FROM sqlite_master") {}
 
@@ -271,6 +279,7 @@ void SqliteStore::create_session(const SessionRecord& s, const std::vector<Store
     q->bind(5, std::int64_t{s.max_tokens}).bind(6, s.metadata_json);
     q->bind(7, to_i64(seed.size())).bind(8, s.created_at).bind(9, s.updated_at);
     q->bind(10, s.tools_json).bind(11, s.tool_choice_json).bind(12, s.thinking_json);
+    q->bind(13, s.cache).bind(14, s.cache_ttl);
     q->step();
   }
   const std::int64_t seq = sqlite3_last_insert_rowid(writer_->db.get());
@@ -341,6 +350,8 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
     patch.tools_json ? q->bind(7, *patch.tools_json) : q->bind_null(7);
     patch.tool_choice_json ? q->bind(8, *patch.tool_choice_json) : q->bind_null(8);
     patch.thinking_json ? q->bind(9, *patch.thinking_json) : q->bind_null(9);
+    patch.cache ? q->bind(10, *patch.cache) : q->bind_null(10);
+    patch.cache_ttl ? q->bind(11, *patch.cache_ttl) : q->bind_null(11);
     q->step();
   }
   auto updated = writer_->find(id);
@@ -400,7 +411,9 @@ CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
     StatementUse q(st.add_turn);
     q->bind(1, seq).bind(2, to_i64(turn.messages.size()));
     q->bind(3, to_i64(turn.usage.input_tokens)).bind(4, to_i64(turn.usage.output_tokens));
-    q->bind(5, turn.at).step();
+    q->bind(5, turn.at);
+    q->bind(6, to_i64(turn.usage.cache_creation_input_tokens));
+    q->bind(7, to_i64(turn.usage.cache_read_input_tokens)).step();
   }
   tx.commit();
   return CommitResult::kCommitted;

@@ -81,7 +81,11 @@ std::string committed_sequence(const TurnRecord& record, std::string_view reply_
   usage_in["input_tokens"] = 0;
   usage_in["output_tokens"] = 0;
   if (const auto* u = r.if_contains("usage"); u && u->is_object()) {
-    if (const auto* in = u->as_object().if_contains("input_tokens")) usage_in["input_tokens"] = *in;
+    // message_start carries the input counts, the cache's among them, as upstream's does.
+    for (const char* name :
+         {"input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"}) {
+      if (const auto* in = u->as_object().if_contains(name)) usage_in[name] = *in;
+    }
   }
   json::object message{{"id", field("id")},        {"type", "message"},
                        {"role", "assistant"},      {"model", field("model")},

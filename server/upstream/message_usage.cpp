@@ -15,22 +15,23 @@ void read_count(const boost::json::object& usage, std::string_view name, std::ui
 
 }  // namespace
 
-void read_usage(const boost::json::value* usage, std::uint64_t& input_tokens,
-                std::uint64_t& output_tokens) {
+void read_usage(const boost::json::value* usage, TokenUsage& out) {
   if (!usage || !usage->is_object()) return;
-  read_count(usage->get_object(), "input_tokens", input_tokens);
-  read_count(usage->get_object(), "output_tokens", output_tokens);
+  const auto& u = usage->get_object();
+  read_count(u, "input_tokens", out.input_tokens);
+  read_count(u, "output_tokens", out.output_tokens);
+  read_count(u, "cache_creation_input_tokens", out.cache_creation_input_tokens);
+  read_count(u, "cache_read_input_tokens", out.cache_read_input_tokens);
 }
 
-void read_event_usage(std::string_view event, const boost::json::object& data,
-                      std::uint64_t& input_tokens, std::uint64_t& output_tokens) {
+void read_event_usage(std::string_view event, const boost::json::object& data, TokenUsage& out) {
   if (event == "message_start") {
     const auto* message = data.if_contains("message");
     if (message && message->is_object()) {
-      read_usage(message->get_object().if_contains("usage"), input_tokens, output_tokens);
+      read_usage(message->get_object().if_contains("usage"), out);
     }
   } else if (event == "message_delta") {
-    read_usage(data.if_contains("usage"), input_tokens, output_tokens);
+    read_usage(data.if_contains("usage"), out);
   }
 }
 

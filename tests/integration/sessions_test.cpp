@@ -31,6 +31,21 @@ json::value text_content(const json::value& text) {
   return json::array{json::object{{"type", "text"}, {"text", text}}};
 }
 
+// Content as the client sent it, without the cache marks the gateway added on the way
+// upstream: a string it turned into one marked text block is the string again.
+json::value unmarked(json::value content) {
+  if (!content.is_array()) return content;
+  auto& blocks = content.as_array();
+  for (auto& b : blocks) {
+    if (b.is_object()) b.as_object().erase("cache_control");
+  }
+  if (blocks.size() == 1 && blocks[0].is_object() && blocks[0].as_object().size() == 2 &&
+      blocks[0].at("type") == "text") {
+    return blocks[0].at("text");
+  }
+  return content;
+}
+
 // The text blocks of a content array, joined.
 std::string text_of(const json::value& content) {
   std::string out;
@@ -112,12 +127,12 @@ TEST_F(SessionsTest, BasicAndMultiTurnConversation) {
   // The second upstream request carries the first turn: the caller did not resend it.
   auto msgs = upstream_messages();
   ASSERT_EQ(msgs.size(), 3u);
-  EXPECT_EQ(msgs[0].at("content"), "Hello, Claude");
+  EXPECT_EQ(unmarked(msgs[0].at("content")), "Hello, Claude");
   EXPECT_EQ(msgs[1].at("role"), "assistant");
   // Sent back as upstream's content array, exactly as the first turn's reply carried it.
   EXPECT_EQ(msgs[1].at("content"), first["content"]);
   EXPECT_EQ(msgs[1].at("content"), text_content("You said: Hello, Claude"));
-  EXPECT_EQ(msgs[2].at("content"), "Can you describe LLMs to me?");
+  EXPECT_EQ(unmarked(msgs[2].at("content")), "Can you describe LLMs to me?");
 
   auto g = get(id);
   EXPECT_EQ(g["message_count"], 4);
@@ -143,9 +158,9 @@ TEST_F(SessionsTest, SyntheticAssistantMessagesArePinnedAgainstTrimming) {
   // seed (2) + the latest whole turn (2) + this turn's user message.
   auto msgs = upstream_messages();
   ASSERT_EQ(msgs.size(), 5u);
-  EXPECT_EQ(msgs[1].at("content"), "The capital of France is Paris.");
-  EXPECT_EQ(msgs[2].at("content"), "second");
-  EXPECT_EQ(msgs[4].at("content"), "third");
+  EXPECT_EQ(unmarked(msgs[1].at("content")), "The capital of France is Paris.");
+  EXPECT_EQ(unmarked(msgs[2].at("content")), "second");
+  EXPECT_EQ(unmarked(msgs[4].at("content")), "third");
   EXPECT_EQ(count(id), 8);  // storage keeps everything
   EXPECT_EQ(get(id)["pinned_count"], 2);
 }
@@ -209,7 +224,7 @@ TEST_F(SessionsTest, ContinuationWithoutPrefillAsksToContinue) {
   auto msgs = upstream_messages();
   ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(msgs[1].at("role"), "assistant");
-  EXPECT_EQ(msgs[2].at("content"), "Please continue.");
+  EXPECT_EQ(unmarked(msgs[2].at("content")), "Please continue.");
   auto history = get(id)["messages"].as_array();
   ASSERT_EQ(history.size(), 4u);  // user, partial reply, "Please continue.", the rest
   EXPECT_EQ(history[2].at("content"), "Please continue.");
@@ -533,7 +548,7 @@ TEST_F(SessionsTest, PatchListDelete) {
   EXPECT_EQ(patched["model"], "claude-haiku-4-5");
   turn(ids[0], R"({"content":"hi"})");
   auto sent = json::parse(fake().recorded().back().body).as_object();
-  EXPECT_EQ(sent["system"], "Be brief.");
+  EXPECT_EQ(unmarked(sent["system"]), "Be brief.");
   EXPECT_EQ(sent["max_tokens"], 64);
   EXPECT_EQ(sent["model"], "claude-haiku-4-5");
 
@@ -560,7 +575,7 @@ TEST_F(SessionsTest, SqliteStoreSurvivesARestart) {
   turn(id, R"({"content":"and more"})");
   auto msgs = upstream_messages();
   ASSERT_EQ(msgs.size(), 5u);
-  EXPECT_EQ(msgs[2].at("content"), "remember this");
+  EXPECT_EQ(unmarked(msgs[2].at("content")), "remember this");
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "gateway.db"));
   stop_gateway();  // before the directory goes
 }

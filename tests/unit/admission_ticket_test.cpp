@@ -60,9 +60,10 @@ TEST_F(AdmissionTicketTest, SettleReleasesOnceAndGivesBackTheUnusedOutput) {
     co_await q->admit(wanting(0), keeper);
     co_await q->admit(wanting(800), a);
     EXPECT_EQ(q->in_flight(), 2u);
-    a.settle(100);
+    a.settle({.output_tokens = 100});
     EXPECT_FALSE(a.held());
-    a.settle(100);  // a second settle is a no-op: the keeper's slot stays counted
+    a.settle(
+        {.output_tokens = 100});  // a second settle is a no-op: the keeper's slot stays counted
     a.release(std::nullopt);
     EXPECT_EQ(q->in_flight(), 1u);
     refused_b = co_await q->admit(wanting(800), b);  // 200 left + 700 given back
@@ -100,7 +101,7 @@ TEST_F(AdmissionTicketTest, AMovedFromTicketReleasesNothing) {
       AdmissionTicket moved(std::move(a));
       EXPECT_FALSE(a.held());
       EXPECT_TRUE(moved.held());
-      a.settle(0);  // nothing to give back
+      a.settle();  // nothing to give back
       EXPECT_EQ(q->in_flight(), 2u);
     }
     EXPECT_EQ(q->in_flight(), 1u);  // released once, by `moved`

@@ -84,10 +84,24 @@ TEST(TurnRequest, BuildsUpstreamBodyFromSessionHistoryAndPrefill) {
   // rejects empty assistant content.
   ASSERT_EQ(msgs.size(), 5u);
   EXPECT_EQ(msgs[0].at("content"), "seed q");
-  EXPECT_EQ(msgs[2].at("content"), "q1");
-  EXPECT_EQ(msgs[3].at("content"), "What is latin for Ant?");
+  // Cache breakpoints (cache "auto"): the end of the pinned seed, the previous turn's
+  // message and this turn's; a marked string goes as one text block.
+  auto marked = [](const char* text) {
+    return boost::json::parse(std::string(R"([{"type":"text","text":")") + text +
+                              R"(","cache_control":{"type":"ephemeral"}}])");
+  };
+  EXPECT_EQ(msgs[1].at("content"), marked("seed a"));
+  EXPECT_EQ(msgs[2].at("content"), marked("q1"));
+  EXPECT_EQ(msgs[3].at("content"), marked("What is latin for Ant?"));
   EXPECT_EQ(msgs[4].at("role"), "assistant");
   EXPECT_EQ(msgs[4].at("content"), "The answer is (");
+  // The system prompt comes before the seed's mark, which covers it.
+  EXPECT_EQ(body["system"], "You are terse.");
+  // Off: the stored text as it is.
+  s.cache = "off";
+  body = boost::json::parse(build_turn_request(p)).as_object();
+  EXPECT_EQ(body["messages"].as_array()[3].at("content"), "What is latin for Ant?");
+  EXPECT_EQ(build_turn_request(p).find("cache_control"), std::string::npos);
 }
 
 TEST(TurnRequest, PrefillRulesArePrefixMatches) {

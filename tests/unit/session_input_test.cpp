@@ -296,3 +296,29 @@ TEST(SessionInput, Thinking) {
 
 }  // namespace
 }  // namespace gw
+
+namespace gw {
+namespace {
+
+TEST(SessionInput, PromptCachingSettings) {
+  auto s = std::get<NewSession>(parse_new_session(R"({"cache":"off","cache_ttl":"1h"})"));
+  EXPECT_EQ(s.cache, std::optional<std::string>("off"));
+  EXPECT_EQ(s.cache_ttl, std::optional<std::string>("1h"));
+  auto defaults = std::get<NewSession>(parse_new_session("{}"));
+  EXPECT_FALSE(defaults.cache);
+  EXPECT_FALSE(defaults.cache_ttl);
+  auto p = std::get<SessionPatch>(parse_session_patch(R"({"cache":"auto"})"));
+  EXPECT_EQ(p.cache, std::optional<std::string>("auto"));
+  EXPECT_FALSE(p.cache_ttl);
+  auto t = std::get<TurnInput>(parse_turn_input(R"({"content":"x","cache_ttl":"5m"})", 5));
+  EXPECT_EQ(t.cache_ttl, std::optional<std::string>("5m"));
+  EXPECT_EQ(invalid_request_message(parse_new_session(R"({"cache":"on"})")),
+            "cache: Input should be 'auto' or 'off'");
+  EXPECT_EQ(invalid_request_message(parse_session_patch(R"({"cache_ttl":"10m"})")),
+            "cache_ttl: Input should be '5m' or '1h'");
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":"x","cache":false})", 5)),
+            "cache: Input should be a valid string");
+}
+
+}  // namespace
+}  // namespace gw

@@ -42,6 +42,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreKind> {
     s.tools_json = R"([{"name":"get_weather"}])";
     s.tool_choice_json = R"({"type":"auto"})";
     s.thinking_json = R"({"type":"adaptive"})";
+    s.cache = "off";
+    s.cache_ttl = "1h";
     s.created_at = s.updated_at = at;
     return s;
   }
@@ -54,7 +56,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreKind> {
     t.session_id = id;
     t.expected_message_count = expected;
     t.messages = {{"user", R"("hi ")" + turn_id, turn_id}, {"assistant", R"("hello")", turn_id}};
-    t.usage = {10, 3};
+    t.usage = {10, 3, 100, 2000};
     t.at = at;
     return t;
   }
@@ -75,6 +77,8 @@ TEST_P(StoreConformance, CreateAndGetKeepEveryField) {
   EXPECT_EQ(s->tools_json, R"([{"name":"get_weather"}])");
   EXPECT_EQ(s->tool_choice_json, R"({"type":"auto"})");
   EXPECT_EQ(s->thinking_json, R"({"type":"adaptive"})");
+  EXPECT_EQ(s->cache, "off");
+  EXPECT_EQ(s->cache_ttl, "1h");
   EXPECT_EQ(s->message_count, 2u);
   EXPECT_EQ(s->pinned_count, 2u);
   EXPECT_EQ(s->created_at, 1000);
@@ -95,6 +99,8 @@ TEST_P(StoreConformance, CommitAppendsAtomicallyAndSumsUsage) {
   EXPECT_EQ(s->pinned_count, 2u);
   EXPECT_EQ(s->usage.input_tokens, 20u);
   EXPECT_EQ(s->usage.output_tokens, 6u);
+  EXPECT_EQ(s->usage.cache_creation_input_tokens, 200u);
+  EXPECT_EQ(s->usage.cache_read_input_tokens, 4000u);
   EXPECT_EQ(s->updated_at, 3000);
   auto m = store_->messages("ses_1");
   ASSERT_EQ(m.size(), 6u);
@@ -208,7 +214,10 @@ TEST_P(StoreConformance, UpdateChangesOnlyWhatIsGiven) {
   tools.tools_json = "";
   tools.tool_choice_json = R"({"type":"none"})";
   tools.thinking_json = "";
+  tools.cache_ttl = "5m";
   auto t = store_->update_session("ses_1", tools, 7000);
+  EXPECT_EQ(t->cache_ttl, "5m");
+  EXPECT_EQ(t->cache, "off");
   EXPECT_EQ(t->thinking_json, "");
   EXPECT_EQ(t->tools_json, "");
   EXPECT_EQ(t->tool_choice_json, R"({"type":"none"})");
@@ -351,12 +360,18 @@ TEST(SqliteStore, ASchemaOneDatabaseIsUpgradedInPlace) {
     db.exec("ALTER TABLE sessions DROP COLUMN tools_json");
     db.exec("ALTER TABLE sessions DROP COLUMN tool_choice_json");
     db.exec("ALTER TABLE sessions DROP COLUMN thinking_json");
+    for (const char* c : {"cache", "cache_ttl", "cache_creation_tokens", "cache_read_tokens"}) {
+      db.exec((std::string("ALTER TABLE sessions DROP COLUMN ") + c).c_str());
+    }
     db.exec("PRAGMA user_version = 1");
   }
   SqliteStore store(path, false);
   auto s = store.get_session("ses_old");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->tools_json, "");
+  EXPECT_EQ(s->cache, "auto");
+  EXPECT_EQ(s->cache_ttl, "5m");
+  EXPECT_EQ(s->usage.cache_read_input_tokens, 0u);
   EXPECT_EQ(store.messages("ses_old").size(), 1u);
   SessionPatch p;
   p.tools_json = R"([{"name":"t"}])";
