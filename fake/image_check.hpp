@@ -2,27 +2,20 @@
 
 #include "fake/messages_api.hpp"
 #include "server/common/api_error.hpp"
+#include "server/vision/image_rules.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace gw::fake {
 
-// What the fake learned about one image block. Dimensions are known only for base64
-// sources; url and file sources are accepted as they are (the fake fetches nothing).
-struct ImageSeen {
-  std::string path;  // "messages.N.content.M" (or deeper, inside a tool_result)
-  bool has_dimensions = false;
-  unsigned width = 0;
-  unsigned height = 0;
-};
+// Upstream's image rules (section 7) are the gateway's too, which checks them before
+// anything is paid for: both use server/vision/image_rules, with the fake's settings.
+using ImageSeen = vision::ImageSeen;
 
-// Checks one image block's source as upstream does (section 7): media type, the base64
-// length limit from `settings`, decodability, magic bytes agreeing with media_type.
-// `path` locates the block. Fills `seen` and returns the error to answer with, if any.
+// Checks one image block's source as upstream does; `path` locates the block.
 std::optional<ApiError> check_image_block(const boost::json::object& block, std::string path,
                                           const FakeSettings& settings, ImageSeen& seen);
 

@@ -1,5 +1,7 @@
 #include "server/app/gateway.hpp"
 
+#include "server/vision/configured_limits.hpp"
+
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
 #include "server/ops/metrics_routes.hpp"
@@ -35,7 +37,8 @@ Gateway::Gateway(Config config)
   }
   dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, blocking_,
-                                                     config_.upstream.api_key);
+                                                     config_.upstream.api_key,
+                                                     vision::image_limits(config_.images));
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   store_ = open_store(config_.store);

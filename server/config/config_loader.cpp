@@ -50,6 +50,14 @@ void read_limits(MapReader& m, Config::Limits& l) {
   m.read_int("max_connections", l.max_connections, 0, 10'000'000);
 }
 
+void read_images(MapReader& m, Config::Images& i) {
+  m.read_size("max_image_bytes", i.max_image_bytes);
+  m.read_int("max_images", i.max_images, 1, 10'000);
+  m.read_int("max_dimension", i.max_dimension, 1, 100'000);
+  m.read_int("many_images", i.many_images, 0, 10'000);
+  m.read_int("many_images_max_dimension", i.many_images_max_dimension, 1, 100'000);
+}
+
 constexpr std::int64_t kMaxRate = 1'000'000'000'000;
 
 void read_retry(MapReader& m, Config::Retry& r) {
@@ -129,6 +137,7 @@ Config read_config(const YAML::Node& root, const EnvLookup& env) {
   m.read_section("retry", [&](MapReader& s) { read_retry(s, config.retry); });
   m.read_section("queue", [&](MapReader& s) { read_queue(s, config.queue); });
   m.read_section("limits", [&](MapReader& s) { read_limits(s, config.limits); });
+  m.read_section("images", [&](MapReader& s) { read_images(s, config.images); });
   m.read_section("auth", [&](MapReader& s) { read_auth(s, config.auth); });
   m.read_section("store", [&](MapReader& s) { read_store(s, config.store); });
   m.read_section("sessions", [&](MapReader& s) { read_sessions(s, config.sessions); });

@@ -16,10 +16,11 @@ namespace gw {
 
 namespace {
 
-// A key limited to some models may only name those. Checked before anything goes
-// upstream; the body itself is never rewritten.
+// A key limited to some models may only name those, and every image must pass
+// upstream's rules. Checked before anything goes upstream (a refused image costs
+// nothing); the body itself is never rewritten.
 std::optional<ApiError> check_body(const std::string& body, const Caller& caller, bool estimate,
-                                   DispatchInfo& info) {
+                                   const vision::ImageLimits& images, DispatchInfo& info) {
   auto parsed = parse_client_json(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const auto& value = std::get<boost::json::value>(parsed);
@@ -33,8 +34,11 @@ std::optional<ApiError> check_body(const std::string& body, const Caller& caller
   }
   if (estimate) info.input_tokens = estimate_input_tokens(object);
   const auto* model = object.if_contains("model");
-  if (!model || !model->is_string()) return std::nullopt;  // upstream names the problem
-  return caller.may_use(model->as_string());
+  // A model missing or of the wrong type: upstream names the problem.
+  if (model && model->is_string()) {
+    if (auto e = caller.may_use(model->as_string())) return e;
+  }
+  return vision::check_request_images(object, images);
 }
 
 // Every model a body names, where the Messages API's calls put one: `model` at the top
@@ -83,11 +87,12 @@ class PrefixedBody : public BodySource {
 
 PassthroughRoutes::PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
                                      UpstreamDispatcher& dispatcher, BlockingPool& blocking,
-                                     std::string upstream_api_key)
+                                     std::string upstream_api_key, vision::ImageLimits images)
     : clients_(clients),
       dispatcher_(dispatcher),
       blocking_(blocking),
-      api_key_(std::move(upstream_api_key)) {}
+      api_key_(std::move(upstream_api_key)),
+      images_(images) {}
 
 void PassthroughRoutes::add_to(Router& router) {
   auto json = [this](Exchange& ex) { return forward(ex, true); };
@@ -110,8 +115,9 @@ asio::awaitable<Outcome> PassthroughRoutes::forward(Exchange& ex, bool json_body
     // count_tokens has a budget of its own upstream; only messages spend input tokens.
     const bool estimate = ex.log().route == "messages";
     const std::string& body = ex.request().body();
-    auto refused = co_await parse_off_io(
-        blocking_, body.size(), [&] { return check_body(body, ex.caller(), estimate, info); });
+    auto refused = co_await parse_off_io(blocking_, body.size(), [&] {
+      return check_body(body, ex.caller(), estimate, images_, info);
+    });
     if (refused) co_return *refused;
   }
   UpstreamRequest up;

@@ -4,6 +4,7 @@
 #include "server/http/router.hpp"
 #include "server/upstream/upstream_client.hpp"
 #include "server/upstream/upstream_dispatcher.hpp"
+#include "server/vision/image_rules.hpp"
 
 #include <memory>
 #include <vector>
@@ -17,7 +18,7 @@ class PassthroughRoutes {
   // `clients` holds one UpstreamClient per worker, indexed by Exchange::worker().
   PassthroughRoutes(std::vector<std::unique_ptr<UpstreamClient>>& clients,
                     UpstreamDispatcher& dispatcher, BlockingPool& blocking,
-                    std::string upstream_api_key);
+                    std::string upstream_api_key, vision::ImageLimits images);
 
   void add_to(Router& router);
 
@@ -30,6 +31,7 @@ class PassthroughRoutes {
   UpstreamDispatcher& dispatcher_;
   BlockingPool& blocking_;  // parses of large bodies
   std::string api_key_;
+  vision::ImageLimits images_;
 };
 
 }  // namespace gw

@@ -1,11 +1,11 @@
 #include "server/queue/token_estimate.hpp"
 
-#include "server/vision/base64.hpp"
-#include "server/vision/image_sniff.hpp"
+#include "server/vision/image_header.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace gw {
 
@@ -14,20 +14,15 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::uint64_t kMaxImageTokens = 1600;
-// Enough base64 for the dimensions of a PNG, GIF or WebP, and of most JPEGs (whose size
-// follows their metadata); decoding the whole image would cost more than it tells.
-constexpr std::size_t kHeaderChars = 64 * 1024;
+// Upstream scales an image whose long edge is longer than this down to it.
+constexpr double kMaxLongEdge = 1568;
 
 std::uint64_t image_block_tokens(const json::object& block) {
   const auto* source = block.if_contains("source");
   if (!source || !source->is_object()) return kMaxImageTokens;
   const auto* data = source->as_object().if_contains("data");
   if (!data || !data->is_string()) return kMaxImageTokens;
-  std::string_view text = data->as_string();
-  text = text.substr(0, std::min(text.size(), kHeaderChars) / 4 * 4);
-  auto bytes = vision::decode_base64(text);
-  if (!bytes) return kMaxImageTokens;
-  auto info = vision::sniff_image(*bytes);
+  auto info = vision::peek_base64_image(data->as_string());
   return info ? image_tokens(info->width, info->height) : kMaxImageTokens;
 }
 
@@ -62,7 +57,12 @@ std::uint64_t weigh(const json::value& v) {
 
 std::uint64_t image_tokens(unsigned width, unsigned height) {
   if (width == 0 || height == 0) return kMaxImageTokens;
-  std::uint64_t t = (static_cast<std::uint64_t>(width) * height + 749) / 750;
+  // Upstream's downscaling: the long edge to at most 1568 px, aspect kept, then to about
+  // 1,600 tokens; an image costs about width x height / 750 tokens as it is then.
+  const double scale = std::min(1.0, kMaxLongEdge / std::max(width, height));
+  const double w = std::max(1.0, std::floor(width * scale));
+  const double h = std::max(1.0, std::floor(height * scale));
+  const auto t = static_cast<std::uint64_t>(std::ceil(w * h / 750));
   return std::clamp<std::uint64_t>(t, 1, kMaxImageTokens);
 }
 

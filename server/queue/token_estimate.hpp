@@ -14,7 +14,8 @@ namespace gw {
 
 std::uint64_t estimate_input_tokens(const boost::json::object& request);
 
-// What one image costs, from its pixel size; 0 x 0 (unknown) costs the maximum.
+// What one image costs, from its pixel size after upstream's downscaling (long edge at
+// most 1568 px, about 1,600 tokens at most); 0 x 0 (unknown) costs the maximum.
 std::uint64_t image_tokens(unsigned width, unsigned height);
 
 }  // namespace gw

@@ -1,6 +1,8 @@
 #include "server/sessions/context_window.hpp"
 
+#include "server/queue/token_estimate.hpp"
 #include "server/sessions/tool_pairing.hpp"
+#include "server/vision/image_header.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -8,7 +10,27 @@
 namespace gw {
 
 std::size_t estimate_tokens(const StoredMessage& message) {
-  return message.content_json.size() / 4 + 4;
+  // About 4 characters a token, but an image costs by its pixels, not by its base64 text
+  // (a screenshot's megabyte would otherwise count as 250,000 tokens and push every
+  // other turn out of the window). Base64 values are found as text: no parse.
+  const std::string& c = message.content_json;
+  constexpr std::string_view kData = R"("data":")";
+  constexpr std::size_t kSmall = 1024;  // shorter values are counted as text
+  std::size_t chars = c.size();
+  std::size_t image_tokens_total = 0;
+  for (auto at = c.find(kData); at != std::string::npos; at = c.find(kData, at)) {
+    const std::size_t start = at + kData.size();
+    const std::size_t end = c.find('"', start);
+    if (end == std::string::npos) break;
+    at = end;
+    if (end - start < kSmall) continue;
+    const std::string_view data(c.data() + start, end - start);
+    if (auto info = vision::peek_base64_image(data)) {
+      chars -= data.size();
+      image_tokens_total += image_tokens(info->width, info->height);
+    }
+  }
+  return chars / 4 + image_tokens_total + 4;
 }
 
 std::vector<StoredMessage> context_window(std::vector<StoredMessage> recent, bool truncated,

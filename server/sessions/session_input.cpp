@@ -1,8 +1,6 @@
 #include "server/sessions/session_input.hpp"
 
 #include "server/common/json_input.hpp"
-#include "server/vision/base64.hpp"
-#include "server/vision/image_sniff.hpp"
 
 #include <boost/json.hpp>
 
@@ -86,46 +84,11 @@ std::optional<ApiError> read_string(const json::object& o, std::string_view key,
   return std::nullopt;
 }
 
-std::optional<ApiError> check_image(const json::object& block, const std::string& path) {
-  const json::value* source = block.if_contains("source");
-  if (!source || !source->is_object()) return at(path + ".source", "Field required");
-  const json::object& s = source->get_object();
-  const json::value* type = s.if_contains("type");
-  if (!type || !type->is_string()) return at(path + ".source.type", "Field required");
-  if (type->get_string() == "url") {
-    const json::value* url = s.if_contains("url");
-    if (!url || !url->is_string() || url->get_string().empty()) {
-      return at(path + ".source.url", "Field required");
-    }
-    return std::nullopt;
-  }
-  if (type->get_string() != "base64") {
-    return at(path + ".source.type", "Input should be 'base64' or 'url'");
-  }
-  const json::value* media = s.if_contains("media_type");
-  const json::value* data = s.if_contains("data");
-  if (!media || !media->is_string()) return at(path + ".source.media_type", "Field required");
-  if (!data || !data->is_string()) return at(path + ".source.data", "Field required");
-  const std::string_view declared = media->get_string();
-  if (declared != "image/jpeg" && declared != "image/png" && declared != "image/gif" &&
-      declared != "image/webp") {
-    return at(path + ".source.media_type",
-              "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
-  }
-  auto bytes = vision::decode_base64(data->get_string());
-  if (!bytes) return at(path + ".source.data", "The image data is not valid base64");
-  auto info = vision::sniff_image(*bytes);
-  if (!info) {
-    return at(path + ".source",
-              "The image is not a valid JPEG, PNG, GIF or WebP image (or its header is "
-              "truncated)");
-  }
-  if (info->media_type != declared) {
-    return at(path + ".source", "Image does not match the provided media type " +
-                                    std::string(declared) + " (the data is " + info->media_type +
-                                    ")");
-  }
-  return std::nullopt;
+std::optional<ApiError> check_image(const json::object& block, const std::string& path,
+                                    const vision::ImageLimits& images) {
+  vision::ImageSeen seen;
+  if (auto e = vision::check_image_block(block, path, images, seen)) return e;
+  return vision::check_image_dimensions(seen, 1, images);
 }
 
 std::optional<std::string> parse_system(const json::object& o, std::string& out) {
@@ -258,7 +221,8 @@ std::optional<ApiError> parse_cache(const json::object& o, std::optional<std::st
   return std::nullopt;
 }
 
-std::optional<ApiError> check_tool_result(const json::object& b, const std::string& path) {
+std::optional<ApiError> check_tool_result(const json::object& b, const std::string& path,
+                                          const vision::ImageLimits& images) {
   const json::value* id = b.if_contains("tool_use_id");
   if (!id || !id->is_string() || id->get_string().empty()) {
     return at(path + ".tool_use_id", "Field required");
@@ -276,7 +240,7 @@ std::optional<ApiError> check_tool_result(const json::object& b, const std::stri
     const json::value* type = inner ? inner->if_contains("type") : nullptr;
     if (!type || !type->is_string()) return at(block_path + ".type", "Field required");
     if (type->get_string() == "image") {
-      if (auto e = check_image(*inner, block_path)) return e;
+      if (auto e = check_image(*inner, block_path, images)) return e;
     } else if (type->get_string() == "text") {
       const json::value* text = inner->if_contains("text");
       if (!text || !text->is_string()) return at(block_path + ".text", "Field required");
@@ -307,7 +271,8 @@ std::optional<std::int64_t> thinking_budget(std::string_view thinking_json) {
   return budget->to_number<std::int64_t>();
 }
 
-std::optional<ApiError> check_content(const json::value& content, const std::string& path) {
+std::optional<ApiError> check_content(const json::value& content, const std::string& path,
+                                      const vision::ImageLimits& images) {
   if (content.is_string()) {
     if (blank(content.get_string())) {
       return at(path, "content must contain non-whitespace text");
@@ -330,9 +295,9 @@ std::optional<ApiError> check_content(const json::value& content, const std::str
         return at(block_path + ".text", "text content blocks must contain non-whitespace text");
       }
     } else if (type->get_string() == "image") {
-      if (auto e = check_image(*b, block_path)) return e;
+      if (auto e = check_image(*b, block_path, images)) return e;
     } else if (type->get_string() == "tool_result") {
-      if (auto e = check_tool_result(*b, block_path)) return e;
+      if (auto e = check_tool_result(*b, block_path, images)) return e;
     } else {
       return at(block_path + ".type", "Input should be 'text', 'image' or 'tool_result'");
     }
@@ -340,7 +305,8 @@ std::optional<ApiError> check_content(const json::value& content, const std::str
   return std::nullopt;
 }
 
-std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
+std::variant<NewSession, ApiError> parse_new_session(std::string_view body,
+                                                     const vision::ImageLimits& images) {
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
@@ -375,7 +341,7 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body) {
       }
       const json::value* content = m->if_contains("content");
       if (!content) return at(path + ".content", "Field required");
-      if (auto e = check_content(*content, path + ".content")) return *e;
+      if (auto e = check_content(*content, path + ".content", images)) return *e;
       s.messages.push_back(
           StoredMessage{std::string(role->get_string()), json::serialize(*content), {}});
     }
@@ -425,7 +391,8 @@ std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body) 
   return p;
 }
 
-std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations) {
+std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations,
+                                                   const vision::ImageLimits& images) {
   auto parsed = parse_body(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) return *e;
   const json::object& o = std::get<json::object>(parsed);
@@ -438,7 +405,7 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
   TurnInput t;
   const json::value* content = field(o, "content");
   if (!content) return at("content", "Field required");
-  if (auto e = check_content(*content, "content")) return *e;
+  if (auto e = check_content(*content, "content", images)) return *e;
   t.content_json = json::serialize(*content);
 
   std::optional<std::string> prefill;

@@ -2,6 +2,7 @@
 
 #include "server/common/api_error.hpp"
 #include "server/store/conversation_store.hpp"
+#include "server/vision/image_rules.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -65,13 +66,16 @@ std::optional<std::int64_t> thinking_budget(std::string_view thinking_json);
 
 // Each answers a 400 in upstream's wording ("messages.0.content: ...") for malformed JSON,
 // wrong types, empty content, unknown fields and bad images; nothing is stored before.
-std::variant<NewSession, ApiError> parse_new_session(std::string_view body);
+std::variant<NewSession, ApiError> parse_new_session(std::string_view body,
+                                                     const vision::ImageLimits& images = {});
 std::variant<SessionPatch, ApiError> parse_session_patch(std::string_view body);
-std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations);
+std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int max_continuations,
+                                                   const vision::ImageLimits& images = {});
 
 // A message's content as the Messages API takes it: a non-blank string or a non-empty
 // array of text, image and tool_result blocks (a tool_result's content: a string or text
-// and image blocks). `path` prefixes the error message.
-std::optional<ApiError> check_content(const boost::json::value& content, const std::string& path);
+// and image blocks), each image checked by upstream's rules. `path` prefixes the error.
+std::optional<ApiError> check_content(const boost::json::value& content, const std::string& path,
+                                      const vision::ImageLimits& images = {});
 
 }  // namespace gw

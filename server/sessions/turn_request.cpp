@@ -4,9 +4,14 @@
 #include "server/sessions/context_window.hpp"
 #include "server/sessions/tool_pairing.hpp"
 
+#include "server/common/json_input.hpp"
+#include "server/queue/token_estimate.hpp"
+
 #include <boost/json.hpp>
 
 namespace gw {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -143,6 +148,18 @@ std::string build_turn_request(const TurnRequestParts& p) {
   if (p.stream && !p.count_only) out += R"(,"stream":true)";
   out += '}';
   return out;
+}
+
+TurnRequestScan scan_turn_request(const std::string& body, const vision::ImageLimits& images) {
+  // The gateway's own serialization: without an image block, about 4 characters a token
+  // over the whole body is what a parse would estimate too, and a turn with a long
+  // history need not be parsed again just for that.
+  if (body.find(R"("type":"image")") == std::string::npos) return {body.size() / 4, {}};
+  json::error_code ec;
+  auto parsed = parse_upstream_json(body, ec);
+  if (ec || !parsed.is_object()) return {body.size() / 4, {}};
+  return {estimate_input_tokens(parsed.as_object()),
+          vision::check_request_images(parsed.as_object(), images)};
 }
 
 std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const TurnInput& input,

@@ -3,6 +3,7 @@
 #include "server/config/config.hpp"
 #include "server/sessions/session_input.hpp"
 #include "server/store/conversation_store.hpp"
+#include "server/vision/image_rules.hpp"
 
 #include <string>
 #include <vector>
@@ -35,6 +36,15 @@ std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const T
 
 // Whether `model` rejects an assistant prefill: a prefix match against models.no_prefill.
 bool rejects_prefill(const std::string& model, const std::vector<std::string>& no_prefill);
+
+// What only a parse of a built request tells, and only when it holds an image: its images
+// checked by upstream's rules as a whole (their number, and the smaller dimension limit
+// of a request with many, span the history) and its input tokens estimated.
+struct TurnRequestScan {
+  std::uint64_t input_tokens = 0;
+  std::optional<ApiError> refused;
+};
+TurnRequestScan scan_turn_request(const std::string& body, const vision::ImageLimits& images);
 
 // A JSON string holding `text`.
 std::string json_string(std::string_view text);

@@ -16,6 +16,7 @@
 #include "server/upstream/event_relay.hpp"
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/upstream_errors.hpp"
+#include "server/vision/configured_limits.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -40,16 +41,6 @@ std::string rstrip(std::string s) {
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
     s.pop_back();
   return s;
-}
-
-// The request is the gateway's own serialization: without an image block, about 4
-// characters a token over the whole body is what a parse would estimate too, and a turn
-// with a long history need not be parsed again just for that.
-std::uint64_t estimate_tokens_of(const std::string& body) {
-  if (body.find(R"("type":"image")") == std::string::npos) return body.size() / 4;
-  json::error_code ec;
-  auto parsed = parse_upstream_json(body, ec);
-  return !ec && parsed.is_object() ? estimate_input_tokens(parsed.as_object()) : body.size() / 4;
 }
 
 // How a running turn is stopped from outside (an explicit cancel, a foreground client
@@ -286,9 +277,13 @@ class Turn {
     auto request = next_request();
     if (!input_estimate_) {
       // Once a turn (a history with images is parsed for it), off the I/O thread when
-      // large; a continuation adds what was generated since.
-      input_estimate_ = co_await parse_off_io(s_.blocking, request.body.size(),
-                                              [&] { return estimate_tokens_of(request.body); });
+      // large; a continuation adds what was generated since. Images refused here cost
+      // nothing upstream.
+      auto scan = co_await parse_off_io(s_.blocking, request.body.size(), [&] {
+        return scan_turn_request(request.body, vision::image_limits(s_.config.images));
+      });
+      if (scan.refused) co_return std::move(*scan.refused);
+      input_estimate_ = scan.input_tokens;
     }
     info_.input_tokens = *input_estimate_ + completion_.size() / 4;
     auto sent = co_await s_.dispatcher.send(call, request, info_, log_);

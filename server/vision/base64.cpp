@@ -21,18 +21,14 @@ constexpr std::array<std::uint8_t, 256> make_table() {
 
 constexpr auto kTable = make_table();
 
-}  // namespace
-
-std::optional<std::string> decode_base64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
+// Checks `text` and, when `out` is given, decodes it there (sized by the caller).
+bool decode_into(std::string_view text, char* out) {
+  if (text.size() % 4 != 0) return false;
   std::size_t padding = 0;
   if (!text.empty() && text.back() == '=') {
     padding = (text[text.size() - 2] == '=') ? 2 : 1;
   }
   const std::size_t body = text.size() - padding;
-  std::string out;
-  out.resize(text.size() / 4 * 3 - padding);
-
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t o = 0;
   std::size_t i = 0;
@@ -40,7 +36,8 @@ std::optional<std::string> decode_base64(std::string_view text) {
   for (; i + 4 <= body; i += 4) {
     const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
                        d = kTable[in[i + 3]];
-    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xC0)) return std::nullopt;
+    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xC0)) return false;
+    if (!out) continue;
     const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
                             (std::uint32_t{c} << 6) | std::uint32_t{d};
     out[o++] = static_cast<char>(v >> 16);
@@ -50,13 +47,33 @@ std::optional<std::string> decode_base64(std::string_view text) {
   if (padding > 0) {
     const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]];
     const std::uint8_t c = padding == 1 ? kTable[in[i + 2]] : 0;
-    if ((a | b | c) & 0xC0) return std::nullopt;
+    if ((a | b | c) & 0xC0) return false;
+    if (!out) return true;
     const std::uint32_t v =
         (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) | (std::uint32_t{c} << 6);
     out[o++] = static_cast<char>(v >> 16);
     if (padding == 1) out[o++] = static_cast<char>((v >> 8) & 0xFF);
   }
+  return true;
+}
+
+std::size_t decoded_size(std::string_view text) {
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=') padding = (text[text.size() - 2] == '=') ? 2 : 1;
+  return text.size() / 4 * 3 - padding;
+}
+
+}  // namespace
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(decoded_size(text), '\0');
+  if (!decode_into(text, out.data())) return std::nullopt;
   return out;
+}
+
+bool is_base64(std::string_view text) {
+  return decode_into(text, nullptr);
 }
 
 }  // namespace gw::vision

@@ -13,4 +13,8 @@ namespace gw::vision {
 // Python's b64decode(validate=True) does upstream. nullopt when the input is invalid.
 std::optional<std::string> decode_base64(std::string_view text);
 
+// The same check without decoding: no allocation, for a multi-megabyte image whose header
+// alone is needed.
+bool is_base64(std::string_view text);
+
 }  // namespace gw::vision

@@ -198,6 +198,37 @@ TEST_F(PassthroughTest, MalformedJsonIsRejectedBeforeUpstream) {
   EXPECT_EQ(fake().stats().messages, 0u);
 }
 
+// A PNG labelled image/jpeg: upstream would refuse it too, but only after the request was
+// sent (and, for a new user who tried it, paid for). The gateway refuses it at the door
+// in upstream's words, on /v1/messages and count_tokens alike, and sends nothing.
+TEST_F(PassthroughTest, AMislabelledImageIsRefusedLocallyAndNothingGoesUpstream) {
+  const std::string png =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/"
+      "pLvAAAAAElFTkSuQmCC";
+  auto body = [&](std::string_view media_type, bool tokens_only) {
+    return std::string(R"({"model":"claude-sonnet-4-5",)") +
+           (tokens_only ? "" : R"("max_tokens":64,)") +
+           R"("messages":[{"role":"user","content":[{"type":"text","text":"what is this?"},)"
+           R"({"type":"image","source":{"type":"base64","media_type":")" +
+           std::string(media_type) + R"(","data":")" + png + R"("}}]}]})";
+  };
+  const std::string expected =
+      "messages.0.content.1.image.source.base64.data: Image does not match the provided media "
+      "type image/jpeg";
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), body("image/jpeg", false));
+  expect_error(r, 400, "invalid_request_error", expected);
+  r = http_request("POST", url("/v1/messages/count_tokens"), client_headers(),
+                   body("image/jpeg", true));
+  expect_error(r, 400, "invalid_request_error", expected);
+  EXPECT_TRUE(fake().recorded().empty());
+  // Labelled right, it goes upstream untouched, and upstream sees the 1x1 image.
+  r = http_request("POST", url("/v1/messages"), client_headers(), body("image/png", false));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  ASSERT_EQ(fake().recorded().size(), 1u);
+  EXPECT_EQ(fake().recorded().back().body, body("image/png", false));
+  EXPECT_NE(r.body.find("[image 1x1]"), std::string::npos) << r.body;
+}
+
 TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
   // Outside /v1/ a path is the gateway's to know; under it, upstream's (it is forwarded).
   auto r = http_request("GET", url("/gateway/v1/nothing-here"), client_headers());

@@ -121,18 +121,21 @@ TEST(SessionInput, ImagesAreCheckedBeforeAnythingIsStored) {
     "media_type":"image/jpeg","data":")" +
                                        png + R"("}}]})",
                                    5);
-  EXPECT_NE(invalid_request_message(mismatch).find("content.0.source: Image does not match"),
-            std::string::npos);
+  // In upstream's words (messages-api-reference.md section 7), from the same rules the
+  // pass-through route checks.
+  EXPECT_EQ(invalid_request_message(mismatch),
+            "content.0.image.source.base64.data: Image does not match the provided media type "
+            "image/jpeg");
   auto garbage = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":"aGVsbG8gd29ybGQ="}}]})",
                                   5);
-  EXPECT_NE(invalid_request_message(garbage).find("content.0.source: The image is not a valid"),
-            std::string::npos);
+  EXPECT_EQ(invalid_request_message(garbage),
+            "content.0.image.source.base64.data: Could not process image");
   auto bad64 = parse_turn_input(R"({"content":[{"type":"image","source":{"type":"base64",
     "media_type":"image/png","data":"***"}}]})",
                                 5);
   EXPECT_EQ(invalid_request_message(bad64),
-            "content.0.source.data: The image data is not valid base64");
+            "content.0.image.source.base64.data: The image data is not valid base64");
 }
 
 TEST(SessionInput, PatchKeepsAbsentFieldsAndClearsSystemOnNull) {
@@ -257,7 +260,7 @@ TEST(SessionInput, ToolErrors) {
       invalid_request_message(parse_turn_input(
           R"({"content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"@@"}}]}]})",
           5)),
-      "content.0.content.0.source.data: The image data is not valid base64");
+      "content.0.content.0.image.source.base64.data: The image data is not valid base64");
 }
 
 }  // namespace
