@@ -100,10 +100,12 @@ std::string sse_error_event(const Fault& f) {
 }
 
 Reply call_model(Route route, const Request& req, const RouteMatch& m, std::string_view rid,
-                 const FakeSettings& settings) {
+                 const FakeSettings& settings, PromptCache& cache) {
   switch (route) {
-    case Route::messages:
-      return create_message(req.body(), rid, settings);
+    case Route::messages: {
+      const std::string api_key = request_api_key(req);
+      return create_message(req.body(), rid, settings, CacheScope{&cache, api_key});
+    }
     case Route::count_tokens:
       return count_tokens(req.body(), rid, settings);
     case Route::list_models:
@@ -223,7 +225,7 @@ class Session {
 
     Reply reply;
     try {
-      reply = call_model(m.route, req, m, rid, opts().settings);
+      reply = call_model(m.route, req, m, rid, opts().settings, state_->prompt_cache);
     } catch (const std::exception&) {
       reply = {500, error_body("api_error", "Internal server error", rid)};
     }

@@ -30,8 +30,17 @@ struct Reply {
   std::string content_type = "application/json";  // of `body`
 };
 
+class PromptCache;
+
+// Whose prompt cache a request reads and writes (prompt_cache.hpp): upstream keeps entries
+// per API key. No cache: usage reports no cache reads or writes.
+struct CacheScope {
+  PromptCache* cache = nullptr;
+  std::string_view api_key;
+};
+
 Reply create_message(std::string_view request_body, std::string_view request_id,
-                     const FakeSettings& settings);
+                     const FakeSettings& settings, CacheScope cache = {});
 Reply count_tokens(std::string_view request_body, std::string_view request_id,
                    const FakeSettings& settings);
 // `query` is the raw query string without '?', e.g. "limit=2&after_id=claude-opus-4-6".

@@ -1,6 +1,8 @@
 #include "fake/request_validation.hpp"
 
+#include "fake/cache_control.hpp"
 #include "fake/image_check.hpp"
+#include "fake/redacted_thinking.hpp"
 #include "fake/thinking.hpp"
 #include "fake/token_count.hpp"
 #include "server/common/json_input.hpp"
@@ -76,8 +78,8 @@ void append_part(std::string& parts, std::string_view part) {
 
 class Validator {
  public:
-  Validator(Endpoint endpoint, const FakeSettings& settings)
-      : endpoint_(endpoint), settings_(settings) {}
+  Validator(Endpoint endpoint, const FakeSettings& settings, bool collect_prompt)
+      : endpoint_(endpoint), settings_(settings), collect_prompt_(collect_prompt) {}
 
   Error run(const json::object& body) {
     if (auto e = check_model_field(body)) return e;
@@ -94,6 +96,9 @@ class Validator {
       if (auto e = check_stream_and_stops(body)) return e;
     }
     if (auto e = check_messages(messages->get_array())) return e;
+    if (collect_prompt_) {
+      if (auto e = finish_prompt(body)) return e;
+    }
     for (const ImageSeen& image : images_) {
       if (auto e = check_image_dimensions(image, images_.size())) return e;
     }
@@ -146,6 +151,9 @@ class Validator {
       return at(std::string(path) + ".text.text", "Input should be a valid string");
     }
     if (text->get_string().empty()) {
+      if (optional_field(block, "cache_control") != nullptr) {
+        return at(std::string(path) + ".text", "cache_control cannot be set for empty text blocks");
+      }
       return at(empty_scope, "text content blocks must be non-empty");
     }
     *text_out = text->get_string();
@@ -156,7 +164,12 @@ class Validator {
     const json::value* system = optional_field(body, "system");
     if (system == nullptr) return std::nullopt;
     if (system->is_string()) {
-      req_.input_tokens += count_text_tokens(system->get_string());
+      const std::uint64_t tokens = count_text_tokens(system->get_string());
+      req_.input_tokens += tokens;
+      if (collect_prompt_) {
+        prompt_.add_text(PromptSection::kSystem, "system", false, system->get_string(), tokens,
+                         std::nullopt);
+      }
       return std::nullopt;
     }
     if (!system->is_array()) return at("system", "Input should be a valid string");
@@ -170,7 +183,12 @@ class Validator {
       }
       std::string_view text;
       if (auto e = check_text_block(*block, child("system", k), "system", &text)) return e;
-      req_.input_tokens += count_text_tokens(text);
+      const std::uint64_t tokens = count_text_tokens(text);
+      req_.input_tokens += tokens;
+      if (auto e = add_prompt_block(PromptSection::kSystem, "system", false, *block,
+                                    child("system", k), tokens)) {
+        return e;
+      }
     }
     return std::nullopt;
   }
@@ -183,6 +201,7 @@ class Validator {
     for (std::size_t k = 0; k < list.size(); ++k) {
       const json::object* tool = list[k].if_object();
       if (tool == nullptr) return at(child("tools", k), "Input should be a valid dictionary");
+      const std::uint64_t before = req_.input_tokens;
       if (const json::value* name = tool->if_contains("name"); name && name->is_string()) {
         req_.tools.emplace_back(name->get_string());
       }
@@ -193,6 +212,10 @@ class Validator {
       }
       if (const json::value* schema = tool->if_contains("input_schema")) {
         req_.input_tokens += count_text_tokens(json::serialize(*schema));
+      }
+      if (auto e = add_prompt_block(PromptSection::kTools, "tool", false, *tool, child("tools", k),
+                                    req_.input_tokens - before)) {
+        return e;
       }
     }
     return std::nullopt;
@@ -374,7 +397,11 @@ class Validator {
     const json::value* content = message->if_contains("content");
     if (content == nullptr) return at(child("messages", i) + ".content", "Field required");
     const bool prefill = is_last && assistant;
+    // The framing counts with the message's first block (prompt_blocks.hpp).
+    std::uint64_t before = req_.input_tokens;
     req_.input_tokens += kTokensPerMessage;
+    const std::string_view role_name = user ? "user" : "assistant";
+    last_message_blocks_ = 0;
 
     std::string* parts = is_last_user ? &req_.last_user_text : nullptr;
     std::string prefill_text;
@@ -386,6 +413,11 @@ class Validator {
       req_.input_tokens += count_text_tokens(text);
       if (parts) *parts = text;
       if (prefill) prefill_text = text;
+      if (collect_prompt_) {
+        prompt_.add_text(PromptSection::kMessages, role_name, true, text,
+                         req_.input_tokens - before, std::nullopt);
+        last_message_blocks_ = 1;
+      }
     } else if (content->is_array()) {
       const json::array& blocks = content->get_array();
       if (blocks.empty() && !prefill) {
@@ -397,6 +429,13 @@ class Validator {
                                  prefill ? &prefill_text : nullptr)) {
           return e;
         }
+        if (auto e = add_prompt_block(PromptSection::kMessages, role_name, j == 0,
+                                      blocks[j].get_object(), child(base, j),
+                                      req_.input_tokens - before)) {
+          return e;
+        }
+        before = req_.input_tokens;
+        last_message_blocks_ = j + 1;
       }
     } else {
       return at(child("messages", i) + ".content", "Input should be a valid list");
@@ -466,12 +505,49 @@ class Validator {
         return invalid_request(path + ": Invalid `signature` in `thinking` block");
       }
       req_.input_tokens += count_text_tokens(t->get_string());
+    } else if (type == "redacted_thinking") {
+      const json::value* data = block->if_contains("data");
+      if (data == nullptr || !data->is_string()) {
+        return at(path + ".redacted_thinking.data", "Field required");
+      }
+      if (!redacted_thinking_data_valid(data->get_string())) {
+        return invalid_request(path + ": Invalid `data` in `redacted_thinking` block");
+      }
     } else if (type == "document") {
       count_document(*block);
+      if (!nested) {
+        if (parts && !req_.cited_document) {
+          req_.cited_document = citable_document(*block, documents_);
+        }
+        ++documents_;
+      }
     }
-    // Other block types (redacted_thinking, search_result, server tool blocks, newer
-    // ones) are accepted and cost nothing: the fake ignores what it does not model.
+    // Other block types (search_result, server tool blocks, newer ones) are accepted and
+    // cost nothing, as redacted_thinking does: the fake ignores what it does not model.
     return std::nullopt;
+  }
+
+  // One block of the prompt for prompt caching, with its mark (cache_control.hpp).
+  Error add_prompt_block(PromptSection section, std::string_view where, bool opens_message,
+                         const json::object& block, const std::string& path, std::uint64_t tokens) {
+    if (!collect_prompt_) return std::nullopt;
+    auto mark = read_cache_control(block, path);
+    if (auto* e = std::get_if<ApiError>(&mark)) return std::move(*e);
+    prompt_.add(section, where, opens_message, block, tokens,
+                std::get<std::optional<CacheTtl>>(mark));
+    return std::nullopt;
+  }
+
+  // Top-level `cache_control` (automatic caching) marks the last block of the last message,
+  // unless that block has a mark of its own; then the rules over the whole prompt.
+  Error finish_prompt(const json::object& body) {
+    auto mark = read_cache_control(body, "");
+    if (auto* e = std::get_if<ApiError>(&mark)) return std::move(*e);
+    const auto& automatic = std::get<std::optional<CacheTtl>>(mark);
+    std::optional<CacheTtl>* last = prompt_.last_message_breakpoint();
+    if (automatic && last_message_blocks_ > 0 && last != nullptr && !*last) *last = automatic;
+    req_.prompt = prompt_.take();
+    return check_breakpoints(req_.prompt);
   }
 
   Error check_tool_result(const json::object& block, const std::string& path, std::string* parts) {
@@ -530,6 +606,10 @@ class Validator {
   std::vector<std::string> previous_tool_uses_;
   std::size_t message_count_ = 0;
   bool prefill_is_text_ = false;  // the final assistant message starts with text
+  bool collect_prompt_ = false;   // prompt caching may be in play: gather the prompt's blocks
+  PromptBlocksBuilder prompt_;
+  std::size_t last_message_blocks_ = 0;  // blocks of the message read last
+  std::size_t documents_ = 0;            // top-level document blocks so far
   std::vector<std::pair<std::string, std::string>> tool_results_;
 };
 
@@ -567,7 +647,9 @@ std::variant<ParsedRequest, ApiError> parse_request(std::string_view body, Endpo
   const json::object* object = root.if_object();
   if (object == nullptr) return invalid_request("Input should be a valid dictionary");
 
-  Validator validator(endpoint, settings);
+  // Without the word no block carries a mark: skip hashing the prompt.
+  const bool collect_prompt = body.find("\"cache_control\"") != std::string_view::npos;
+  Validator validator(endpoint, settings, collect_prompt);
   if (auto e = validator.run(*object)) return std::move(*e);
   return validator.take();
 }

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "fake/citations.hpp"
 #include "fake/messages_api.hpp"
 #include "fake/models_catalog.hpp"
+#include "fake/prompt_blocks.hpp"
 #include "fake/tool_calls.hpp"
 #include "server/common/api_error.hpp"
 
@@ -36,6 +38,12 @@ struct ParsedRequest {
   std::vector<std::string> tools;
   ToolChoice tool_choice;
   bool thinking = false;  // `thinking` enabled or adaptive: the reply starts with a thinking block
+  // The prompt's blocks for prompt caching (prompt_blocks.hpp), in prompt order, their
+  // tokens adding up to input_tokens. Collected only when the body mentions
+  // "cache_control" (a prompt without breakpoints reads and writes nothing); else empty.
+  std::vector<PromptBlock> prompt;
+  // The first document of the last user message with citations enabled (citations.hpp).
+  std::optional<CitableDocument> cited_document;
 };
 
 // Parses and validates a /v1/messages (or count_tokens) body the way upstream does
@@ -43,7 +51,8 @@ struct ParsedRequest {
 // style. Unknown fields and unknown content block types are ignored, never rejected.
 // Tool pairing (rule 8) is upstream's: every tool_use of an assistant message is answered
 // by a tool_result in the next message, and every tool_result answers a tool_use of the
-// message before it.
+// message before it. `cache_control` marks follow cache_control.hpp; a redacted_thinking
+// block sent back must carry the `data` the fake gave it (redacted_thinking.hpp).
 std::variant<ParsedRequest, ApiError> parse_request(std::string_view body, Endpoint endpoint,
                                                     const FakeSettings& settings);
 

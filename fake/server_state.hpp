@@ -7,6 +7,7 @@
 #include "fake/fake_server.hpp"
 #include "fake/files_api.hpp"
 #include "fake/hold_gate.hpp"
+#include "fake/prompt_cache.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -56,6 +57,8 @@ struct ServerState {
   BatchesApi batches;
   FilesApi files;
   AgentSessionsApi agent_sessions;
+  // Upstream's prompt cache, shared by every connection (its own lock).
+  PromptCache prompt_cache;
   ConnectionRegistry connections;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
   std::uint16_t port = 0;
@@ -79,6 +82,7 @@ struct ServerState {
     batches.clear();
     files.clear();
     agent_sessions.clear();
+    prompt_cache.clear();
   }
 };
 

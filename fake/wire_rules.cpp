@@ -93,6 +93,17 @@ RouteMatch match_route(http::verb method, std::string_view target) {
   return m;
 }
 
+std::string request_api_key(const http::fields& headers) {
+  if (auto it = headers.find("x-api-key"); it != headers.end()) return std::string(it->value());
+  if (auto auth = headers.find(http::field::authorization); auth != headers.end()) {
+    std::string_view v = auth->value();
+    if (v.size() > 7 && boost::beast::iequals(v.substr(0, 7), "Bearer ")) {
+      return std::string(v.substr(7));
+    }
+  }
+  return {};
+}
+
 std::optional<ApiError> check_request_headers(const http::fields& headers,
                                               std::string_view api_key) {
   auto version = joined_values(headers, "anthropic-version");
@@ -103,15 +114,7 @@ std::optional<ApiError> check_request_headers(const http::fields& headers,
     return invalid_request("anthropic-version: \"" + *version + "\" is not a valid version");
   }
 
-  std::string key;
-  if (auto it = headers.find("x-api-key"); it != headers.end()) {
-    key = std::string(it->value());
-  } else if (auto auth = headers.find(http::field::authorization); auth != headers.end()) {
-    std::string_view v = auth->value();
-    if (v.size() > 7 && boost::beast::iequals(v.substr(0, 7), "Bearer ")) {
-      key = std::string(v.substr(7));
-    }
-  }
+  const std::string key = request_api_key(headers);
   if (key.empty()) return authentication_failed("x-api-key header is required");
   if (!api_key.empty() && key != api_key) return authentication_failed("invalid x-api-key");
   return std::nullopt;

@@ -37,6 +37,10 @@ struct RouteMatch {
 
 RouteMatch match_route(boost::beast::http::verb method, std::string_view target);
 
+// The key a request authenticates with: x-api-key, else an `Authorization: Bearer` token;
+// empty when neither.
+std::string request_api_key(const boost::beast::http::fields& headers);
+
 // anthropic-version and the API key; `api_key` non-empty: only that key is accepted.
 std::optional<ApiError> check_request_headers(const boost::beast::http::fields& headers,
                                               std::string_view api_key);

@@ -266,6 +266,35 @@ TEST_F(FakeServerTest, CountTokensAndModelsRoutes) {
   EXPECT_EQ(stats.request_times_ms.size(), 1u);
 }
 
+// The prompt cache is the server's, per API key however it is sent, and a reset empties it.
+TEST_F(FakeServerTest, PromptCacheIsPerKeyAcrossConnectionsAndReset) {
+  std::string system;
+  for (int i = 0; i < 1500; ++i) system += "word ";
+  json::object body = {{"model", "claude-sonnet-4-5"},
+                       {"max_tokens", 16},
+                       {"system", json::array{{{"type", "text"},
+                                               {"text", system},
+                                               {"cache_control", {{"type", "ephemeral"}}}}}},
+                       {"messages", json::array{{{"role", "user"}, {"content", "hi"}}}}};
+  const std::string text = json::serialize(body);
+  using Counts = std::pair<std::int64_t, std::int64_t>;  // written, read
+  auto cache_counts = [&](Headers headers) {
+    const auto r = post("/v1/messages", text, std::move(headers));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    auto usage = parse_object(r.body)["usage"].as_object();
+    return Counts(usage["cache_creation_input_tokens"].as_int64(),
+                  usage["cache_read_input_tokens"].as_int64());
+  };
+  const Headers key_a = {{"x-api-key", "key-a"}, {"anthropic-version", "2023-06-01"}};
+  const Headers bearer_a = {{"Authorization", "Bearer key-a"}, {"anthropic-version", "2023-06-01"}};
+  const Headers key_b = {{"x-api-key", "key-b"}, {"anthropic-version", "2023-06-01"}};
+  EXPECT_EQ(cache_counts(key_a), Counts(1500, 0));
+  EXPECT_EQ(cache_counts(bearer_a), Counts(0, 1500));
+  EXPECT_EQ(cache_counts(key_b), Counts(1500, 0));
+  EXPECT_EQ(http_request("POST", fake_.base_url() + "/_fake/reset").status, 200u);
+  EXPECT_EQ(cache_counts(key_a), Counts(1500, 0));
+}
+
 // --- faults ---------------------------------------------------------------------------
 
 TEST_F(FakeServerTest, StatusFaultWithRetryHeadersThenRecovers) {

@@ -422,11 +422,6 @@ TEST(FakeReply, StopSequences) {
 
 // --- streaming --------------------------------------------------------------------------
 
-json::object streaming(json::object body) {
-  body["stream"] = true;
-  return body;
-}
-
 void expect_stream_matches_json(const json::object& body) {
   const auto json_reply = create(body);
   ASSERT_EQ(json_reply.status, 200u) << json_reply.body;
@@ -591,19 +586,6 @@ json::value without_ids(json::value content) {
   return content;
 }
 
-// The stream folded the way the gateway folds it into a stored message.
-gw::StreamReplyBuilder fold(const gw::fake::Reply& r) {
-  EXPECT_TRUE(r.stream);
-  std::string bytes;
-  for (const auto& e : r.events) bytes += e;
-  gw::SseParser parser;
-  std::vector<gw::SseEvent> events;
-  parser.feed(bytes, events);
-  gw::StreamReplyBuilder builder;
-  for (const auto& e : events) builder.on_event(e);
-  return builder;
-}
-
 TEST(FakeTools, AMarkerCallsAnOfferedToolAndTheStreamRebuildsTheJsonForm) {
   const auto body = with_tools(
       request(one_user(R"(Weather in Paris? [[tool:get_weather {"location": "Paris"}]])")));
@@ -742,7 +724,7 @@ TEST(FakeThinking, AThinkingBlockWithItsSignatureComesFirstInBothForms) {
   EXPECT_FALSE(content[0].at("thinking").as_string().empty());
   EXPECT_TRUE(content[0].at("signature").as_string().starts_with("EqQB"));
   EXPECT_EQ(content[1].at("text"), "You said: Why is the sky blue?");
-  auto folded = tools_test::fold(create(streaming(body)));
+  auto folded = fold(create(streaming(body)));
   ASSERT_EQ(folded.content_error(), "");
   EXPECT_EQ(folded.reply().content_json, json::serialize(b.at("content")));
   // adaptive thinks too; disabled does not.

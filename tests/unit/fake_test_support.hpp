@@ -4,6 +4,8 @@
 // rebuilds the message the way a client would.
 
 #include "fake/messages_api.hpp"
+#include "server/sessions/upstream_reply.hpp"
+#include "server/sse/sse_parser.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -32,6 +34,11 @@ inline json::object image_block(std::string_view media_type, std::string_view da
 inline json::object request(json::array messages, std::string_view model = "claude-sonnet-4-5",
                             std::int64_t max_tokens = 1024) {
   return {{"model", model}, {"max_tokens", max_tokens}, {"messages", std::move(messages)}};
+}
+
+inline json::object streaming(json::object body) {
+  body["stream"] = true;
+  return body;
 }
 
 inline fake::Reply create(const json::object& body, const fake::FakeSettings& s = {}) {
@@ -89,6 +96,19 @@ inline StreamedMessage read_stream(const fake::Reply& r) {
     if (name == "message_delta") m.final_delta = o;
   }
   return m;
+}
+
+// The stream folded the way the gateway folds it into a stored message.
+inline StreamReplyBuilder fold(const fake::Reply& r) {
+  EXPECT_TRUE(r.stream);
+  std::string bytes;
+  for (const auto& e : r.events) bytes += e;
+  SseParser parser;
+  std::vector<SseEvent> events;
+  parser.feed(bytes, events);
+  StreamReplyBuilder builder;
+  for (const auto& e : events) builder.on_event(e);
+  return builder;
 }
 
 }  // namespace gw::fake_test
