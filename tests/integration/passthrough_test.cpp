@@ -229,6 +229,33 @@ TEST_F(PassthroughTest, AMislabelledImageIsRefusedLocallyAndNothingGoesUpstream)
   EXPECT_NE(r.body.find("[image 1x1]"), std::string::npos) << r.body;
 }
 
+// Pass-through never places breakpoints of its own nor moves the client's: its marks, a
+// top-level cache_control among them, go upstream byte for byte, and the cache's counts
+// come back and are counted.
+TEST_F(PassthroughTest, TheClientsCacheControlGoesUpstreamUntouched) {
+  std::string system;
+  for (int i = 0; i < 1100; ++i) system += "rule ";
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":64,"cache_control":{"type":"ephemeral"},)"
+      R"("system":[{"type":"text","text":")" +
+      system +
+      R"(","cache_control":{"type":"ephemeral","ttl":"1h"}}],)"
+      R"("messages":[{"role":"user","content":"Hello there"}]})";
+  auto first = http_request("POST", url("/v1/messages"), client_headers(), body);
+  ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(fake().recorded().back().body, body);
+  auto second = http_request("POST", url("/v1/messages"), client_headers(), body);
+  ASSERT_EQ(second.status, 200u) << second.body;
+  const auto usage = boost::json::parse(second.body).at("usage");
+  const auto read = usage.at("cache_read_input_tokens").to_number<std::uint64_t>();
+  EXPECT_GT(read, 1100u);
+  const std::string metrics = http_request("GET", url("/metrics")).body;
+  EXPECT_NE(
+      metrics.find("gateway_tokens_total{direction=\"cache_read_input\"} " + std::to_string(read)),
+      std::string::npos)
+      << metrics;
+}
+
 TEST_F(PassthroughTest, UnknownRouteAndWrongMethod) {
   // Outside /v1/ a path is the gateway's to know; under it, upstream's (it is forwarded).
   auto r = http_request("GET", url("/gateway/v1/nothing-here"), client_headers());
