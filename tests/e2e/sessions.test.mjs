@@ -76,7 +76,10 @@ describe('sessions through the gateway', () => {
     assert.equal(s.max_tokens, 256);
     assert.deepEqual(s.metadata, { app: 'e2e' });
     assert.equal(s.message_count, 0);
-    assert.deepEqual(s.usage, { input_tokens: 0, output_tokens: 0 });
+    assert.deepEqual(s.usage, { input_tokens: 0, output_tokens: 0,
+      cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    assert.equal(s.cache, 'auto');
+    assert.equal(s.cache_ttl, '5m');
 
     const t = await turn(stack, s.id, { content: 'Hello there' });
     assert.equal(t.type, 'message');
@@ -94,7 +97,9 @@ describe('sessions through the gateway', () => {
 
     // What went upstream: the session's system, model, max_tokens and the one user message.
     const [up] = await upstreamBodies(stack);
-    assert.equal(up.system, 'You are terse.');
+    // The system prompt ends the stable prefix: it carries the gateway's cache breakpoint.
+    assert.deepEqual(up.system,
+      [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]);
     assert.equal(up.max_tokens, 256);
     assert.match(up.model, /^claude-sonnet-4-5/);
     assert.deepEqual(pairs(up.messages), [['user', 'Hello there']]);
