@@ -33,7 +33,9 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
       in_flight(r.gauge("gateway_upstream_in_flight", "Upstream calls holding a slot now.")),
       active_streams(r.gauge("gateway_active_streams", "Streams being relayed now.")),
       tokens(r.counter("gateway_tokens_total",
-                       "Tokens through upstream: input (usage, else the estimate) and output.",
+                       "Tokens through upstream: input (usage, else the estimate), output, and "
+                       "the input read from (cache_read_input) and written to "
+                       "(cache_creation_input) the prompt cache.",
                        {"direction"})),
       cooldowns(r.counter("gateway_upstream_cooldowns_total",
                           "Times an upstream 429 or exhausted budget paused dispatch.")),

@@ -272,7 +272,7 @@ std::optional<std::int64_t> thinking_budget(std::string_view thinking_json) {
 }
 
 std::optional<ApiError> check_content(const json::value& content, const std::string& path,
-                                      const vision::ImageLimits& images) {
+                                      const vision::ImageLimits& images, bool assistant) {
   if (content.is_string()) {
     if (blank(content.get_string())) {
       return at(path, "content must contain non-whitespace text");
@@ -298,8 +298,16 @@ std::optional<ApiError> check_content(const json::value& content, const std::str
       if (auto e = check_image(*b, block_path, images)) return e;
     } else if (type->get_string() == "tool_result") {
       if (auto e = check_tool_result(*b, block_path, images)) return e;
-    } else {
-      return at(block_path + ".type", "Input should be 'text', 'image' or 'tool_result'");
+    } else if (type->get_string() == "document") {
+      // Its many source kinds (base64 PDF, text, content, url, file) are upstream's to
+      // judge; the block needs one.
+      const json::value* source = b->if_contains("source");
+      if (!source || !source->is_object()) return at(block_path + ".source", "Field required");
+    } else if (type->get_string() != "search_result" && !assistant) {
+      // An assistant seed may hold what replies hold (tool_use, thinking, server-tool
+      // blocks, types to come): upstream checks those.
+      return at(block_path + ".type",
+                "Input should be 'text', 'image', 'document', 'search_result' or 'tool_result'");
     }
   }
   return std::nullopt;
@@ -341,7 +349,8 @@ std::variant<NewSession, ApiError> parse_new_session(std::string_view body,
       }
       const json::value* content = m->if_contains("content");
       if (!content) return at(path + ".content", "Field required");
-      if (auto e = check_content(*content, path + ".content", images)) return *e;
+      const bool assistant = role->get_string() == "assistant";
+      if (auto e = check_content(*content, path + ".content", images, assistant)) return *e;
       s.messages.push_back(
           StoredMessage{std::string(role->get_string()), json::serialize(*content), {}});
     }

@@ -73,9 +73,11 @@ std::variant<TurnInput, ApiError> parse_turn_input(std::string_view body, int ma
                                                    const vision::ImageLimits& images = {});
 
 // A message's content as the Messages API takes it: a non-blank string or a non-empty
-// array of text, image and tool_result blocks (a tool_result's content: a string or text
-// and image blocks), each image checked by upstream's rules. `path` prefixes the error.
+// array of text, image, document, search_result and tool_result blocks (a tool_result's
+// content: a string or such blocks), each image checked by upstream's rules; an
+// assistant's (a seed) may also hold whatever replies hold. `path` prefixes the error.
 std::optional<ApiError> check_content(const boost::json::value& content, const std::string& path,
-                                      const vision::ImageLimits& images = {});
+                                      const vision::ImageLimits& images = {},
+                                      bool assistant = false);
 
 }  // namespace gw

@@ -896,6 +896,66 @@ TEST_F(SessionToolsTest, ThinkingBlocksGoBackSignedThroughAToolLoop) {
   EXPECT_EQ(off["content"].at(0).at("type"), "text");
 }
 
+// Redacted thinking (reasoning upstream's safety systems encrypted) is kept and sent back
+// as it came, streamed or not: the fake checks its data as it checks signatures, so the
+// tool loop's second turn going through proves it went back unchanged.
+TEST_F(SessionToolsTest, RedactedThinkingGoesBackAsItCameThroughAToolLoop) {
+  for (const bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "json");
+    auto id = create_id(std::string(kWeatherTools).substr(0, kWeatherTools.size() - 1) +
+                        R"(,"max_tokens":4096,"thinking":{"type":"adaptive"}})");
+    auto first = http_request(
+        "POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+        std::string(R"({"content":"Weather? [[redacted_thinking]] [[tool:get_weather]]",)") +
+            R"("stream":)" + (stream ? "true" : "false") + "}");
+    ASSERT_EQ(first.status, 200u) << first.body;
+    auto history = get(id)["messages"].as_array();
+    ASSERT_EQ(history.size(), 2u);
+    const auto& reply = history[1].at("content").as_array();
+    ASSERT_EQ(reply.size(), 3u) << history[1];
+    EXPECT_EQ(reply[0].at("type"), "redacted_thinking");
+    EXPECT_FALSE(reply[0].at("data").as_string().empty());
+    const std::string call_id(reply[2].at("id").as_string());
+    auto answer = turn(id, R"({"content":[{"type":"tool_result","tool_use_id":")" + call_id +
+                               R"(","content":"15 C"}]})");
+    EXPECT_EQ(answer["stop_reason"], "end_turn");
+    EXPECT_EQ(upstream_messages()[1].at("content"), history[1].at("content"));
+    EXPECT_EQ(count(id), 4);
+  }
+}
+
+// A document with citations enabled: the reply's cited text block is stored with its
+// citations, rebuilt from citations_delta events when streamed, the same in both forms.
+TEST_F(SessionToolsTest, CitationsOnADocumentAreStoredWithTheReply) {
+  const std::string content =
+      R"([{"type":"document","title":"Facts","citations":{"enabled":true},)"
+      R"("source":{"type":"text","media_type":"text/plain","data":"The grass is green. The sky is blue."}},)"
+      R"({"type":"text","text":"What color is the grass?"}])";
+  std::vector<json::value> stored;
+  for (const bool stream : {false, true}) {
+    auto id = create_id();
+    auto r = http_request(
+        "POST", url("/gateway/v1/sessions/" + id + "/messages"), client_headers(kKeyA),
+        R"({"content":)" + content + R"(,"stream":)" + (stream ? "true" : "false") + "}");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto history = get(id)["messages"].as_array();
+    ASSERT_EQ(history.size(), 2u);
+    stored.push_back(history[1].at("content"));
+  }
+  EXPECT_EQ(stored[0], stored[1]);
+  const json::value* cited = nullptr;
+  for (const auto& block : stored[0].as_array()) {
+    if (block.as_object().contains("citations")) cited = &block;
+  }
+  ASSERT_TRUE(cited) << stored[0];
+  const auto& citation = cited->at("citations").at(0);
+  EXPECT_EQ(citation.at("type"), "char_location");
+  EXPECT_EQ(citation.at("cited_text"), "The grass is green.");
+  EXPECT_EQ(citation.at("document_title"), "Facts");
+  EXPECT_EQ(citation.at("start_char_index"), 0);
+  EXPECT_EQ(citation.at("end_char_index"), 19);
+}
+
 // count_tokens counts exactly the request the next turn would send: the next turn's
 // usage says the same number, and counting stores nothing.
 TEST_F(SessionToolsTest, CountTokensIsTheNextTurnsInput) {

@@ -93,7 +93,22 @@ TEST(SessionInput, TurnErrors) {
   EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":42})", 5)),
             "content: Input should be a valid string or list");
   EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":[{"type":"audio"}]})", 5)),
-            "content.0.type: Input should be 'text', 'image' or 'tool_result'");
+            "content.0.type: Input should be 'text', 'image', 'document', 'search_result' or "
+            "'tool_result'");
+  EXPECT_EQ(invalid_request_message(parse_turn_input(R"({"content":[{"type":"document"}]})", 5)),
+            "content.0.source: Field required");
+  EXPECT_TRUE(std::holds_alternative<TurnInput>(parse_turn_input(
+      R"({"content":[{"type":"document","source":{"type":"text","media_type":"text/plain","data":"d"}}]})",
+      5)));
+  // An assistant seed may hold what replies hold; a user's may not.
+  const std::string seed =
+      R"({"messages":[{"role":"user","content":"weather?"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"w","input":{}}]}]})";
+  EXPECT_TRUE(std::holds_alternative<NewSession>(parse_new_session(seed)));
+  EXPECT_EQ(
+      invalid_request_message(parse_new_session(
+          R"({"messages":[{"role":"user","content":[{"type":"tool_use","id":"t","name":"w","input":{}}]}]})")),
+      "messages.0.content.0.type: Input should be 'text', 'image', 'document', "
+      "'search_result' or 'tool_result'");
   EXPECT_NE(
       invalid_request_message(parse_turn_input(R"({"content":"hi","prefill":"The answer is "})", 5))
           .find("prefill: must not end with white space"),
