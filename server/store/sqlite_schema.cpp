@@ -54,6 +54,30 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE sessions ADD COLUMN cache_creation_tokens INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sessions ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 4: images once per store. A user message's base64 image data lives in `images`,
+    // keyed by its hash, and the message holds a reference; `message_images` says which
+    // message refers to which image, so an image goes with the last message that needs it
+    // (deleting a session, or its purge, cascades down to here).
+    R"sql(
+    CREATE TABLE images (
+      hash TEXT PRIMARY KEY,
+      data TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE message_images (
+      session_seq INTEGER NOT NULL,
+      position INTEGER NOT NULL,
+      hash TEXT NOT NULL,
+      PRIMARY KEY (session_seq, position, hash),
+      FOREIGN KEY (session_seq, position) REFERENCES messages (session_seq, position)
+        ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX message_images_by_hash ON message_images (hash);
+    CREATE TRIGGER image_unreferenced AFTER DELETE ON message_images
+    BEGIN
+      DELETE FROM images WHERE hash = OLD.hash
+        AND NOT EXISTS (SELECT 1 FROM message_images WHERE hash = OLD.hash);
+    END;
+    )sql",
 };
 
 }  // namespace

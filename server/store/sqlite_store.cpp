@@ -1,5 +1,6 @@
 #include "server/store/sqlite_store.hpp"
 
+#include "server/store/image_refs.hpp"
 #include "server/store/sqlite_schema.hpp"
 
 namespace gw {
@@ -84,11 +85,20 @@ struct SqliteStore::Statements {
                  "updated_at = ?5, cache_creation_tokens = cache_creation_tokens + ?6, "
                  "cache_read_tokens = cache_read_tokens + ?7 WHERE seq = ?1"),
         purge(db, "DELETE FROM sessions WHERE updated_at < ?1"),
+        insert_image(db, "INSERT OR IGNORE INTO images (hash, data) VALUES (?1, ?2)"),
+        insert_message_image(db,
+                             "INSERT OR IGNORE INTO message_images (session_seq, position, hash) "
+                             "VALUES (?1, ?2, ?3)"),
+        images_range(db,
+                     "SELECT m.position, m.hash, i.data FROM message_images m JOIN images i ON "
+                     "i.hash = m.hash WHERE m.session_seq = ?1 AND m.position >= ?2 AND "
+                     "m.position < ?3"),
         ping(db, "SELECT count(*) FROM sqlite_master") {}
 
   SqliteStatement begin, begin_read, commit, rollback;
   SqliteStatement insert_session, insert_message, by_id, page_first, page_after, update, remove;
-  SqliteStatement messages_range, add_turn, purge, ping;
+  SqliteStatement messages_range, add_turn, purge, insert_image, insert_message_image;
+  SqliteStatement images_range, ping;
 };
 
 // BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half way
@@ -142,17 +152,60 @@ struct SqliteStore::Connection {
 
   std::vector<StoredMessage> read_messages(std::int64_t seq, std::int64_t from, std::int64_t to) {
     std::vector<StoredMessage> out;
-    StatementUse q(st->messages_range);
-    q->bind(1, seq).bind(2, from).bind(3, to);
-    while (q->step()) {
-      const auto& s = st->messages_range;
-      out.push_back(StoredMessage{s.text_at(0), s.text_at(1), s.text_at(2)});
+    bool images = false;
+    {
+      StatementUse q(st->messages_range);
+      q->bind(1, seq).bind(2, from).bind(3, to);
+      while (q->step()) {
+        const auto& s = st->messages_range;
+        out.push_back(StoredMessage{s.text_at(0), s.text_at(1), s.text_at(2)});
+        images = images || has_image_refs(out.back().content_json);
+      }
     }
+    if (images) put_images_back_into(out, seq, from, to);
     return out;
+  }
+
+  // Appends one message at `position`, its images stored once.
+  void insert_message(std::int64_t seq, std::int64_t position, const StoredMessage& m) {
+    std::vector<TakenImage> taken;
+    // Only user messages: an assistant's content is upstream's bytes, kept verbatim.
+    const std::string content = m.role == "user" ? take_images(m.content_json, taken) : "";
+    {
+      StatementUse q(st->insert_message);
+      q->bind(1, seq).bind(2, position).bind(3, m.role);
+      q->bind(4, m.role == "user" ? content : m.content_json).bind(5, m.turn_id).step();
+    }
+    for (const auto& image : taken) {
+      {
+        StatementUse q(st->insert_image);
+        q->bind(1, image.hash).bind(2, image.data).step();
+      }
+      StatementUse q(st->insert_message_image);
+      q->bind(1, seq).bind(2, position).bind(3, image.hash).step();
+    }
   }
 
   SqliteDb db;
   std::unique_ptr<Statements> st;
+
+ private:
+  void put_images_back_into(std::vector<StoredMessage>& messages, std::int64_t seq,
+                            std::int64_t from, std::int64_t to) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> by_message(messages.size());
+    StatementUse q(st->images_range);
+    q->bind(1, seq).bind(2, from).bind(3, to);
+    while (q->step()) {
+      const auto& s = st->images_range;
+      const auto index = static_cast<std::size_t>(s.int_at(0) - from);
+      if (index < by_message.size()) by_message[index].emplace_back(s.text_at(1), s.text_at(2));
+    }
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (by_message[i].empty()) continue;
+      messages[i].content_json =
+          put_images_back(std::move(messages[i].content_json), by_message[i]);
+    }
+  }
 };
 
 // The connection a read runs on. The writer's when it is free: its page cache stays
@@ -283,11 +336,7 @@ void SqliteStore::create_session(const SessionRecord& s, const std::vector<Store
     q->step();
   }
   const std::int64_t seq = sqlite3_last_insert_rowid(writer_->db.get());
-  for (std::size_t i = 0; i < seed.size(); ++i) {
-    StatementUse q(st.insert_message);
-    q->bind(1, seq).bind(2, to_i64(i)).bind(3, seed[i].role).bind(4, seed[i].content_json);
-    q->bind(5, seed[i].turn_id).step();
-  }
+  for (std::size_t i = 0; i < seed.size(); ++i) writer_->insert_message(seq, to_i64(i), seed[i]);
   tx.commit();
 }
 
@@ -402,11 +451,7 @@ CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
   if (found->second.message_count != turn.expected_message_count) return CommitResult::kConflict;
   const std::int64_t seq = found->first;
   auto position = to_i64(turn.expected_message_count);
-  for (const auto& m : turn.messages) {
-    StatementUse q(st.insert_message);
-    q->bind(1, seq).bind(2, position++).bind(3, m.role).bind(4, m.content_json);
-    q->bind(5, m.turn_id).step();
-  }
+  for (const auto& m : turn.messages) writer_->insert_message(seq, position++, m);
   {
     StatementUse q(st.add_turn);
     q->bind(1, seq).bind(2, to_i64(turn.messages.size()));

@@ -266,6 +266,42 @@ TEST_P(StoreConformance, ConcurrentCommitsToOneSessionNeverInterleave) {
   }
 }
 
+// A message holding the same image twice (once in a tool_result), and text that looks
+// like the store's own reference.
+std::string image_content(const std::string& data, const std::string& text = "what is this?") {
+  const std::string image =
+      R"({"type":"image","source":{"type":"base64","media_type":"image/png","data":")" + data +
+      R"("}})";
+  return "[" + image + R"(,{"type":"tool_result","tool_use_id":"t","content":[)" + image +
+         R"(]},{"type":"text","text":")" + text + R"("}])";
+}
+
+TEST_P(StoreConformance, ImagesReadBackExactlyAsGiven) {
+  const std::string screenshot(300'000, 'A');
+  const std::string other(1'000, 'B');
+  std::vector<StoredMessage> seed = {{"user", image_content(other), ""},
+                                     {"assistant", image_content(other), ""}};
+  store_->create_session(session("ses_1"), seed);
+  std::vector<StoredMessage> expected = seed;
+  for (int i = 0; i < 20; ++i) {
+    TurnCommit t = turn("ses_1", expected.size(), "turn_" + std::to_string(i));
+    t.messages[0].content_json =
+        image_content(screenshot, "gateway-image:sha256:" + std::string(64, 'a'));
+    ASSERT_EQ(store_->commit_turn(t), CommitResult::kCommitted);
+    expected.insert(expected.end(), t.messages.begin(), t.messages.end());
+  }
+  auto all = store_->messages("ses_1");
+  ASSERT_EQ(all.size(), expected.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].content_json, expected[i].content_json) << i;
+  }
+  auto ctx = store_->context("ses_1", 3);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(ctx->pinned[0].content_json, seed[0].content_json);
+  EXPECT_EQ(ctx->recent.back().content_json, expected.back().content_json);
+  EXPECT_EQ(ctx->recent.front().content_json, expected[expected.size() - 3].content_json);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance,
                          ::testing::Values(StoreKind{"memory",
                                                      [](const fs::path&) {
@@ -363,6 +399,9 @@ TEST(SqliteStore, ASchemaOneDatabaseIsUpgradedInPlace) {
     for (const char* c : {"cache", "cache_ttl", "cache_creation_tokens", "cache_read_tokens"}) {
       db.exec((std::string("ALTER TABLE sessions DROP COLUMN ") + c).c_str());
     }
+    db.exec("DROP TRIGGER image_unreferenced");
+    db.exec("DROP TABLE message_images");
+    db.exec("DROP TABLE images");
     db.exec("PRAGMA user_version = 1");
   }
   SqliteStore store(path, false);
@@ -376,6 +415,64 @@ TEST(SqliteStore, ASchemaOneDatabaseIsUpgradedInPlace) {
   SessionPatch p;
   p.tools_json = R"([{"name":"t"}])";
   EXPECT_EQ(store.update_session("ses_old", p, 1)->tools_json, R"([{"name":"t"}])");
+}
+
+std::int64_t count_rows(const std::string& path, const char* table) {
+  SqliteDb db(path, SQLITE_OPEN_READONLY);
+  SqliteStatement q(db, (std::string("SELECT count(*) FROM ") + table).c_str());
+  StatementUse use(q);
+  use->step();
+  return q.int_at(0);
+}
+
+// The same screenshot in 20 turns is one stored copy: the file grows by about one image,
+// not twenty; and an image goes when the last session referring to it does.
+TEST(SqliteStore, AnImageIsStoredOnceAndGoesWithTheLastSessionUsingIt) {
+  test::TempDir dir("gw-store-");
+  const auto path = (dir.path() / "gateway.db").string();
+  SqliteStore store(path, false);
+  const std::string screenshot(1'000'000, 'A');
+  auto content = [&](const std::string& data) {
+    return R"([{"type":"image","source":{"type":"base64","media_type":"image/png","data":")" +
+           data + R"("}},{"type":"text","text":"and now?"}])";
+  };
+  for (const char* id : {"ses_a", "ses_b"}) {
+    SessionRecord s;
+    s.id = id;
+    s.owner = "alice";
+    s.model = "m";
+    s.max_tokens = 1;
+    store.create_session(s, {});
+  }
+  for (int i = 0; i < 20; ++i) {
+    TurnCommit t;
+    t.session_id = "ses_a";
+    t.expected_message_count = 2 * static_cast<std::uint64_t>(i);
+    t.messages = {{"user", content(screenshot), "t" + std::to_string(i)},
+                  {"assistant", R"("a screenshot")", "t" + std::to_string(i)}};
+    ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
+  }
+  TurnCommit b;
+  b.session_id = "ses_b";
+  b.messages = {{"user", content(screenshot), "tb"},
+                {"assistant", R"("yes")", "tb"},
+                {"user", content(std::string(2'000, 'C')), "tb2"}};
+  ASSERT_EQ(store.commit_turn(b), CommitResult::kCommitted);
+  EXPECT_EQ(count_rows(path, "images"), 2);
+  EXPECT_EQ(count_rows(path, "message_images"), 22);
+  {
+    // Database plus WAL: about one screenshot, nowhere near twenty (20 MB).
+    std::uintmax_t bytes = fs::file_size(path);
+    if (fs::exists(path + "-wal")) bytes += fs::file_size(path + "-wal");
+    EXPECT_LT(bytes, 3'000'000u) << bytes;
+  }
+  EXPECT_EQ(store.messages("ses_a")[38].content_json, content(screenshot));
+  EXPECT_TRUE(store.delete_session("ses_a"));
+  EXPECT_EQ(count_rows(path, "images"), 2);  // ses_b still shows it
+  EXPECT_EQ(store.messages("ses_b")[0].content_json, content(screenshot));
+  EXPECT_EQ(store.purge_idle(1), 1u);
+  EXPECT_EQ(count_rows(path, "images"), 0);
+  EXPECT_EQ(count_rows(path, "message_images"), 0);
 }
 
 TEST(SqliteStore, RefusesAFileFromANewerGateway) {
