@@ -226,7 +226,8 @@ TEST_F(PassthroughTest, AMislabelledImageIsRefusedLocallyAndNothingGoesUpstream)
   ASSERT_EQ(r.status, 200u) << r.body;
   ASSERT_EQ(fake().recorded().size(), 1u);
   EXPECT_EQ(fake().recorded().back().body, body("image/png", false));
-  EXPECT_NE(r.body.find("[image 1x1]"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("[image image/png 1x1, 69 bytes, sha256 b1ff9c8ea3a7]"), std::string::npos)
+      << r.body;
 }
 
 // Pass-through never places breakpoints of its own nor moves the client's: its marks, a

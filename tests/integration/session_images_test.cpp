@@ -52,7 +52,9 @@ TEST_F(SessionImagesTest, TheSameImageInTwentyTurnsIsStoredOnceAndSentIntactEach
         call("POST", "/gateway/v1/sessions/" + id + "/messages", R"({"content":)" + content + "}");
     ASSERT_EQ(r.status, 200u) << r.body;
     // The fake reads the image's header: the bytes arrived whole, turn after turn.
-    EXPECT_NE(r.body.find("[image 1x1]"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("[image image/png 1x1, 69 bytes, sha256 b1ff9c8ea3a7]"),
+              std::string::npos)
+        << r.body;
   }
   // The last request carried all twenty, each exactly as sent.
   const auto sent = json::parse(fake().recorded().back().body).at("messages").as_array();

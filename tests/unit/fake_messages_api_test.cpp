@@ -1,4 +1,5 @@
 #include "fake/messages_api.hpp"
+#include "server/common/sha256.hpp"
 #include "server/sessions/upstream_reply.hpp"
 #include "server/sse/sse_parser.hpp"
 #include "tests/unit/fake_test_support.hpp"
@@ -184,7 +185,7 @@ TEST(FakeImages, SpecPngAccepted) {
   const auto r = create(image_request(image_block("image/png", img::kSpecPngBase64)));
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(parse_object(r.body).at("content").at(0).at("text"),
-            "You said: [image 1x1] What is this?");
+            "You said: [image image/png 1x1, 69 bytes, sha256 b1ff9c8ea3a7] What is this?");
 }
 
 TEST(FakeImages, MediaTypeMustBeAllowed) {
@@ -233,8 +234,11 @@ TEST(FakeImages, AllFormatsAccepted) {
   for (const auto& [type, bytes] : cases) {
     const auto r = create(image_request(image_block(type, img::base64(bytes))));
     ASSERT_EQ(r.status, 200u) << type << r.body;
-    EXPECT_EQ(parse_object(r.body).at("content").at(0).at("text"),
-              "You said: [image 800x600] What is this?");
+    // The type, size and digest of the bytes received: they arrived intact.
+    const std::string text(parse_object(r.body).at("content").at(0).at("text").as_string());
+    EXPECT_EQ(text, "You said: [image " + std::string(type) + " 800x600, " +
+                        std::to_string(bytes.size()) + " bytes, sha256 " +
+                        gw::sha256_hex(bytes).substr(0, 12) + "] What is this?");
   }
 }
 
