@@ -18,7 +18,12 @@ const el = {
   transcript: $("transcript"),
   status: $("status"),
   composer: $("composer"),
+  attach: $("attach"),
+  attachments: $("attachments"),
 };
+
+// Upstream takes these four; anything else is refused before it is sent.
+const kImageTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 const store = {
   get(key) {
@@ -46,6 +51,7 @@ const state = {
   replyText: "",
   stopReason: null,
   usage: {},
+  images: [], // files to send with the next message, as multipart image parts
 };
 
 // ---- status line
@@ -88,7 +94,10 @@ function headers(extra = {}) {
 
 async function api(method, path, body, extra = {}) {
   const init = { method, headers: headers(extra) };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    // multipart/form-data with its boundary: the browser writes that header itself.
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -355,8 +364,19 @@ async function send() {
     beginReply(running);
     el.message.value = "";
     showStatus("sending…", "running");
-    const body = { content: text, background: true };
+    // With images the turn goes as multipart/form-data: the files' bytes as they are, no
+    // base64 made in the page.
+    let body = { content: text, background: true };
     if (prefill) body.prefill = prefill;
+    const images = state.images;
+    if (images.length > 0) {
+      const form = new FormData();
+      form.append("content", text);
+      form.append("background", "true");
+      if (prefill) form.append("prefill", prefill);
+      for (const file of images) form.append("image", file, file.name || "pasted.png");
+      body = form;
+    }
     let json;
     try {
       ({ json } = await postTurn(state.session.id, body));
@@ -368,6 +388,7 @@ async function send() {
       el.message.value = text;
       throw e;
     }
+    setImages([]);
     running.turn_id = json.turn_id;
     running.events_url = json.events_url;
     setRunning(running);
@@ -558,6 +579,34 @@ async function resume() {
   }
 }
 
+// ---- attachments
+
+function setImages(files) {
+  state.images = files;
+  el.attachments.replaceChildren(
+    ...files.map((file, i) => {
+      const li = document.createElement("li");
+      li.dataset.testid = "attachment";
+      li.textContent = `${file.name || "pasted image"} (${Math.ceil(file.size / 1024)} KB) `;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "×";
+      remove.title = "Remove";
+      remove.addEventListener("click", () => setImages(state.images.filter((_, k) => k !== i)));
+      li.append(remove);
+      return li;
+    }),
+  );
+}
+
+function attach(files) {
+  const images = [...files].filter((f) => kImageTypes.includes(f.type));
+  if (images.length < files.length) {
+    showStatus("only PNG, JPEG, GIF and WebP images can be attached", "error");
+  }
+  if (images.length > 0) setImages([...state.images, ...images]);
+}
+
 async function start() {
   el.apiKey.value = store.get("api_key") || "";
   el.apiKey.addEventListener("change", async () => {
@@ -585,6 +634,16 @@ async function start() {
     }
   });
   el.stop.addEventListener("click", stop);
+  el.attach.addEventListener("change", () => {
+    attach(el.attach.files);
+    el.attach.value = "";
+  });
+  el.message.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData ? e.clipboardData.files : [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    attach(files);
+  });
   showButtons();
   await loadModels();
   await loadSessions();
