@@ -11,7 +11,7 @@
 // Screenshots of each step go to $BROWSER_ARTIFACTS (CTest: <build>/artifacts/browser).
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -299,6 +299,43 @@ describe('the playground and the browser routes in headless Chromium', () => {
       assert.match(state.status, /stop_reason: end_turn/);
       assert.match(state.status, /output_tokens: \d+/);
       await screenshot(page, '1-reply-complete');
+      assert.deepEqual(problems, []);
+    } catch (e) {
+      e.message += `\n${tails(stack)}`;
+      throw e;
+    }
+  });
+
+  it('images attached with the file picker and by pasting go as multipart and arrive intact', async (t) => {
+    try {
+      const { page, problems } = await openPlayground(t);
+      // A real 1x1 PNG: the fake describes every image it receives (type, size, bytes'
+      // digest), so the reply proves what arrived.
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64');
+      const digest = createHash('sha256').update(png).digest('hex').slice(0, 12);
+      const described = `[image image/png 1x1, ${png.length} bytes, sha256 ${digest}]`;
+      await page.setInputFiles('#attach', { name: 'dot.png', mimeType: 'image/png', buffer: png });
+      // The same picture pasted into the message box, as a screenshot tool leaves it.
+      await page.evaluate((b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+        document.getElementById('message').dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      }, png.toString('base64'));
+      await until('two attachments listed', async () =>
+        (await page.locator('[data-testid="attachment"]').count()) === 2);
+      await screenshot(page, '6-images-attached');
+      const running = await send(page, 'What are these?');
+      const { turn, stored } = await settled(page, running.session_id, running.turn_id);
+      assert.equal(turn.status, 'completed');
+      assert.equal(textOf(stored.messages[1]), `You said: ${described} ${described} What are these?`);
+      const sent = stored.messages[0].content;
+      assert.deepEqual(sent.map((b) => b.type), ['image', 'image', 'text']);
+      assert.equal(sent[0].source.data, png.toString('base64'));
+      // Sent, the attachments are gone from the composer.
+      assert.equal(await page.locator('[data-testid="attachment"]').count(), 0);
+      await screenshot(page, '6-images-reply');
       assert.deepEqual(problems, []);
     } catch (e) {
       e.message += `\n${tails(stack)}`;
