@@ -51,8 +51,8 @@ void read_limits(MapReader& m, Config::Limits& l) {
 }
 
 void read_images(MapReader& m, Config::Images& i) {
-  m.read_size("max_image_bytes", i.max_image_bytes);
-  m.read_int("max_images", i.max_images, 1, 10'000);
+  m.read_size("max_bytes", i.max_bytes);
+  m.read_int("max_per_request", i.max_per_request, 1, 10'000);
   m.read_int("max_dimension", i.max_dimension, 1, 100'000);
   m.read_int("many_images", i.many_images, 0, 10'000);
   m.read_int("many_images_max_dimension", i.many_images_max_dimension, 1, 100'000);

@@ -176,8 +176,8 @@ void validate_config(const Config& config) {
   }
 
   // Upstream never takes more than 10MiB of base64 for one image.
-  if (config.images.max_image_bytes == 0 || config.images.max_image_bytes > 10 * 1024 * 1024) {
-    throw ConfigError("images.max_image_bytes", "must be between 1 byte and 10MiB");
+  if (config.images.max_bytes == 0 || config.images.max_bytes > 10 * 1024 * 1024) {
+    throw ConfigError("images.max_bytes", "must be between 1 byte and 10MiB");
   }
 
   if (config.retry.max_backoff < config.retry.initial_backoff) {

@@ -27,7 +27,8 @@ asio::awaitable<Outcome> SessionRoutes::count_tokens(Exchange& ex) {
   auto& ctx = std::get<ConversationStore::Context>(loaded);
   if (auto e = ex.caller().may_use(ctx.session.model)) co_return std::move(*e);
 
-  const std::vector<StoredMessage> history = turn_history(ctx, input, s_.config.sessions);
+  const std::vector<StoredMessage> history =
+      turn_history(ctx, input, s_.config.sessions, s_.config.images);
   const std::vector<StoredMessage> turn = {StoredMessage{"user", input.content_json, {}}};
   TurnRequestParts parts;
   parts.session = &ctx.session;

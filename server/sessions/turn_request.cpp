@@ -163,12 +163,18 @@ TurnRequestScan scan_turn_request(const std::string& body, const vision::ImageLi
 }
 
 std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const TurnInput& input,
-                                        const Config::Sessions& cfg) {
+                                        const Config::Sessions& cfg, const Config::Images& images) {
   const bool truncated = ctx.session.message_count - ctx.session.pinned_count > ctx.recent.size();
   ContextLimits limits;
   limits.max_messages = static_cast<std::size_t>(cfg.max_context_messages);
   limits.max_tokens = static_cast<std::size_t>(cfg.max_context_tokens);
-  limits.keep_last_turn = answers_tools(StoredMessage{"user", input.content_json, {}});
+  const StoredMessage turn{"user", input.content_json, {}};
+  limits.keep_last_turn = answers_tools(turn);
+  limits.max_images = images.max_per_request;
+  limits.many_images = images.many_images;
+  limits.many_images_max_side = images.many_images_max_dimension;
+  limits.fixed = images_in(turn);
+  for (const auto& m : ctx.pinned) limits.fixed += images_in(m);
   return context_window(std::move(ctx.recent), truncated, limits);
 }
 

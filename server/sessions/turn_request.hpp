@@ -32,7 +32,8 @@ std::string build_turn_request(const TurnRequestParts& parts);
 // The context window a turn sends: the session's recent history trimmed to the configured
 // limits (whole turns; whole tool exchanges; the reply a tool-answering turn needs kept).
 std::vector<StoredMessage> turn_history(ConversationStore::Context& ctx, const TurnInput& input,
-                                        const Config::Sessions& limits);
+                                        const Config::Sessions& limits,
+                                        const Config::Images& images);
 
 // Whether `model` rejects an assistant prefill: a prefix match against models.no_prefill.
 bool rejects_prefill(const std::string& model, const std::vector<std::string>& no_prefill);

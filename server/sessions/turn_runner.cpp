@@ -77,7 +77,7 @@ class Turn {
         held_(std::move(held)),
         stream_(input_.background || input_.stream.value_or(false)),
         upstream_(*s_.upstreams[origin_.worker]) {
-    history_ = turn_history(ctx_, input_, s_.config.sessions);
+    history_ = turn_history(ctx_, input_, s_.config.sessions, s_.config.images);
     turn_id_ = record_->id();
     turn_messages_.push_back(StoredMessage{"user", input_.content_json, turn_id_});
     // With thinking on, upstream refuses an assistant message that starts with text: a reply

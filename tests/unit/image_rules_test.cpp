@@ -164,3 +164,47 @@ TEST(ImageTokens, TheContextWindowCountsAnImageByItsPixels) {
 
 }  // namespace
 }  // namespace gw
+
+namespace gw {
+namespace {
+
+// A history of image-bearing turns: the window drops the oldest while the request's
+// images would break upstream's rules and dropping mends it, never the turn's own.
+std::vector<StoredMessage> image_turns(int turns, unsigned side) {
+  std::vector<StoredMessage> h;
+  for (int i = 0; i < turns; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    const auto image =
+        json::serialize(json::array{image_block(test_images::png(side, side), "image/png"),
+                                    json::object{{"type", "text"}, {"text", "look"}}});
+    h.push_back({"user", image, id});
+    h.push_back({"assistant", R"("seen")", id});
+  }
+  return h;
+}
+
+TEST(ImageWindow, OldImageTurnsGoRatherThanTheTurnBeingRefused) {
+  ContextLimits limits;
+  limits.max_images = 100;
+  limits.many_images = 20;
+  limits.many_images_max_side = 2000;
+  // 25 turns of small images: the many-image rule is kept without dropping anything.
+  EXPECT_EQ(context_window(image_turns(25, 100), false, limits).size(), 50u);
+  // 25 turns of 3000 px images: more than 20 with large ones is refused upstream; the
+  // window keeps the newest 19 so that with the turn's own image there are 20.
+  limits.fixed = MessageImages{1, 3000};
+  auto window = context_window(image_turns(25, 3000), false, limits);
+  EXPECT_EQ(window.size(), 38u);
+  EXPECT_EQ(window.front().turn_id, "t6");
+  // The per-request count: the newest 9 turns and the turn's own make 10.
+  limits.max_images = 10;
+  limits.fixed = MessageImages{1, 100};
+  EXPECT_EQ(context_window(image_turns(25, 100), false, limits).size(), 18u);
+  // The turn alone breaks the rule: nothing is dropped for it (upstream's 400 names it).
+  limits.max_images = 100;
+  limits.fixed = MessageImages{21, 3000};
+  EXPECT_EQ(context_window(image_turns(25, 3000), false, limits).size(), 50u);
+}
+
+}  // namespace
+}  // namespace gw
