@@ -100,6 +100,28 @@ TEST_F(SessionCacheTest, TwentyTurnsReadTheWholeHistoryFromTheCache) {
       << metrics;
 }
 
+// Once the context window drops old turns, the prefix before the last turn changes every
+// time: only the mark at the end of the stable prefix (the system prompt here) is read.
+TEST_F(SessionCacheTest, ATrimmedWindowStillReadsTheStablePrefix) {
+  start([](Config& c) { c.sessions.max_context_messages = 4; });
+  const std::string id = create(R"({"system":")" + long_system() + R"("})");
+  std::uint64_t system_tokens = 0;
+  for (int i = 1; i <= 6; ++i) {
+    auto r = turn(id, R"({"content":"Question )" + std::to_string(i) + R"("})");
+    const auto read = count_of(r["usage"], "cache_read_input_tokens");
+    if (i == 1) {
+      EXPECT_EQ(read, 0u);
+    } else if (i == 2) {
+      system_tokens = read;  // not trimmed yet: the whole first turn, system included
+    } else if (i >= 4) {
+      // Trimmed (the first turn is gone from turn 4 on): the system prompt's 1,200-odd
+      // tokens still come from the cache, and no more.
+      EXPECT_GE(read, 1200u) << "turn " << i;
+      EXPECT_LT(read, system_tokens + 100) << "turn " << i;
+    }
+  }
+}
+
 TEST_F(SessionCacheTest, AStreamedTurnReportsTheCacheToo) {
   const std::string id = create(R"({"system":")" + long_system() + R"("})");
   auto first = turn(id, R"({"content":"hello"})");
