@@ -8,6 +8,7 @@
 #include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_client.hpp"
 #include "tests/unit/test_images.hpp"
 
 #include <gtest/gtest.h>
@@ -145,6 +146,40 @@ TEST_F(MultipartTurnTest, TheBodyLimitHoldsForForms) {
                              closing());
   expect_error(r, 413, "request_too_large");
   EXPECT_TRUE(fake().recorded().empty());
+}
+
+// The head of a form turn sent by hand, its body to follow.
+std::string form_head(const std::string& id, std::string_view framing) {
+  return "POST /gateway/v1/sessions/" + id +
+         "/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + std::string(kKeyA) +
+         "\r\ncontent-type: multipart/form-data; boundary=" + std::string(kBoundary) + "\r\n" +
+         std::string(framing) + "\r\n\r\n";
+}
+
+// A chunked form has no declared length to refuse it by: it is counted as it arrives.
+TEST_F(MultipartTurnTest, AChunkedFormOverTheLimitIsRefusedWhileRead) {
+  start([](Config& c) { c.limits.max_body_bytes = 4096; });
+  const std::string id = create_session();
+  RawClient c(gateway().port());
+  c.send(form_head(id, "Transfer-Encoding: chunked"));
+  const std::string chunk = "400\r\n" + std::string(1024, 'x') + "\r\n";
+  for (int i = 0; i < 8; ++i) c.send(chunk);
+  const std::string answer = c.read_until("\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+  EXPECT_TRUE(fake().recorded().empty());
+}
+
+// The form is parsed as it arrives: a malformed part is refused at once, without waiting
+// for (or holding) the megabytes declared after it.
+TEST_F(MultipartTurnTest, AMalformedFormIsRefusedBeforeTheRestArrives) {
+  const std::string id = create_session();
+  RawClient c(gateway().port());
+  c.send(form_head(id, "Content-Length: 10000000"));
+  c.send("--" + std::string(kBoundary) + "\r\nthis is no header\r\n");
+  const std::string answer = c.read_until("\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_TRUE(fake().recorded().empty());
+  EXPECT_TRUE(history(id).empty());
 }
 
 }  // namespace
