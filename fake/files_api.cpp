@@ -1,8 +1,8 @@
 #include "fake/files_api.hpp"
 
-#include "fake/multipart_form.hpp"
 #include "server/common/ids.hpp"
 #include "server/common/time_format.hpp"
+#include "server/http/multipart_parser.hpp"
 
 #include <boost/json.hpp>
 
@@ -35,7 +35,9 @@ std::string FilesApi::to_json(const File& f) {
 }
 
 Reply FilesApi::upload(const ResourceRequest& r) {
-  auto parts = parse_multipart_form(r.content_type, r.body);
+  // The gateway's own parser: one reading of multipart/form-data in the project.
+  auto parsed = parse_multipart(r.content_type, r.body);
+  auto* parts = std::get_if<std::vector<FormPart>>(&parsed);
   if (!parts) {
     return error_reply(invalid_request("Expected a multipart/form-data body with a file"),
                        r.request_id);
@@ -48,7 +50,7 @@ Reply FilesApi::upload(const ResourceRequest& r) {
   f.id = make_id("file_");
   f.filename = *file->filename;
   f.mime_type = file->content_type.empty() ? "application/octet-stream" : file->content_type;
-  f.bytes = std::string(file->data);
+  f.bytes = std::move(file->data);
   f.created_at = std::chrono::system_clock::now();
   std::lock_guard lock(mutex_);
   files_.push_back(std::move(f));

@@ -41,6 +41,7 @@ Gateway::Gateway(Config config)
                                                      vision::image_limits(config_.images));
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
+  pipeline_.decode_forms_with(&blocking_, {.max_data_bytes = config_.limits.max_body_bytes});
   store_ = open_store(config_.store);
   sessions_.reset(new SessionServices{config_,
                                       *store_,

@@ -268,8 +268,9 @@ asio::awaitable<bool> HttpServer::read_request(Exchange& ex, RequestReader& read
           if (ec) co_return false;
         }
         match = pipeline_.route(ex);
-        if (match.route && match.route->body == Body::streamed) {
-          reader.stream_body();
+        const bool form = match.route && takes_form(*match.route, req[http::field::content_type]);
+        if (match.route && (match.route->body == Body::streamed || form)) {
+          reader.stream_body(form);
           stream.expires_never();
           co_return true;
         }

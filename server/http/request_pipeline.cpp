@@ -1,6 +1,8 @@
 #include "server/http/request_pipeline.hpp"
 
+#include "server/common/blocking_pool.hpp"
 #include "server/common/log.hpp"
+#include "server/http/client_body.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -160,6 +162,59 @@ asio::awaitable<Outcome> RequestPipeline::handle(Exchange& ex, Router::Match& ma
   co_return internal_error("the gateway failed to handle this request");
 }
 
+asio::awaitable<std::optional<Outcome>> RequestPipeline::decode_form(Exchange& ex,
+                                                                     const Route& route) const {
+  auto& req = ex.request();
+  const std::string content_type(req[http::field::content_type]);
+  if (!is_multipart_form(content_type)) co_return std::nullopt;
+  // Parsed as it arrives (http_server streams a form's body, within the body limit): a
+  // malformed body is refused at the bytes that make it so, and the raw body is never
+  // held beside its parts.
+  FormIntake intake(content_type, form_limits_);
+  std::size_t received = 0;
+  if (ClientBody* body = ex.streamed_body()) {
+    std::string piece;
+    for (;;) {
+      if (auto ec = co_await body->read(piece)) {
+        ex.set_close();
+        if (body->refusal()) co_return Outcome(*body->refusal());  // the body limit's 413
+        co_return Outcome(invalid_request("the request body could not be read: " + ec.message()));
+      }
+      if (piece.empty()) break;  // the end
+      received += piece.size();
+      if (auto refused = intake.feed(piece)) co_return Outcome(std::move(*refused));
+    }
+  } else {
+    received = req.body().size();
+    if (auto refused = intake.feed(req.body())) co_return Outcome(std::move(*refused));
+  }
+  auto parts = intake.finish();
+  if (auto* e = std::get_if<ApiError>(&parts)) co_return Outcome(std::move(*e));
+
+  auto decode = [&] { return route.form(std::move(std::get<std::vector<FormPart>>(parts))); };
+  std::variant<std::string, ApiError> decoded;
+  std::string failure;
+  try {
+    // Base64 of megabytes of images: off the I/O thread when large.
+    if (form_pool_) {
+      decoded = co_await parse_off_io(*form_pool_, received, decode);
+    } else {
+      decoded = decode();
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    log::error("form decoding failed", {{"request_id", ex.request_id()}, {"error", failure}});
+    co_return Outcome(internal_error("the gateway failed to handle this request"));
+  }
+  if (auto* e = std::get_if<ApiError>(&decoded)) co_return Outcome(std::move(*e));
+  req.body() = std::move(std::get<std::string>(decoded));
+  req.set(http::field::content_type, "application/json");
+  req.content_length(req.body().size());
+  co_return std::nullopt;
+}
+
 asio::awaitable<void> RequestPipeline::run(Exchange& ex, Router::Match match) const {
   std::optional<Outcome> outcome;
   if (CorsPolicy::is_preflight(ex.request())) {
@@ -167,6 +222,8 @@ asio::awaitable<void> RequestPipeline::run(Exchange& ex, Router::Match match) co
   } else {
     outcome = refusal(ex, match);
   }
+  if (!outcome && match.route && match.route->form)
+    outcome = co_await decode_form(ex, *match.route);
   if (!outcome) outcome = co_await handle(ex, match);
   co_await render(ex, *outcome);
 }

@@ -49,7 +49,7 @@ RequestReader::RequestReader(Limits limits) : limits_(limits) {
 
 std::optional<ApiError> RequestReader::limit_body() {
   body_limited_ = true;
-  if (streamed_) return std::nullopt;
+  if (streamed_ && !stream_limited_) return std::nullopt;
   if (auto declared = parser_.content_length(); declared && *declared > limits_.max_body_bytes) {
     body_unread_ = true;
     return request_too_large("request body exceeds the limit of " +

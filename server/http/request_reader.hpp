@@ -46,7 +46,12 @@ class RequestReader {
   // The body goes to its route piece by piece (forwarded as it arrives), so no limit
   // applies to its size: call between header_done and the next parse(). Otherwise the
   // body is held whole and max_body_bytes applies.
-  void stream_body() { streamed_ = true; }
+  // `within_limit`: streamed, but max_body_bytes still applies (a form the request pipeline
+  // parses as it arrives).
+  void stream_body(bool within_limit = false) {
+    streamed_ = true;
+    stream_limited_ = within_limit;
+  }
   bool streamed() const { return streamed_; }
   // Content-Length as the client declared it; none for a chunked body.
   std::optional<std::uint64_t> declared_length() const {
@@ -75,6 +80,7 @@ class RequestReader {
   bool chunk_header_pending_ = false;
   bool body_unread_ = false;
   bool streamed_ = false;
+  bool stream_limited_ = false;
   bool body_limited_ = false;
   std::optional<ApiError> refusal_;
 };

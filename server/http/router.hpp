@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/http/exchange.hpp"
+#include "server/http/form_body.hpp"
 #include "server/http/outcome.hpp"
 
 #include <functional>
@@ -39,7 +40,17 @@ struct Route {
   Access access = Access::client;
   Handler handler;
   Body body = Body::buffered;
+  // Set on a buffered route that also takes multipart/form-data: the request pipeline turns
+  // such a body into the JSON body the handler reads before it runs, so the handler has one
+  // body format. Unset: the body reaches the handler as sent.
+  FormDecoder form;
 };
+
+// Whether a request's body is a form its route decodes: then it is read as it arrives,
+// through the multipart parser, still within the body limit.
+inline bool takes_form(const Route& route, std::string_view content_type) {
+  return route.form && is_multipart_form(content_type);
+}
 
 // Maps method + path to a route. Built once at start, read-only afterwards. A path
 // matched by a literal route is never taken by a `{name*}` route: the most specific

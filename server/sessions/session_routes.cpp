@@ -8,6 +8,7 @@
 #include "server/sessions/session_json.hpp"
 #include "server/sessions/tool_pairing.hpp"
 #include "server/sessions/turn_answer.hpp"
+#include "server/sessions/turn_form.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/sessions/turn_runner.hpp"
 #include "server/turns/turn_replay.hpp"
@@ -43,8 +44,10 @@ void SessionRoutes::add_to(Router& router) {
   route(http::verb::patch, "/gateway/v1/sessions/{id}", "sessions.patch", &SessionRoutes::patch);
   route(http::verb::delete_, "/gateway/v1/sessions/{id}", "sessions.delete",
         &SessionRoutes::remove);
-  route(http::verb::post, "/gateway/v1/sessions/{id}/messages", "sessions.turn",
-        &SessionRoutes::send_turn);
+  // A browser's form upload (API.md, Vision) reaches send_turn as the JSON it stands for.
+  router.add({http::verb::post, "/gateway/v1/sessions/{id}/messages", "sessions.turn",
+              Access::client, [this](Exchange& ex) { return send_turn(ex); }, Body::buffered,
+              turn_json_from_form});
   route(http::verb::post, "/gateway/v1/sessions/{id}/count_tokens", "sessions.count_tokens",
         &SessionRoutes::count_tokens);
 }

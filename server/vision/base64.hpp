@@ -17,4 +17,8 @@ std::optional<std::string> decode_base64(std::string_view text);
 // alone is needed.
 bool is_base64(std::string_view text);
 
+// Standard-alphabet base64 with padding, as decode_base64 takes it back: what a file
+// uploaded as bytes (a multipart image part) becomes in an image source.
+std::string encode_base64(std::string_view bytes);
+
 }  // namespace gw::vision

@@ -38,3 +38,19 @@ TEST(Base64Decode, RejectsInvalidCharacters) {
   EXPECT_FALSE(decode_base64(std::string_view("Zm9\0", 4)));
   EXPECT_FALSE(decode_base64("Zm\xc3\xa9"));
 }
+
+TEST(Base64Encode, Rfc4648VectorsAndRoundTrip) {
+  using gw::vision::encode_base64;
+  EXPECT_EQ(encode_base64(""), "");
+  EXPECT_EQ(encode_base64("f"), "Zg==");
+  EXPECT_EQ(encode_base64("fo"), "Zm8=");
+  EXPECT_EQ(encode_base64("foo"), "Zm9v");
+  EXPECT_EQ(encode_base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(encode_base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(encode_base64("foobar"), "Zm9vYmFy");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (std::size_t n = 0; n <= all.size(); n += 37) {
+    EXPECT_EQ(decode_base64(encode_base64(all.substr(0, n))), all.substr(0, n));
+  }
+}

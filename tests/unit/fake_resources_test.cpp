@@ -5,7 +5,7 @@
 #include "fake/agent_sessions_api.hpp"
 #include "fake/batches_api.hpp"
 #include "fake/files_api.hpp"
-#include "fake/multipart_form.hpp"
+#include "server/http/multipart_parser.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -132,21 +132,27 @@ std::string form(std::string_view boundary, std::string_view filename, std::stri
   return out;
 }
 
+// The Files API's upload, as the SDKs send it, through the parser the fake shares with the
+// gateway.
 TEST(FakeMultipart, PartsWithNamesFilenamesAndBinaryBytes) {
   const std::string bytes("a\0b\r\n--not-the-boundary\r\nz", 26);
   const std::string body = form("XyZ", "data.bin", "application/octet-stream", bytes);
-  auto parts = parse_multipart_form("multipart/form-data; boundary=XyZ", body);
+  auto parsed = parse_multipart("multipart/form-data; boundary=XyZ", body);
+  auto* parts = std::get_if<std::vector<FormPart>>(&parsed);
   ASSERT_TRUE(parts);
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0].name, "file");
   EXPECT_EQ((*parts)[0].filename, "data.bin");
   EXPECT_EQ((*parts)[0].content_type, "application/octet-stream");
   EXPECT_EQ((*parts)[0].data, bytes);
-  EXPECT_TRUE(parse_multipart_form("multipart/form-data; boundary=\"XyZ\"", body));
-  EXPECT_FALSE(parse_multipart_form("application/json", body));
-  EXPECT_FALSE(parse_multipart_form("multipart/form-data", body));
-  EXPECT_FALSE(parse_multipart_form("multipart/form-data; boundary=XyZ",
-                                    body.substr(0, body.size() - 10)));  // no closing
+  auto parses = [&](std::string_view type, std::string_view b) {
+    return std::holds_alternative<std::vector<FormPart>>(parse_multipart(type, b));
+  };
+  EXPECT_TRUE(parses("multipart/form-data; boundary=\"XyZ\"", body));
+  EXPECT_FALSE(parses("application/json", body));
+  EXPECT_FALSE(parses("multipart/form-data", body));
+  EXPECT_FALSE(parses("multipart/form-data; boundary=XyZ",
+                      std::string_view(body).substr(0, body.size() - 10)));  // no closing
 }
 
 TEST(FakeFiles, UploadListDownloadDelete) {
