@@ -137,7 +137,7 @@ function blockText(block) {
     case "text":
       return block.text;
     case "image":
-      return "[image]";
+      return null; // shown as a picture (imagesOf)
     case "document":
       return "[document]";
     case "tool_use":
@@ -161,17 +161,39 @@ function contentText(content) {
     .join("\n");
 }
 
-function addMessage(role, text) {
+// The pictures of a message's content: base64 image blocks as data: URLs (a url source
+// is not fetched by the page either).
+function imagesOf(content) {
+  if (!Array.isArray(content)) return [];
+  return content
+    .filter((b) => b.type === "image" && b.source && b.source.type === "base64")
+    .map((b) => `data:${b.source.media_type};base64,${b.source.data}`);
+}
+
+// `pictures`: data: URLs, or object URLs of files about to be sent.
+function addMessage(role, text, pictures = []) {
   const div = document.createElement("div");
   div.className = "message";
   div.dataset.role = role;
   const who = document.createElement("div");
   who.className = "role";
   who.textContent = role;
+  div.append(who);
+  if (pictures.length > 0) {
+    const row = document.createElement("div");
+    row.className = "images";
+    for (const src of pictures) {
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = "attached image";
+      row.append(img);
+    }
+    div.append(row);
+  }
   const body = document.createElement("div");
   body.className = "text";
   body.textContent = text;
-  div.append(who, body);
+  div.append(body);
   el.transcript.append(div);
   el.transcript.scrollTop = el.transcript.scrollHeight;
   return div;
@@ -187,7 +209,7 @@ function setReplyText(text) {
 
 function renderTranscript(messages) {
   el.transcript.replaceChildren();
-  for (const m of messages || []) addMessage(m.role, contentText(m.content));
+  for (const m of messages || []) addMessage(m.role, contentText(m.content), imagesOf(m.content));
 }
 
 // ---- models and sessions
@@ -328,8 +350,8 @@ function showButtons() {
   document.body.dataset.turn = state.running ? "running" : "idle";
 }
 
-function beginReply(running) {
-  addMessage("user", running.content);
+function beginReply(running, pictures = []) {
+  addMessage("user", running.content, pictures);
   state.reply = addMessage("assistant", "");
   state.reply.dataset.streaming = "true";
   state.stopReason = null;
@@ -361,7 +383,7 @@ async function send() {
     if (!state.session) await newSession(text.slice(0, 60));
     else await syncSession(text);
     const running = { session_id: state.session.id, content: text, prefill };
-    beginReply(running);
+    beginReply(running, state.images.map((f) => URL.createObjectURL(f)));
     el.message.value = "";
     showStatus("sending…", "running");
     // With images the turn goes as multipart/form-data: the files' bytes as they are, no

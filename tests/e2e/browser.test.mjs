@@ -333,6 +333,8 @@ describe('the playground and the browser routes in headless Chromium', () => {
       const sent = stored.messages[0].content;
       assert.deepEqual(sent.map((b) => b.type), ['image', 'image', 'text']);
       assert.equal(sent[0].source.data, png.toString('base64'));
+      // The transcript shows both pictures above the question, as stored.
+      assert.equal(await page.locator('#transcript .message[data-role="user"] .images img').count(), 2);
       // Sent, the attachments are gone from the composer.
       assert.equal(await page.locator('[data-testid="attachment"]').count(), 0);
       await screenshot(page, '6-images-reply');

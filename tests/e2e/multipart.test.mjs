@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe } from 'node:test';
@@ -54,7 +55,10 @@ describe('multipart turns from curl -F', () => {
     const r = await curlForm(stack, id, ['content=What is this?', `image=@${photo}`,
       'max_tokens=50']);
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.match(r.json.completion, /\[image 1x1\]/);
+    // The fake describes the bytes it received: type, size, digest.
+    const digest = createHash('sha256').update(PNG_1X1).digest('hex').slice(0, 12);
+    assert.ok(r.json.completion.includes(
+      `[image image/png 1x1, ${PNG_1X1.length} bytes, sha256 ${digest}]`), r.json.completion);
 
     const sent = (await apiRequests(stack)).map((q) => JSON.parse(q.body));
     assert.equal(sent.length, 1);
@@ -72,7 +76,7 @@ describe('multipart turns from curl -F', () => {
     const session = await call(stack, 'POST', '/gateway/v1/sessions', {});
     const r = await curlForm(stack, session.json.id, [`image=@${photo}`, 'content=And this?']);
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.match(r.json.completion, /\[image 640x480\]/);
+    assert.match(r.json.completion, /\[image image\/png 640x480, 2097\d{3} bytes, sha256 [0-9a-f]{12}\]/);
   });
 
   ctx.test('a mislabelled photo is refused in upstream\'s words', async (stack) => {

@@ -3,6 +3,7 @@
 // the image block, and a malformed or mislabelled upload is a 400 with nothing stored and
 // nothing sent upstream.
 
+#include "server/common/sha256.hpp"
 #include "server/vision/base64.hpp"
 #include "support/expect_error.hpp"
 #include "support/gateway_fixture.hpp"
@@ -77,7 +78,10 @@ TEST_F(MultipartTurnTest, AnImageUploadReachesUpstreamIntactAndIsStored) {
   auto r = post_form(id, body);
   ASSERT_EQ(r.status, 200u) << r.body;
   const auto reply = parse_object(r.body);
-  EXPECT_NE(std::string(reply.at("completion").as_string()).find("[image 7x5]"), std::string::npos)
+  // The fake describes the bytes it received: type, size, digest.
+  const std::string described = "[image image/png 7x5, " + std::to_string(png.size()) +
+                                " bytes, sha256 " + sha256_hex(png).substr(0, 12) + "]";
+  EXPECT_NE(std::string(reply.at("completion").as_string()).find(described), std::string::npos)
       << r.body;
 
   ASSERT_EQ(fake().recorded().size(), 1u);
