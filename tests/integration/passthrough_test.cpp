@@ -10,6 +10,7 @@
 #include "support/running_fake.hpp"
 #include "support/running_gateway.hpp"
 #include "support/test_ca.hpp"
+#include "unit/test_images.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -233,6 +234,36 @@ TEST_F(PassthroughTest, AMislabelledImageIsRefusedLocallyAndNothingGoesUpstream)
 // Pass-through never places breakpoints of its own nor moves the client's: its marks, a
 // top-level cache_control among them, go upstream byte for byte, and the cache's counts
 // come back and are counted.
+// Upstream's many-image rule, counted over the whole request: 21 images across two user
+// turns and a tool_result, one of them 2001 px wide, is refused at the door; at 2000 px it
+// goes.
+TEST_F(PassthroughTest, TheManyImageRuleCountsEveryTurnAndIsCheckedLocally) {
+  auto image = [](unsigned width) {
+    return R"({"type":"image","source":{"type":"base64","media_type":"image/png","data":")" +
+           test_images::base64(test_images::png(width, 10)) + R"("}})";
+  };
+  auto body = [&](unsigned last_width) {
+    std::string first, second;
+    for (int i = 0; i < 10; ++i) first += image(100) + ",";
+    for (int i = 0; i < 9; ++i) second += image(100) + ",";
+    return R"({"model":"claude-sonnet-4-5","max_tokens":16,"messages":[)"
+           R"({"role":"user","content":[)" +
+           first +
+           R"({"type":"text","text":"a"}]},)"
+           R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"look","input":{}}]},)"
+           R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[)" +
+           image(100) + R"(]},)" + second + image(last_width) + R"(]}]})";
+  };
+  auto r = http_request("POST", url("/v1/messages"), client_headers(), body(2001));
+  expect_error(r, 400, "invalid_request_error",
+               "messages.2.content.10.image.source.base64.data: At least one of the image "
+               "dimensions exceed max allowed size for many-image requests: 2000 pixels");
+  EXPECT_TRUE(fake().recorded().empty());
+  r = http_request("POST", url("/v1/messages"), client_headers(), body(2000));
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(fake().recorded().size(), 1u);
+}
+
 TEST_F(PassthroughTest, TheClientsCacheControlGoesUpstreamUntouched) {
   std::string system;
   for (int i = 0; i < 1100; ++i) system += "rule ";
