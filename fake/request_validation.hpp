@@ -29,8 +29,9 @@ struct ParsedRequest {
   // kTokensPerMessage per message and image_tokens() per base64 image.
   std::uint64_t input_tokens = 0;
   // Parts of the last message with role "user", joined with one space: text blocks
-  // verbatim, images as "[image TYPE WxH, N bytes, sha256 D]", tool_result content (string or its text and image
-  // blocks) in place. Consecutive user turns are not merged for this purpose.
+  // verbatim, images as "[image TYPE WxH, N bytes, sha256 D]", tool_result content
+  // (string or its text and image blocks) in place. Consecutive user turns are not merged
+  // for this purpose.
   std::string last_user_text;
   // Concatenated text blocks of a trailing assistant message (a prefill), if any.
   std::optional<std::string> prefill;
