@@ -8,7 +8,7 @@ namespace gw::fake {
 std::optional<ApiError> check_image_block(const boost::json::object& block, std::string path,
                                           const FakeSettings& settings, ImageSeen& seen) {
   vision::ImageLimits limits;
-  limits.max_base64_bytes = settings.image_max_base64_bytes;
+  limits.max_bytes = settings.image_max_base64_bytes;
   if (auto e = vision::check_image_block(block, std::move(path), limits, seen)) return e;
   if (!seen.has_dimensions) return std::nullopt;
   // Accepted: a base64 source, known valid.

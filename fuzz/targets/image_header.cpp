@@ -11,37 +11,13 @@
 #include <boost/json.hpp>
 
 #include "fuzz/registry.hpp"
+#include "server/vision/base64.hpp"
 #include "server/vision/image_header.hpp"
 #include "server/vision/image_rules.hpp"
 #include "server/vision/image_sniff.hpp"
 
 namespace gw::fuzz {
 namespace {
-
-std::string to_base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(in[k])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = at(i) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 constexpr std::array<std::string_view, 5> kDeclared = {"image/png", "image/jpeg", "image/gif",
                                                        "image/webp", "image/bmp"};
@@ -54,7 +30,7 @@ GW_FUZZ_TARGET(image_header) {
   const auto raw = vision::sniff_image(bytes);
   if (raw && (raw->width == 0 || raw->height == 0)) fail("image_header", "zero dimension");
 
-  const std::string text = to_base64(bytes);
+  const std::string text = vision::encode_base64(bytes);
   const auto header = vision::read_base64_image(text);
   if (header.problem == vision::HeaderProblem::bad_base64) {
     fail("image_header", "its own base64 refused");

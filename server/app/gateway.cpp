@@ -1,7 +1,5 @@
 #include "server/app/gateway.hpp"
 
-#include "server/vision/configured_limits.hpp"
-
 #include "server/common/log.hpp"
 #include "server/ops/health_routes.hpp"
 #include "server/ops/metrics_routes.hpp"
@@ -37,8 +35,7 @@ Gateway::Gateway(Config config)
   }
   dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, blocking_,
-                                                     config_.upstream.api_key,
-                                                     vision::image_limits(config_.images));
+                                                     config_.upstream.api_key, config_.images);
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   pipeline_.decode_forms_with(&blocking_, {.max_data_bytes = config_.limits.max_body_bytes});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/vision/image_limits.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -76,15 +78,9 @@ struct Config {
     std::size_t max_connections = 0;
   } limits;
 
-  // Upstream's image limits, checked locally so that a refused image costs nothing
-  // (messages-api-reference.md section 7). The per-image limit is on the base64 text.
-  struct Images {
-    std::size_t max_bytes = 5 * 1024 * 1024;    // 5MiB long-standing, 10MiB newer
-    std::size_t max_per_request = 100;          // images in one request
-    unsigned max_dimension = 8000;              // px, either side
-    std::size_t many_images = 20;               // more images than this in a request ...
-    unsigned many_images_max_dimension = 2000;  // ... and each side must fit this
-  } images;
+  // Upstream's image limits, checked locally so that a refused image costs nothing.
+  using Images = vision::ImageLimits;
+  Images images;
 
   struct Auth {
     std::vector<ClientKey> keys;  // empty: anonymous, allowed only on a loopback listener

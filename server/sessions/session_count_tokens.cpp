@@ -6,15 +6,13 @@
 #include "server/sessions/session_routes.hpp"
 #include "server/sessions/turn_request.hpp"
 #include "server/upstream/header_rules.hpp"
-#include "server/vision/configured_limits.hpp"
 
 namespace gw {
 
 asio::awaitable<Outcome> SessionRoutes::count_tokens(Exchange& ex) {
   const std::string& body = ex.request().body();
   auto parsed = co_await parse_off_io(s_.blocking, body.size(), [&] {
-    return parse_turn_input(body, s_.config.limits.max_continuations,
-                            vision::image_limits(s_.config.images));
+    return parse_turn_input(body, s_.config.limits.max_continuations, s_.config.images);
   });
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
   const TurnInput& input = std::get<TurnInput>(parsed);
@@ -45,9 +43,8 @@ asio::awaitable<Outcome> SessionRoutes::count_tokens(Exchange& ex) {
   up.headers = upstream_request_headers(ex.request().base(), s_.config.upstream.api_key);
   up.headers.set(http::field::content_type, "application/json");
   up.body = build_turn_request(parts);
-  auto scan = co_await parse_off_io(s_.blocking, up.body.size(), [&] {
-    return scan_turn_request(up.body, vision::image_limits(s_.config.images));
-  });
+  auto scan = co_await parse_off_io(s_.blocking, up.body.size(),
+                                    [&] { return scan_turn_request(up.body, s_.config.images); });
   if (scan.refused) co_return std::move(*scan.refused);
   DispatchInfo info;
   info.client_key = ex.caller().name;

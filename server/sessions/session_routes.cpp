@@ -13,7 +13,6 @@
 #include "server/sessions/turn_runner.hpp"
 #include "server/turns/turn_replay.hpp"
 #include "server/upstream/header_rules.hpp"
-#include "server/vision/configured_limits.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -54,9 +53,8 @@ void SessionRoutes::add_to(Router& router) {
 
 asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
   const std::string& body = ex.request().body();
-  auto parsed = co_await parse_off_io(s_.blocking, body.size(), [&] {
-    return parse_new_session(body, vision::image_limits(s_.config.images));
-  });
+  auto parsed = co_await parse_off_io(s_.blocking, body.size(),
+                                      [&] { return parse_new_session(body, s_.config.images); });
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
   NewSession& in = std::get<NewSession>(parsed);
 
@@ -152,8 +150,7 @@ asio::awaitable<Outcome> SessionRoutes::send_turn(Exchange& ex) {
   // Its images are decoded to be checked: large bodies go off the I/O thread.
   const std::string& body = ex.request().body();
   auto parsed = co_await parse_off_io(s_.blocking, body.size(), [&] {
-    return parse_turn_input(body, s_.config.limits.max_continuations,
-                            vision::image_limits(s_.config.images));
+    return parse_turn_input(body, s_.config.limits.max_continuations, s_.config.images);
   });
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return *e;
   TurnInput& input = std::get<TurnInput>(parsed);

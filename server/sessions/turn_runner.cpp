@@ -16,7 +16,6 @@
 #include "server/upstream/event_relay.hpp"
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/upstream_errors.hpp"
-#include "server/vision/configured_limits.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -280,7 +279,7 @@ class Turn {
       // large; a continuation adds what was generated since. Images refused here cost
       // nothing upstream.
       auto scan = co_await parse_off_io(s_.blocking, request.body.size(), [&] {
-        return scan_turn_request(request.body, vision::image_limits(s_.config.images));
+        return scan_turn_request(request.body, s_.config.images);
       });
       if (scan.refused) co_return std::move(*scan.refused);
       input_estimate_ = scan.input_tokens;

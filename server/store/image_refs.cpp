@@ -41,11 +41,12 @@ bool is_type(const json::object& block, std::string_view type) {
 
 }  // namespace
 
-std::string take_images(const std::string& content_json, std::vector<TakenImage>& taken) {
-  if (content_json.find(R"("type":"image")") == std::string::npos) return content_json;
+std::optional<std::string> take_images(const std::string& content_json,
+                                       std::vector<TakenImage>& taken) {
+  if (content_json.find(R"("type":"image")") == std::string::npos) return std::nullopt;
   json::error_code ec;
   json::value v = json::parse(content_json, ec);
-  if (ec || !v.is_array()) return content_json;
+  if (ec || !v.is_array()) return std::nullopt;
   bool took = false;
   for (auto& b : v.as_array()) {
     auto* block = b.if_object();
@@ -59,7 +60,8 @@ std::string take_images(const std::string& content_json, std::vector<TakenImage>
     }
   }
   // The gateway serialized the content it stores: re-serializing changes nothing else.
-  return took ? json::serialize(v) : content_json;
+  if (!took) return std::nullopt;
+  return json::serialize(v);
 }
 
 bool has_image_refs(std::string_view content_json) {

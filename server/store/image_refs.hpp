@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,9 +19,10 @@ struct TakenImage {
 };
 
 // `content_json` with the data of each base64 image source (top level, and in a
-// tool_result's content) replaced by a reference; `taken` gets each image once. A
-// content without images comes back unchanged, without a parse.
-std::string take_images(const std::string& content_json, std::vector<TakenImage>& taken);
+// tool_result's content) replaced by a reference; `taken` gets each image once. nullopt
+// when there is none to take (a content without images is not parsed).
+std::optional<std::string> take_images(const std::string& content_json,
+                                       std::vector<TakenImage>& taken);
 
 // Whether a content holds references to put back.
 bool has_image_refs(std::string_view content_json);

@@ -170,11 +170,12 @@ struct SqliteStore::Connection {
   void insert_message(std::int64_t seq, std::int64_t position, const StoredMessage& m) {
     std::vector<TakenImage> taken;
     // Only user messages: an assistant's content is upstream's bytes, kept verbatim.
-    const std::string content = m.role == "user" ? take_images(m.content_json, taken) : "";
+    const auto replaced =
+        m.role == "user" ? take_images(m.content_json, taken) : std::optional<std::string>();
     {
       StatementUse q(st->insert_message);
       q->bind(1, seq).bind(2, position).bind(3, m.role);
-      q->bind(4, m.role == "user" ? content : m.content_json).bind(5, m.turn_id).step();
+      q->bind(4, replaced ? *replaced : m.content_json).bind(5, m.turn_id).step();
     }
     for (const auto& image : taken) {
       {

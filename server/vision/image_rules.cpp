@@ -50,10 +50,10 @@ std::optional<ApiError> check_base64_source(const json::object& source, const st
   const auto* data = data_value->if_string();
   if (data == nullptr) return invalid_request(at + ".data: Input should be a valid string");
 
-  if (data->size() > limits.max_base64_bytes) {
-    return invalid_request(at + ": image exceeds " + megabytes(limits.max_base64_bytes) +
+  if (data->size() > limits.max_bytes) {
+    return invalid_request(at + ": image exceeds " + megabytes(limits.max_bytes) +
                            " MB maximum: " + std::to_string(data->size()) + " bytes > " +
-                           std::to_string(limits.max_base64_bytes) + " bytes");
+                           std::to_string(limits.max_bytes) + " bytes");
   }
   const auto header = read_base64_image(*data);
   if (header.problem == HeaderProblem::bad_base64) {
@@ -158,10 +158,10 @@ std::optional<ApiError> check_request_images(const json::object& request, const 
     images.push_back(std::move(image));
   });
   if (refused) return refused;
-  if (images.size() > limits.max_images) {
+  if (images.size() > limits.max_per_request) {
     return invalid_request(
         "messages: Too many images in the request: " + std::to_string(images.size()) + " > " +
-        std::to_string(limits.max_images) + " (the maximum per request)");
+        std::to_string(limits.max_per_request) + " (the maximum per request)");
   }
   for (const ImageSeen& image : images) {
     if (auto e = check_image_dimensions(image, images.size(), limits)) return e;

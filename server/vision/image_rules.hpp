@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/common/api_error.hpp"
+#include "server/vision/image_limits.hpp"
 
 #include <boost/json/fwd.hpp>
 
@@ -10,16 +11,6 @@
 #include <vector>
 
 namespace gw::vision {
-
-// Upstream's image limits (messages-api-reference.md section 7). The per-image limit is
-// measured on the base64 string: 5 MB long-standing, 10 MB on the newer first-party API.
-struct ImageLimits {
-  std::size_t max_base64_bytes = 5 * 1024 * 1024;
-  std::size_t max_images = 100;               // per request
-  unsigned max_dimension = 8000;              // px, either side
-  std::size_t many_images = 20;               // a request with more than this many images ...
-  unsigned many_images_max_dimension = 2000;  // ... allows only this
-};
 
 // One image block of a request. Dimensions are known only for base64 sources: url and
 // file sources are passed as they are (nothing is fetched).

@@ -86,12 +86,12 @@ TEST(ImageRules, ToolResultImagesCountAndAreChecked) {
 
 TEST(ImageRules, SizeLimitIsOnTheBase64Text) {
   vision::ImageLimits limits;
-  limits.max_base64_bytes = 16;
+  limits.max_bytes = 16;
   const std::string text = base64(png(10, 10));
   EXPECT_EQ(refusal(request_with({image_block(png(10, 10), "image/png")}), limits),
             "messages.0.content.0.image.source.base64: image exceeds 0.0 MB maximum: " +
                 std::to_string(text.size()) + " bytes > 16 bytes");
-  limits.max_base64_bytes = 5 * 1024 * 1024;
+  limits.max_bytes = 5 * 1024 * 1024;
   EXPECT_EQ(refusal(request_with({image_block(png(10, 10), "image/png")}), limits), "");
 }
 
@@ -115,7 +115,7 @@ TEST(ImageRules, DimensionsAndTheManyImageRule) {
   r["messages"].as_array()[1].as_object()["content"] = second;
   EXPECT_EQ(refusal(r), "");
   vision::ImageLimits few;
-  few.max_images = 20;
+  few.max_per_request = 20;
   EXPECT_EQ(refusal(r, few),
             "messages: Too many images in the request: 21 > 20 (the maximum per request)");
 }
