@@ -14,6 +14,12 @@
 namespace gw {
 
 namespace {
+std::string store_description(const Config::Store& store) {
+  if (store.backend == "sqlite") return store.data_dir + "/gateway.db";
+  if (store.backend == "redis") return "redis " + redact_redis_url(store.redis.url);
+  return "memory (not durable)";
+}
+
 std::size_t worker_count(int configured) {
   if (configured > 0) return static_cast<std::size_t>(configured);
   return std::max(1u, std::thread::hardware_concurrency());
@@ -39,16 +45,18 @@ Gateway::Gateway(Config config)
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   pipeline_.decode_forms_with(&blocking_, {.max_data_bytes = config_.limits.max_body_bytes});
-  store_ = open_store(config_.store);
-  sessions_.reset(new SessionServices{config_,
-                                      *store_,
-                                      blocking_,
-                                      *dispatcher_,
-                                      upstreams_,
-                                      gateway_metrics_,
-                                      turns_,
-                                      tokens_,
-                                      {}});
+  redis_ = open_redis(config_.store);
+  store_ = open_store(config_, redis_);
+  sessions_.reset(new SessionServices{
+      config_,
+      *store_,
+      blocking_,
+      *dispatcher_,
+      upstreams_,
+      gateway_metrics_,
+      turns_,
+      tokens_,
+      {redis_, config_.store.redis.key_prefix, config_.store.redis.lock_ttl, blocking_}});
   session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
   session_routes_->add_to(router_);
   turn_routes_ = std::make_unique<TurnRoutes>(turns_, config_, gateway_metrics_);
@@ -61,7 +69,12 @@ Gateway::Gateway(Config config)
         "streaming.token_secret is empty: events_url tokens are signed with a random "
         "secret made at start, and stop working when the process restarts");
   }
-  purge_ = std::make_unique<IdleSessionPurge>(config_.sessions, *store_, blocking_);
+  // A shared store is checked every second: a replica whose Redis went away must leave
+  // the load balancer's rotation at once, not at the next purge.
+  purge_ = std::make_unique<IdleSessionPurge>(
+      config_.sessions, *store_, blocking_,
+      redis_ ? std::min(config_.sessions.purge_interval, Millis(1000))
+             : config_.sessions.purge_interval);
   add_health_routes(router_, [this] { return !server_->draining() && purge_->store_reachable(); });
   add_metrics_route(router_, metrics_);
   add_playground_routes(router_, config_.playground, blocking_);
@@ -82,15 +95,14 @@ void Gateway::start() {
   server_->listen(config_.listen.host, config_.listen.port);
   server_->start();
   purge_->start(workers_.context(0).get_executor());
+  sessions_->locks.start(workers_.context(0).get_executor());
   workers_.start();
-  log::info("listening",
-            {{"address", config_.listen.host + ":" + std::to_string(port())},
-             {"upstream", config_.upstream.base_url},
-             {"workers", std::to_string(workers_.size())},
-             {"max_connections", std::to_string(server_->max_connections())},
-             {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"},
-             {"store", config_.store.backend == "sqlite" ? config_.store.data_dir + "/gateway.db"
-                                                         : std::string("memory (not durable)")}});
+  log::info("listening", {{"address", config_.listen.host + ":" + std::to_string(port())},
+                          {"upstream", config_.upstream.base_url},
+                          {"workers", std::to_string(workers_.size())},
+                          {"max_connections", std::to_string(server_->max_connections())},
+                          {"auth", auth_.enabled() ? "keys" : "anonymous (loopback only)"},
+                          {"store", store_description(config_.store)}});
 }
 
 void Gateway::shutdown(std::chrono::milliseconds grace) {

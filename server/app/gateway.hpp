@@ -10,6 +10,7 @@
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/metrics/metrics.hpp"
 #include "server/passthrough/passthrough_routes.hpp"
+#include "server/redis/redis_client.hpp"
 #include "server/sessions/idle_session_purge.hpp"
 #include "server/sessions/session_routes.hpp"
 #include "server/store/conversation_store.hpp"
@@ -59,6 +60,7 @@ class Gateway {
   RequestPipeline pipeline_{router_, auth_, CorsPolicy(config_.cors.allowed_origins)};
   std::unique_ptr<UpstreamDispatcher> dispatcher_;
   std::unique_ptr<PassthroughRoutes> passthrough_;
+  std::shared_ptr<RedisClient> redis_;  // store.backend redis: shared by store and locks
   std::unique_ptr<ConversationStore> store_;
   BlockingPool blocking_;
   TurnRegistry turns_{config_};

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/common/unavailable.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +24,7 @@ template <class T>
 struct BlockingResult {
   std::optional<T> value;
   std::string error;
+  bool unavailable = false;  // what it threw is an Unavailable: answer 503, not 500
   bool ok() const { return value.has_value(); }
 };
 
@@ -33,6 +36,12 @@ class BlockingPool {
   // Waits for the running calls; queued ones still run. Their completions are posted to
   // the callers' executors, which must outlive this call.
   void join() { pool_.join(); }
+
+  // Runs `f` without waiting for it; it must not throw.
+  template <class F>
+  void post(F f) {
+    boost::asio::post(pool_, std::move(f));
+  }
 
   // Not cancellable on purpose: a store write, once started, finishes, so a client that
   // leaves cannot leave half of it behind. Exceptions become `error`.
@@ -49,6 +58,7 @@ class BlockingPool {
               result.value.emplace(fn());
             } catch (const std::exception& e) {
               result.error = e.what();
+              result.unavailable = dynamic_cast<const Unavailable*>(&e) != nullptr;
             }
             auto ex = work.get_executor();
             boost::asio::post(ex,

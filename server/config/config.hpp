@@ -91,6 +91,17 @@ struct Config {
     std::string data_dir = "data";       // the SQLite file lives here: <data_dir>/gateway.db
     std::string synchronous = "normal";  // SQLite synchronous pragma: "normal" or "full"
     int threads = 2;                     // blocking store calls run on this many threads
+    // backend "redis": several gateways share sessions, turn locks, turn event logs and
+    // the rate budget through one Redis.
+    struct Redis {
+      std::string url = "redis://127.0.0.1:6379/0";  // redis:// or rediss:// (TLS)
+      std::string password;  // AUTH password (instead of the URL's); empty: none
+      std::string ca_file;   // rediss: extra PEM bundle to trust
+      std::string key_prefix = "gw:";
+      Millis timeout{2'000};    // connect, and each command's answer
+      int pool_size = 8;        // connections kept open
+      Millis lock_ttl{30'000};  // a turn lock outlives a dead gateway this long at most
+    } redis;
   } store;
 
   struct Sessions {

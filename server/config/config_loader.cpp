@@ -104,6 +104,15 @@ void read_store(MapReader& m, Config::Store& s) {
   m.read_string("data_dir", s.data_dir);
   m.read_string("synchronous", s.synchronous);
   m.read_int("threads", s.threads, 1, 64);
+  m.read_section("redis", [&](MapReader& r) {
+    r.read_string("url", s.redis.url);
+    r.read_string("password", s.redis.password);
+    r.read_string("ca_file", s.redis.ca_file);
+    r.read_string("key_prefix", s.redis.key_prefix);
+    r.read_duration("timeout", s.redis.timeout);
+    r.read_int("pool_size", s.redis.pool_size, 1, 1024);
+    r.read_duration("lock_ttl", s.redis.lock_ttl);
+  });
 }
 
 void read_sessions(MapReader& m, Config::Sessions& s) {

@@ -1,5 +1,7 @@
 #include "server/config/config_validate.hpp"
 
+#include "server/redis/redis_options.hpp"
+
 #include <boost/url.hpp>
 
 #include <cctype>
@@ -108,8 +110,23 @@ void validate_auth(const Config& config) {
 
 void validate_store(const Config& config) {
   const auto& store = config.store;
-  if (store.backend != "sqlite" && store.backend != "memory") {
-    throw ConfigError("store.backend", "expected sqlite or memory, got \"" + store.backend + "\"");
+  if (store.backend != "sqlite" && store.backend != "memory" && store.backend != "redis") {
+    throw ConfigError("store.backend",
+                      "expected sqlite, memory or redis, got \"" + store.backend + "\"");
+  }
+  if (store.backend == "redis") {
+    RedisOptions options;
+    if (auto why = parse_redis_url(store.redis.url, options); !why.empty()) {
+      throw ConfigError("store.redis.url", why);
+    }
+    if (store.redis.timeout.count() <= 0) {
+      throw ConfigError("store.redis.timeout", "must be positive");
+    }
+    // Renewed at a third of its life: shorter than a second leaves no room for a slow
+    // Redis answer between renewals.
+    if (store.redis.lock_ttl.count() < 1000) {
+      throw ConfigError("store.redis.lock_ttl", "must be at least 1s");
+    }
   }
   if (store.backend == "sqlite" && store.data_dir.empty()) {
     throw ConfigError("store.data_dir", "must not be empty with the sqlite backend");

@@ -15,13 +15,17 @@ void IdleSessionPurge::start(boost::asio::any_io_executor ex) {
 
 boost::asio::awaitable<void> IdleSessionPurge::loop() {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  const auto tick = std::min(probe_interval_, config_.purge_interval);
+  auto next_purge = std::chrono::steady_clock::now() + config_.purge_interval;
   for (;;) {
-    timer.expires_after(config_.purge_interval);
+    timer.expires_after(tick);
     co_await timer.async_wait(boost::asio::use_awaitable);
+    const bool purge = std::chrono::steady_clock::now() >= next_purge;
+    if (purge) next_purge = std::chrono::steady_clock::now() + config_.purge_interval;
     const auto ttl = config_.ttl.count();
     auto purged = co_await blocking_.run([&]() -> std::size_t {
       store_.ping();
-      return ttl > 0 ? store_.purge_idle(now_millis() - ttl) : 0;
+      return purge && ttl > 0 ? store_.purge_idle(now_millis() - ttl) : 0;
     });
     if (purged.ok() != reachable_.load()) {
       if (purged.ok()) {

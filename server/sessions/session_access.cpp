@@ -10,8 +10,11 @@ std::optional<ApiError> refuse_unowned(const SessionRecord* session, const Calle
   return not_found("session " + std::string(id) + " not found");
 }
 
-ApiError store_failed(const std::string& why, const Exchange& ex) {
+ApiError store_failed(const std::string& why, bool unavailable, const Exchange& ex) {
   log::error("store call failed", {{"request_id", ex.request_id()}, {"error", why}});
+  if (unavailable) {
+    return overloaded("the conversation store is unreachable; nothing was changed, retry later");
+  }
   return internal_error("the conversation store failed; nothing was changed");
 }
 
@@ -19,7 +22,7 @@ asio::awaitable<std::variant<SessionRecord, ApiError>> load_owned_session(Sessio
                                                                           const Exchange& ex,
                                                                           std::string id) {
   auto found = co_await s.store_call("get", [&] { return s.store.get_session(id); });
-  if (!found.ok()) co_return store_failed(found.error, ex);
+  if (!found.ok()) co_return store_failed(found, ex);
   auto& record = *found.value;
   if (auto refused = refuse_unowned(record ? &*record : nullptr, ex.caller(), id)) {
     co_return *refused;
@@ -30,7 +33,7 @@ asio::awaitable<std::variant<SessionRecord, ApiError>> load_owned_session(Sessio
 asio::awaitable<std::variant<ConversationStore::Context, ApiError>> load_owned_context(
     SessionServices& s, const Exchange& ex, std::string id, std::size_t recent) {
   auto found = co_await s.store_call("context", [&] { return s.store.context(id, recent); });
-  if (!found.ok()) co_return store_failed(found.error, ex);
+  if (!found.ok()) co_return store_failed(found, ex);
   auto& ctx = *found.value;
   if (auto refused = refuse_unowned(ctx ? &ctx->session : nullptr, ex.caller(), id)) {
     co_return *refused;

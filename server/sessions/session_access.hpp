@@ -26,7 +26,12 @@ asio::awaitable<std::variant<SessionRecord, ApiError>> load_owned_session(Sessio
 asio::awaitable<std::variant<ConversationStore::Context, ApiError>> load_owned_context(
     SessionServices& s, const Exchange& ex, std::string id, std::size_t recent);
 
-// A store call that threw: logged with the request id; the client hears nothing changed.
-ApiError store_failed(const std::string& why, const Exchange& ex);
+// A store call that threw: logged with the request id; the client hears nothing changed,
+// with 503 when the store is unreachable for now (retry later), else 500.
+ApiError store_failed(const std::string& why, bool unavailable, const Exchange& ex);
+template <class T>
+ApiError store_failed(const BlockingResult<T>& result, const Exchange& ex) {
+  return store_failed(result.error, result.unavailable, ex);
+}
 
 }  // namespace gw

@@ -78,7 +78,7 @@ asio::awaitable<Outcome> SessionRoutes::create(Exchange& ex) {
     s_.store.create_session(record, in.messages);
     return true;
   });
-  if (!done.ok()) co_return store_failed(done.error, ex);
+  if (!done.ok()) co_return store_failed(done, ex);
   co_return Outcome::json(http::status::created, session_json(record));
 }
 
@@ -105,7 +105,7 @@ asio::awaitable<Outcome> SessionRoutes::list(Exchange& ex) {
   auto page = co_await s_.store_call("list", [&] {
     return s_.store.list_sessions(owner, limit, after, kMaxListBytes - kPageFields);
   });
-  if (!page.ok()) co_return store_failed(page.error, ex);
+  if (!page.ok()) co_return store_failed(page, ex);
   co_return Outcome::json(http::status::ok, session_page_json(*page.value));
 }
 
@@ -130,7 +130,7 @@ asio::awaitable<Outcome> SessionRoutes::patch(Exchange& ex) {
   if (auto* e = std::get_if<ApiError>(&owned)) co_return *e;
   auto updated = co_await s_.store_call(
       "update", [&] { return s_.store.update_session(id, p, now_millis()); });
-  if (!updated.ok()) co_return store_failed(updated.error, ex);
+  if (!updated.ok()) co_return store_failed(updated, ex);
   // Deleted since it was loaded: as unknown as it is now.
   if (!*updated.value) co_return *refuse_unowned(nullptr, ex.caller(), id);
   co_return Outcome::json(http::status::ok, session_json(**updated.value));
@@ -141,7 +141,7 @@ asio::awaitable<Outcome> SessionRoutes::remove(Exchange& ex) {
   auto owned = co_await load_owned_session(s_, ex, id);
   if (auto* e = std::get_if<ApiError>(&owned)) co_return *e;
   auto deleted = co_await s_.store_call("delete", [&] { return s_.store.delete_session(id); });
-  if (!deleted.ok()) co_return store_failed(deleted.error, ex);
+  if (!deleted.ok()) co_return store_failed(deleted, ex);
   if (!*deleted.value) co_return *refuse_unowned(nullptr, ex.caller(), id);
   co_return StringResponse{http::status::no_content, ex.request().version()};
 }
@@ -203,7 +203,14 @@ asio::awaitable<std::variant<SessionRoutes::Prepared, ApiError>> SessionRoutes::
   // Taken before the history is read, so the turn is built on the history it commits to.
   // Let go (by its destructor) before any refusal is answered: a client's next try must
   // not meet its own lock.
-  auto held = s_.locks.try_acquire(id);
+  std::optional<TurnLocks::Held> held;
+  if (s_.locks.shared()) {
+    auto taken = co_await s_.blocking.run([&] { return s_.locks.try_acquire(id); });
+    if (!taken.ok()) co_return store_failed(taken, ex);
+    if (*taken.value) held.emplace(std::move(**taken.value));
+  } else if (auto local = s_.locks.try_acquire(id)) {
+    held.emplace(std::move(*local));
+  }
   if (!held) {
     co_return conflict("a turn is already running in session " + id +
                        "; retry when it has finished");

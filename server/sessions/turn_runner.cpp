@@ -232,15 +232,27 @@ class Turn {
     }
     c.usage = usage_;
     c.at = now_millis();
+    if (held_) {
+      c.lock_key = held_->key();
+      c.lock_token = held_->token();
+    }
     committed_count_ = c.expected_message_count + c.messages.size();
     auto result = co_await s_.store_call("commit", [&] { return s_.store.commit_turn(c); });
     if (!result.ok()) {
       log::error("turn commit failed",
                  {{"request_id", origin_.request_id}, {"error", result.error}});
+      if (result.unavailable) {
+        co_return overloaded("the conversation store is unreachable; the turn was not saved");
+      }
       co_return internal_error("the conversation store failed; the turn was not saved");
     }
+    if (*result.value == CommitResult::kCommitted && held_) held_->committed();
     if (*result.value == CommitResult::kNotFound) {
       co_return not_found("session " + ctx_.session.id + " was deleted during the turn");
+    }
+    if (*result.value == CommitResult::kLockLost) {
+      co_return conflict("the turn outlived its lock on session " + ctx_.session.id +
+                         " (store.redis.lock_ttl); the turn was not saved, retry it");
     }
     if (*result.value == CommitResult::kConflict) {
       co_return conflict("session " + ctx_.session.id +

@@ -73,9 +73,15 @@ struct TurnCommit {
   std::vector<StoredMessage> messages;
   TokenUsage usage;
   EpochMillis at = 0;
+  // A store shared by several gateways commits only while the turn still holds its
+  // session's lock (TurnLocks): the lock's key and this turn's token. Empty: no check.
+  std::string lock_key;
+  std::string lock_token;
 };
 
-enum class CommitResult { kCommitted, kNotFound, kConflict };
+// kLockLost: the turn's lock expired (its gateway stalled past the lock's lifetime) and
+// another turn may have run meanwhile; nothing was written.
+enum class CommitResult { kCommitted, kNotFound, kConflict, kLockLost };
 
 // A store failure (I/O error, corrupt file): the caller answers 500 and keeps serving.
 class StoreError : public std::runtime_error {

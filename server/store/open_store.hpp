@@ -1,14 +1,22 @@
 #pragma once
 
 #include "server/config/config.hpp"
+#include "server/redis/redis_client.hpp"
 #include "server/store/conversation_store.hpp"
 
 #include <memory>
 
 namespace gw {
 
+// The Redis client store.redis names when the backend is redis (the store, turn locks and
+// turn event logs share it), else null. Connects lazily: a Redis that is down at start
+// makes /readyz 503 and requests 503, not a failed start.
+std::shared_ptr<RedisClient> open_redis(const Config::Store& config);
+
 // The store the config names; for SQLite, <data_dir>/gateway.db (the directory is created
-// when missing). Throws StoreError when it cannot be opened or migrated.
-std::unique_ptr<ConversationStore> open_store(const Config::Store& config);
+// when missing); for Redis, on `redis` (from open_redis). Throws StoreError when it
+// cannot be opened or migrated.
+std::unique_ptr<ConversationStore> open_store(const Config& config,
+                                              std::shared_ptr<RedisClient> redis);
 
 }  // namespace gw

@@ -341,8 +341,15 @@ sessions:
   EXPECT_EQ(c.sessions.ttl, 0s);
   EXPECT_EQ(c.sessions.purge_interval, 10s);
   EXPECT_EQ(c.sessions.idempotency_ttl, 2h);
-  EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n")),
-            "store.backend: expected sqlite or memory, got \"redis\"");
+  EXPECT_EQ(error_of(with_key("store:\n  backend: postgres\n")),
+            "store.backend: expected sqlite, memory or redis, got \"postgres\"");
+  EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n  redis:\n    url: http://cache\n")),
+            "store.redis.url: scheme must be redis:// or rediss://");
+  EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n  redis:\n    lock_ttl: 100ms\n")),
+            "store.redis.lock_ttl: must be at least 1s");
+  EXPECT_EQ(error_of(with_key("store:\n  backend: redis\n  redis:\n    url: redis://cache:6380/1\n"
+                              "    key_prefix: \"app1:\"\n    timeout: 500ms\n")),
+            "no error");
   EXPECT_EQ(error_of(with_key("store:\n  synchronous: off\n")),
             "store.synchronous: expected normal or full, got \"off\"");
   EXPECT_EQ(error_of(with_key("sessions:\n  purge_interval: 0\n")),

@@ -2,8 +2,10 @@
 // interface with several implementations, and they must behave alike).
 
 #include "server/store/memory_store.hpp"
+#include "server/store/redis_store.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store.hpp"
+#include "support/running_redis.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +27,15 @@ struct StoreKind {
   std::string name;
   std::function<std::unique_ptr<ConversationStore>(const fs::path& dir)> open;
 };
+
+// One redis-server for the whole test binary; each test has keys of its own. Sessions
+// never expire here: the suite writes with timestamps of 1970.
+std::unique_ptr<ConversationStore> shared_redis_store() {
+  static test::RunningRedis redis;
+  return std::make_unique<RedisStore>(std::make_shared<RedisClient>(redis.options()),
+                                      test::RunningRedis::unique_prefix(),
+                                      std::chrono::milliseconds(0));
+}
 
 class StoreConformance : public ::testing::TestWithParam<StoreKind> {
  protected:
@@ -302,17 +313,17 @@ TEST_P(StoreConformance, ImagesReadBackExactlyAsGiven) {
   EXPECT_EQ(ctx->recent.front().content_json, expected[expected.size() - 3].content_json);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance,
-                         ::testing::Values(StoreKind{"memory",
-                                                     [](const fs::path&) {
-                                                       return std::make_unique<MemoryStore>();
-                                                     }},
-                                           StoreKind{"sqlite",
-                                                     [](const fs::path& dir) {
-                                                       return std::make_unique<SqliteStore>(
-                                                           (dir / "gateway.db").string(), false);
-                                                     }}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Stores, StoreConformance,
+    ::testing::Values(StoreKind{"memory",
+                                [](const fs::path&) { return std::make_unique<MemoryStore>(); }},
+                      StoreKind{"redis", [](const fs::path&) { return shared_redis_store(); }},
+                      StoreKind{"sqlite",
+                                [](const fs::path& dir) {
+                                  return std::make_unique<SqliteStore>(
+                                      (dir / "gateway.db").string(), false);
+                                }}),
+    [](const auto& info) { return info.param.name; });
 
 // SQLite-only: the file outlives the process object, and the schema is versioned.
 TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
