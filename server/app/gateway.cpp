@@ -59,7 +59,14 @@ Gateway::Gateway(Config config)
       {redis_, config_.store.redis.key_prefix, config_.store.redis.lock_ttl, blocking_}});
   session_routes_ = std::make_unique<SessionRoutes>(*sessions_);
   session_routes_->add_to(router_);
-  turn_routes_ = std::make_unique<TurnRoutes>(turns_, config_, gateway_metrics_);
+  if (redis_) {
+    // A finished turn's copy lives as long as its local events would.
+    mirror_ = std::make_unique<TurnMirror>(redis_, config_.store.redis.key_prefix,
+                                           config_.store.redis.lock_ttl,
+                                           config_.streaming.replay_ttl, blocking_);
+    turns_.mirror_to(mirror_.get());
+  }
+  turn_routes_ = std::make_unique<TurnRoutes>(turns_, config_, gateway_metrics_, blocking_);
   turn_routes_->add_to(router_);
   pipeline_.set_capability_check([this](std::string_view token, const auto& params) {
     return turn_capability(tokens_, token, params);
@@ -96,6 +103,7 @@ void Gateway::start() {
   server_->start();
   purge_->start(workers_.context(0).get_executor());
   sessions_->locks.start(workers_.context(0).get_executor());
+  if (mirror_) mirror_->start(workers_.context(0).get_executor());
   workers_.start();
   log::info("listening", {{"address", config_.listen.host + ":" + std::to_string(port())},
                           {"upstream", config_.upstream.base_url},

@@ -63,6 +63,7 @@ class Gateway {
   std::shared_ptr<RedisClient> redis_;  // store.backend redis: shared by store and locks
   std::unique_ptr<ConversationStore> store_;
   BlockingPool blocking_;
+  std::unique_ptr<TurnMirror> mirror_;  // store.backend redis: turns readable elsewhere
   TurnRegistry turns_{config_};
   TurnTokens tokens_{config_.streaming.token_secret};
   std::unique_ptr<SessionServices> sessions_;

@@ -28,10 +28,12 @@ void LogWaiter::notify() {
   });
 }
 
-void TurnEventLog::append(std::vector<std::pair<std::uint64_t, std::string>> events) {
+void TurnEventLog::append(Events events) {
   std::vector<std::weak_ptr<LogWaiter>> wake;
   {
     std::lock_guard lock(mutex_);
+    // Under the lock: the observer sees the events in the log's order.
+    if (observer_) observer_(events);
     for (auto& [seq, text] : events) {
       if (seq <= last_seq_ || closed_) continue;  // a writer bug must not break readers
       bytes_ += text.size();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,8 +47,14 @@ class TurnEventLog {
  public:
   explicit TurnEventLog(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
+  using Events = std::vector<std::pair<std::uint64_t, std::string>>;
   // Appends events with strictly increasing sequence numbers, and wakes the waiting readers.
-  void append(std::vector<std::pair<std::uint64_t, std::string>> events);
+  void append(Events events);
+  // Sees every append, in order (the Redis copy for other gateways). Set before the
+  // first append; it must not call back into the log.
+  void set_observer(std::function<void(const Events&)> observer) {
+    observer_ = std::move(observer);
+  }
   void close();  // the turn ended: no more events
   // Frees the events; readers after this get `gap` (they fall back to the turn's result).
   // Returns the bytes freed.
@@ -76,6 +83,7 @@ class TurnEventLog {
   std::uint64_t dropped_through_ = 0;  // every event up to this one is gone
   bool closed_ = false;
   std::vector<std::weak_ptr<LogWaiter>> waiters_;
+  std::function<void(const Events&)> observer_;
 };
 
 }  // namespace gw

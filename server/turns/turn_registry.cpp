@@ -39,10 +39,16 @@ TurnRegistry::Claim TurnRegistry::claim(std::string turn_id, const std::string& 
   by_id_.emplace(record->id(), record);
   if (!key.empty()) by_key_.emplace(key_of(session_id, owner, key), record);
   ++running_;
+  if (mirror_) {
+    mirror_->started(*record);
+    record->log().set_observer(
+        [m = mirror_, id = record->id()](const TurnEventLog::Events& e) { m->appended(id, e); });
+  }
   return {Claim::Kind::created, record};
 }
 
 void TurnRegistry::withdraw(const std::shared_ptr<TurnRecord>& record, TurnOutcome refusal) {
+  if (mirror_) mirror_->finished(*record, refusal.status);
   {
     std::lock_guard lock(mutex_);
     forget(*record);
@@ -53,6 +59,7 @@ void TurnRegistry::withdraw(const std::shared_ptr<TurnRecord>& record, TurnOutco
 }
 
 void TurnRegistry::finish(const std::shared_ptr<TurnRecord>& record, TurnOutcome outcome) {
+  if (mirror_) mirror_->finished(*record, outcome.status);
   record->finish(std::move(outcome));
   {
     std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/config/config.hpp"
+#include "server/turns/turn_mirror.hpp"
 #include "server/turns/turn_record.hpp"
 
 #include <chrono>
@@ -48,6 +49,10 @@ class TurnRegistry {
 
   std::shared_ptr<TurnRecord> find(std::string_view turn_id);
 
+  // Copies every turn, from its claim on, to `mirror` (gateways sharing a Redis store).
+  void mirror_to(TurnMirror* mirror) { mirror_ = mirror; }
+  TurnMirror* mirror() const { return mirror_; }
+
   std::size_t running() const;
   // Bytes held by finished turns' event logs (running ones are bounded each).
   std::size_t finished_log_bytes() const;
@@ -86,6 +91,7 @@ class TurnRegistry {
   std::deque<Ended> keyed_outcomes_;
   std::deque<Ended> plain_outcomes_;
   std::size_t finished_log_bytes_ = 0;
+  TurnMirror* mirror_ = nullptr;
 };
 
 }  // namespace gw

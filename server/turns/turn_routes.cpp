@@ -1,6 +1,7 @@
 #include "server/turns/turn_routes.hpp"
 
 #include "server/http/request_pipeline.hpp"
+#include "server/turns/remote_turn_stream.hpp"
 #include "server/turns/turn_json.hpp"
 #include "server/turns/turn_replay.hpp"
 #include "server/turns/turn_stream.hpp"
@@ -50,6 +51,9 @@ asio::awaitable<Outcome> TurnRoutes::cancel(Exchange& ex) {
 
 asio::awaitable<Outcome> TurnRoutes::events(Exchange& ex) {
   auto found = find(ex);
+  if (std::holds_alternative<ApiError>(found) && turns_.mirror()) {
+    co_return co_await remote_events(ex);
+  }
   if (auto* e = std::get_if<ApiError>(&found)) co_return *e;
   auto record = std::get<std::shared_ptr<TurnRecord>>(found);
   auto after = resume_point(ex.request(), record->id());
@@ -62,6 +66,27 @@ asio::awaitable<Outcome> TurnRoutes::events(Exchange& ex) {
   TurnStreamOptions options{config_.streaming.heartbeat, config_.streaming.retry_hint,
                             &metrics_.active_streams};
   co_await serve_turn_events(ex, *record, pos, options);
+  co_return Outcome::answered();
+}
+
+asio::awaitable<Outcome> TurnRoutes::remote_events(Exchange& ex) {
+  const std::string session_id(ex.param("id"));
+  const std::string turn_id(ex.param("turn_id"));
+  TurnMirror& mirror = *turns_.mirror();
+  auto found = co_await blocking_.run([&] { return mirror.find(turn_id); });
+  if (!found.ok()) {
+    co_return overloaded("the turn's store is unreachable; retry later");
+  }
+  const auto& turn = *found.value;
+  if (!turn || turn->session_id != session_id || turn->owner != ex.caller().name) {
+    co_return not_found(std::string(kNotFoundOrNotYours));
+  }
+  auto after = resume_point(ex.request(), turn_id);
+  if (auto* e = std::get_if<ApiError>(&after)) co_return *e;
+  TurnStreamOptions options{config_.streaming.heartbeat, config_.streaming.retry_hint,
+                            &metrics_.active_streams};
+  co_await serve_remote_turn_events(ex, mirror, blocking_, turn_id, std::get<std::uint64_t>(after),
+                                    options);
   co_return Outcome::answered();
 }
 

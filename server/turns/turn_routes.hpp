@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/common/blocking_pool.hpp"
 #include "server/config/config.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics/gateway_metrics.hpp"
@@ -12,8 +13,9 @@ namespace gw {
 // events_url, or a client key), resumable with Last-Event-ID or ?after=.
 class TurnRoutes {
  public:
-  TurnRoutes(TurnRegistry& turns, const Config& config, GatewayMetrics& metrics)
-      : turns_(turns), config_(config), metrics_(metrics) {}
+  TurnRoutes(TurnRegistry& turns, const Config& config, GatewayMetrics& metrics,
+             BlockingPool& blocking)
+      : turns_(turns), config_(config), metrics_(metrics), blocking_(blocking) {}
   void add_to(Router& router);
 
  private:
@@ -23,10 +25,13 @@ class TurnRoutes {
   asio::awaitable<Outcome> get(Exchange& ex);
   asio::awaitable<Outcome> cancel(Exchange& ex);
   asio::awaitable<Outcome> events(Exchange& ex);
+  // events() for a turn that another gateway runs (its copy in Redis).
+  asio::awaitable<Outcome> remote_events(Exchange& ex);
 
   TurnRegistry& turns_;
   const Config& config_;
   GatewayMetrics& metrics_;
+  BlockingPool& blocking_;
 };
 
 }  // namespace gw

@@ -8,6 +8,7 @@
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/running_redis.hpp"
+#include "support/sse_events.hpp"
 
 #include "server/redis/redis_client.hpp"
 
@@ -45,6 +46,8 @@ class SharedStoreTest : public GatewayFixture {
     c.store.redis.key_prefix = prefix_;
     c.store.redis.timeout = std::chrono::milliseconds(500);
     c.store.redis.lock_ttl = std::chrono::milliseconds(1000);
+    // events_url tokens made by one gateway are good on the other.
+    c.streaming.token_secret = "a-secret-both-replicas-share-0123456789";
   }
 
   // The same request to gateway A (`first` true) or B.
@@ -138,6 +141,89 @@ TEST_F(SharedStoreTest, ALongTurnKeepsItsLockAliveBeyondTheTtl) {
   fake().release();
   EXPECT_EQ(a.get().status, 200u);
   EXPECT_EQ(count_on(false, id), 2);
+}
+
+// A background turn runs on A and holds upstream; its events_url read through B.
+class SharedTurnEventsTest : public SharedStoreTest {
+ protected:
+  json::object background_on_a(const std::string& id, std::size_t hold_after) {
+    Fault hold;
+    hold.kind = FaultKind::hold;
+    hold.after_events = hold_after;
+    fake().faults().add(hold);
+    auto r = on(true, "POST", turns(id), R"({"content":"in the background","background":true})");
+    EXPECT_EQ(r.status, 202u) << r.body;
+    EXPECT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+    return parse_object(r.body);
+  }
+  HttpResult read_on(bool first, const std::string& path, Headers headers = {},
+                     std::size_t leave_after = 0) {
+    std::string seen;
+    const std::string base = first ? url("") : second_->base_url();
+    return http_stream("GET", base + path, headers, {}, {}, [&](std::string_view chunk) {
+      seen += chunk;
+      return leave_after == 0 || parse_sse(seen).size() < leave_after;
+    });
+  }
+};
+
+TEST_F(SharedTurnEventsTest, AReaderResumesOnTheOtherGatewayWithNothingLostOrRepeated) {
+  const auto id = create_on(true);
+  auto accepted = background_on_a(id, 4);
+  const std::string events(accepted["events_url"].as_string());
+  // Part of it from A, as a browser would before its connection drops.
+  auto first = parse_sse(read_on(true, events, {}, 3).body);
+  ASSERT_GE(first.size(), 3u);  // a chunk may carry one more
+  // The rest from B, resumed at the last id A gave, while A's turn still runs.
+  auto rest_future = std::async(std::launch::async, [&] {
+    return parse_sse(read_on(false, events, {{"last-event-id", first.back().id}}).body);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  fake().release();
+  auto rest = rest_future.get();
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back().event, "turn_committed");
+  // One whole read on A afterwards: first + rest is exactly it.
+  auto whole = parse_sse(read_on(true, events).body);
+  std::vector<Sse> joined = first;
+  joined.insert(joined.end(), rest.begin(), rest.end());
+  EXPECT_EQ(joined, whole);
+  // And the whole of it from B too, once the turn is over.
+  EXPECT_EQ(parse_sse(read_on(false, events).body), whole);
+  EXPECT_EQ(count_on(false, id), 2);
+}
+
+TEST_F(SharedTurnEventsTest, ATurnWhoseGatewayDiedIsMarkedFailedForReadersElsewhere) {
+  const auto id = create_on(true);
+  auto accepted = background_on_a(id, 2);
+  const std::string events(accepted["events_url"].as_string());
+  const std::string turn(accepted["turn_id"].as_string());
+  // What A's death leaves: its alive key expires (here: goes), nobody renews it.
+  RedisClient raw(redis_.options());
+  ASSERT_TRUE(eventually([&] {
+    return raw.command({"EXISTS", prefix_ + "turn-alive:" + turn}).integer == 1;
+  }));
+  raw.command({"DEL", prefix_ + "turn-alive:" + turn});
+  auto got = parse_sse(read_on(false, events).body);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().event, "error");
+  EXPECT_NE(got.back().data.find("stopped before the turn ended"), std::string::npos);
+  EXPECT_EQ(got.back().id, turn + "." + std::to_string(got.size()));
+  // A reader from where that one stopped: nothing more, the stream ends at once.
+  EXPECT_TRUE(parse_sse(read_on(false, events, {{"last-event-id", got.back().id}}).body).empty());
+  fake().release();
+}
+
+TEST_F(SharedTurnEventsTest, AnotherCallersTurnIsNotFoundOnEitherGateway) {
+  const auto id = create_on(true);
+  auto accepted = background_on_a(id, 0);
+  const std::string turn(accepted["turn_id"].as_string());
+  // B knows the turn, but not as beta's: the same 404 as an unknown turn.
+  auto r = http_request(
+      "GET", second_->base_url() + "/gateway/v1/sessions/" + id + "/turns/" + turn + "/events",
+      client_headers(kKeyB));
+  EXPECT_EQ(r.status, 404u);
+  fake().release();
 }
 
 class RedisOutageTest : public SharedStoreTest {

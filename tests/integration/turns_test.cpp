@@ -9,6 +9,7 @@
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
 #include "support/raw_client.hpp"
+#include "support/sse_events.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -25,44 +26,6 @@ namespace {
 namespace json = boost::json;
 using fake::Fault;
 using fake::FaultKind;
-
-struct Sse {
-  std::string id;
-  std::string event;
-  std::string data;
-  bool operator==(const Sse&) const = default;
-};
-
-// The whole events in `text` (comments and `retry:` skipped; a trailing partial one left).
-std::vector<Sse> parse_sse(std::string_view text) {
-  std::vector<Sse> out;
-  std::size_t pos = 0;
-  for (;;) {
-    auto end = text.find("\n\n", pos);
-    if (end == std::string_view::npos) break;
-    std::string_view block = text.substr(pos, end - pos);
-    pos = end + 2;
-    Sse e;
-    bool any = false;
-    std::size_t at = 0;
-    while (at <= block.size()) {
-      auto nl = block.find('\n', at);
-      std::string_view line = block.substr(at, nl == std::string_view::npos ? nl : nl - at);
-      at = nl == std::string_view::npos ? block.size() + 1 : nl + 1;
-      if (line.starts_with("id: "))
-        e.id = line.substr(4), any = true;
-      else if (line.starts_with("event: "))
-        e.event = line.substr(7), any = true;
-      else if (line.starts_with("data: ")) {
-        if (!e.data.empty()) e.data += "\n";
-        e.data += line.substr(6);
-        any = true;
-      }
-    }
-    if (any) out.push_back(std::move(e));
-  }
-  return out;
-}
 
 std::uint64_t seq_of(const std::string& id) {
   return std::stoull(id.substr(id.rfind('.') + 1));
