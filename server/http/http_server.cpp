@@ -7,6 +7,7 @@
 #include "server/http/client_body.hpp"
 #include "server/http/connection_cap.hpp"
 #include "server/http/listen_address.hpp"
+#include "server/http/send_queue.hpp"
 #include "server/metrics/gateway_metrics.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -240,6 +241,12 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
   conn->closed = true;
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // The connection stays registered until the client has what was written, so that a
+  // drain (which waits for the registry to empty, within its grace) never ends the
+  // process with the end of a slow reader's stream still in the kernel's queue. The
+  // bound is the time a silent client keeps a connection anyway.
+  co_await wait_until_acknowledged(stream.socket(),
+                                   std::chrono::steady_clock::now() + limits_.idle_timeout);
   stream.close();
 }
 

@@ -40,7 +40,9 @@ class HttpServer {
   bool draining() const { return draining_; }
   std::size_t open_connections() const;
   // Blocks until every connection has closed, or `timeout` passed; true when none is left.
-  // Woken by the last connection to end, not by polling. Not from a worker thread.
+  // A connection ends once its client has acknowledged every byte written to it (the
+  // kernel's send queue is empty), not when the last write returned. Woken by the last
+  // connection to end, not by polling. Not from a worker thread.
   bool wait_closed(std::chrono::milliseconds timeout);
   // After the grace period: cut whatever is still open.
   void close_all();
