@@ -1,6 +1,5 @@
 #include "server/turns/remote_turn_stream.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -40,19 +39,9 @@ asio::awaitable<void> serve_remote_turn_events(Exchange& ex, TurnMirror& mirror,
                                                BlockingPool& blocking, std::string turn_id,
                                                std::uint64_t after,
                                                const TurnStreamOptions& options) {
-  using namespace boost::asio::experimental::awaitable_operators;
-  EventStream events(ex, options.heartbeat);
-  if (co_await events.open()) co_return;
-  if (options.retry_hint.count() > 0) {
-    if (co_await events.write("retry: " + std::to_string(options.retry_hint.count()) + "\n\n")) {
-      co_return;
-    }
-  }
-  if (options.active_streams) options.active_streams->add({}, 1);
-  co_await (relay(events, mirror, blocking, turn_id, after) || ex.client_gone() ||
-            events.heartbeats());
-  if (options.active_streams) options.active_streams->add({}, -1);
-  co_await events.close();
+  co_await serve_events(ex, options, [&](EventStream& events) {
+    return relay(events, mirror, blocking, turn_id, after);
+  });
 }
 
 }  // namespace gw

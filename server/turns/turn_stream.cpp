@@ -46,8 +46,8 @@ asio::awaitable<void> stream_turn(EventStream& events, TurnRecord& record, std::
   }
 }
 
-asio::awaitable<void> serve_turn_events(Exchange& ex, TurnRecord& record, std::uint64_t after,
-                                        const TurnStreamOptions& options) {
+asio::awaitable<void> serve_events(Exchange& ex, const TurnStreamOptions& options,
+                                   std::function<asio::awaitable<void>(EventStream&)> relay) {
   using namespace boost::asio::experimental::awaitable_operators;
   EventStream events(ex, options.heartbeat);
   if (co_await events.open()) co_return;
@@ -57,9 +57,15 @@ asio::awaitable<void> serve_turn_events(Exchange& ex, TurnRecord& record, std::u
     }
   }
   if (options.active_streams) options.active_streams->add({}, 1);
-  co_await (stream_turn(events, record, after) || ex.client_gone() || events.heartbeats());
+  co_await (relay(events) || ex.client_gone() || events.heartbeats());
   if (options.active_streams) options.active_streams->add({}, -1);
   co_await events.close();
+}
+
+asio::awaitable<void> serve_turn_events(Exchange& ex, TurnRecord& record, std::uint64_t after,
+                                        const TurnStreamOptions& options) {
+  co_await serve_events(ex, options,
+                        [&](EventStream& events) { return stream_turn(events, record, after); });
 }
 
 }  // namespace gw

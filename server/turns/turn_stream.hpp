@@ -5,6 +5,7 @@
 #include "server/turns/turn_record.hpp"
 
 #include <cstdint>
+#include <functional>
 
 namespace gw {
 
@@ -23,6 +24,12 @@ struct TurnStreamOptions {
   std::chrono::milliseconds retry_hint{0};  // sent first as `retry:` when non-zero
   MetricFamily* active_streams = nullptr;
 };
+
+// Answers `ex` as text/event-stream (`retry:` first when asked, heartbeats during
+// silences, the active-streams gauge) with what `relay` writes, until it returns or the
+// client leaves.
+asio::awaitable<void> serve_events(Exchange& ex, const TurnStreamOptions& options,
+                                   std::function<asio::awaitable<void>(EventStream&)> relay);
 
 // Answers `ex` with the turn's events after `after` as text/event-stream, with heartbeats
 // during silences, until the terminal event or the client leaves (ex.client_left()). A

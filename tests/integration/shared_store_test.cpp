@@ -69,6 +69,18 @@ class SharedStoreTest : public GatewayFixture {
     return parse_object(r.body)["message_count"].as_int64();
   }
 
+  // A turn through A whose upstream reply is held (fake().release() lets it go).
+  std::future<HttpResult> held_turn_on_a(const std::string& id, std::string content) {
+    Fault hold;
+    hold.kind = FaultKind::hold;
+    fake().faults().add(hold);
+    auto turn = std::async(std::launch::async, [this, id, content] {
+      return on(true, "POST", turns(id), R"({"content":")" + content + R"("})");
+    });
+    EXPECT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+    return turn;
+  }
+
   RunningRedis redis_;
   std::string prefix_ = RunningRedis::unique_prefix();
   std::unique_ptr<RunningGateway> second_;
@@ -95,12 +107,7 @@ TEST_F(SharedStoreTest, ASessionCreatedOnOneGatewayIsContinuedOnTheOther) {
 
 TEST_F(SharedStoreTest, ConcurrentTurnsThroughBothGatewaysGiveOne200AndOne409) {
   const auto id = create_on(true);
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  fake().faults().add(hold);
-  auto a = std::async(std::launch::async,
-                      [&] { return on(true, "POST", turns(id), R"({"content":"via A"})"); });
-  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+  auto a = held_turn_on_a(id, "via A");
   // A's turn holds the session's lock in Redis: B refuses at once, starting nothing.
   auto b = on(false, "POST", turns(id), R"({"content":"via B"})");
   expect_error(b, 409, "conflict_error", "already running");
@@ -128,12 +135,7 @@ TEST_F(SharedStoreTest, ALockLeftByADeadGatewayExpiresAndTheSessionTakesTurnsAga
 
 TEST_F(SharedStoreTest, ALongTurnKeepsItsLockAliveBeyondTheTtl) {
   const auto id = create_on(true);
-  Fault hold;
-  hold.kind = FaultKind::hold;
-  fake().faults().add(hold);
-  auto a = std::async(std::launch::async,
-                      [&] { return on(true, "POST", turns(id), R"({"content":"slow"})"); });
-  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+  auto a = held_turn_on_a(id, "slow");
   // Three lock lifetimes: renewals keep it this turn's, so B still refuses.
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   expect_error(on(false, "POST", turns(id), R"({"content":"meanwhile"})"), 409, "conflict_error",
