@@ -30,7 +30,7 @@ Gateway::Gateway(Config config)
     : config_(std::move(config)),
       workers_(worker_count(config_.threads)),
       auth_(config_.auth.keys),
-      blocking_(static_cast<std::size_t>(config_.store.threads)) {
+      blocking_(static_cast<std::size_t>(config_.store.effective_threads())) {
   std::string error;
   auto target = parse_upstream_target(config_.upstream.base_url, error);
   if (!target) throw std::runtime_error("upstream.base_url: " + error);

@@ -90,7 +90,9 @@ struct Config {
     std::string backend = "sqlite";      // "sqlite" (durable, the default) or "memory"
     std::string data_dir = "data";       // the SQLite file lives here: <data_dir>/gateway.db
     std::string synchronous = "normal";  // SQLite synchronous pragma: "normal" or "full"
-    int threads = 2;                     // blocking store calls run on this many threads
+    // Blocking store calls run on this many threads; 0: 2, or with Redis (whose calls wait
+    // on the network, not the CPU) one per pooled connection.
+    int threads = 0;
     // backend "redis": several gateways share sessions, turn locks, turn event logs and
     // the rate budget through one Redis.
     struct Redis {
@@ -102,6 +104,10 @@ struct Config {
       int pool_size = 8;        // connections kept open
       Millis lock_ttl{30'000};  // a turn lock outlives a dead gateway this long at most
     } redis;
+    int effective_threads() const {
+      if (threads > 0) return threads;
+      return backend == "redis" ? redis.pool_size : 2;
+    }
   } store;
 
   struct Sessions {

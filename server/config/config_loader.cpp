@@ -103,7 +103,7 @@ void read_store(MapReader& m, Config::Store& s) {
   m.read_string("backend", s.backend);
   m.read_string("data_dir", s.data_dir);
   m.read_string("synchronous", s.synchronous);
-  m.read_int("threads", s.threads, 1, 64);
+  m.read_int("threads", s.threads, 0, 64);
   m.read_section("redis", [&](MapReader& r) {
     r.read_string("url", s.redis.url);
     r.read_string("password", s.redis.password);
