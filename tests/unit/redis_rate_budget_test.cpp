@@ -5,11 +5,13 @@
 // on Redis's own TIME as production does.
 
 #include "server/queue/redis_rate_budget.hpp"
+#include "server/queue/local_rate_budget.hpp"
 #include "support/running_redis.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iostream>
 #include <string>
 
 namespace gw {
@@ -139,6 +141,35 @@ TEST_F(RedisRateBudgetTest, OneRoundTripPerAdmission) {
   const auto before = evalsha_calls();
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(b->try_take(ask("k", 10, 10), now).taken);
   EXPECT_EQ(evalsha_calls() - before, 10);
+}
+
+// Prints what an admission costs with the shared budget beside the local buckets, from
+// the same run (a figure for the bench notes, not an assertion: the machine's load moves it).
+TEST_F(RedisRateBudgetTest, AdmissionCostBesideTheLocalBuckets) {
+  Config::Queue c;
+  c.requests_per_minute = 100'000'000;
+  c.input_tokens_per_minute = 100'000'000;
+  c.output_tokens_per_minute = 100'000'000;
+  ClientKey k{"k", "key-k-0123456789abcdef", {}, 100'000'000, 0};
+  RedisRateBudget shared(client_, prefix_, c, {k});
+  LocalRateBudget local(c, {k});
+  constexpr int kRounds = 2000;
+  auto per_call = [&](RateBudget& b) {
+    const auto start = Clock::now();
+    for (int i = 0; i < kRounds; ++i) {
+      if (!b.try_take(ask("k", 100, 100), Clock::now()).taken) ADD_FAILURE();
+    }
+    return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / kRounds;
+  };
+  per_call(shared);  // the script loaded, the connection open
+  const auto before = evalsha_calls();
+  const double redis_us = per_call(shared);
+  const double local_us = per_call(local);
+  EXPECT_EQ(evalsha_calls() - before, kRounds);
+  std::cout << "admission cost: shared budget (Redis script) " << redis_us << " us, local buckets "
+            << local_us << " us per admission\n";
+  RecordProperty("shared_us", std::to_string(redis_us));
+  RecordProperty("local_us", std::to_string(local_us));
 }
 
 TEST_F(RedisRateBudgetTest, RefillsByRedisTimeWhenNoClockIsInjected) {
