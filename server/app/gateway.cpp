@@ -4,6 +4,7 @@
 #include "server/ops/health_routes.hpp"
 #include "server/ops/metrics_routes.hpp"
 #include "server/ops/playground_routes.hpp"
+#include "server/queue/open_rate_budget.hpp"
 #include "server/store/open_store.hpp"
 #include "server/upstream/loop_guard.hpp"
 #include "server/upstream/tls_context.hpp"
@@ -39,13 +40,18 @@ Gateway::Gateway(Config config)
     upstreams_.push_back(std::make_unique<UpstreamClient>(workers_.context(i).get_executor(),
                                                           config_.upstream, *target, tls_.get()));
   }
-  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_);
+  redis_ = open_redis(config_.store);
+  // The shared budget's round trips run on the blocking pool, never on an I/O thread.
+  auto budget = open_rate_budget(config_, redis_, &gateway_metrics_);
+  AdmissionQueue::Offload offload;
+  if (budget) offload = [this](std::function<void()> f) { blocking_.post(std::move(f)); };
+  dispatcher_ = std::make_unique<UpstreamDispatcher>(config_, gateway_metrics_, std::move(budget),
+                                                     std::move(offload));
   passthrough_ = std::make_unique<PassthroughRoutes>(upstreams_, *dispatcher_, blocking_,
                                                      config_.upstream.api_key, config_.images);
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   pipeline_.decode_forms_with(&blocking_, {.max_data_bytes = config_.limits.max_body_bytes});
-  redis_ = open_redis(config_.store);
   store_ = open_store(config_, redis_);
   sessions_.reset(new SessionServices{
       config_,
@@ -136,7 +142,8 @@ void Gateway::shutdown(std::chrono::milliseconds grace) {
     // is destroyed with the workers' contexts below.
     server_->wait_closed(std::chrono::milliseconds(500));
   }
-  // The queue's timer thread wakes waiters on the workers: it stops before they do.
+  // The queue's timer thread wakes waiters on the workers: it stops before they do, and
+  // waits for its budget calls on the blocking pool, which still runs.
   dispatcher_->queue().stop();
   workers_.stop();
   workers_.join();

@@ -64,6 +64,9 @@ struct Config {
     std::uint64_t output_tokens_per_minute = 0;  // max_tokens reserved; 0: unlimited
     std::size_t max_depth = 10'000;              // waiting requests; beyond: 429
     Millis max_wait{60'000};                     // longest wait in the queue; beyond: 429
+    // Gateways sharing the rate budget through Redis: each falls back to 1/replicas of it
+    // while Redis is unreachable.
+    std::uint64_t replicas = 1;
   } queue;
 
   struct Limits {

@@ -83,6 +83,7 @@ void read_queue(MapReader& m, Config::Queue& q) {
   m.read_int("output_tokens_per_minute", q.output_tokens_per_minute, 0, kMaxRate);
   m.read_int("max_depth", q.max_depth, 0, 10'000'000);
   m.read_duration("max_wait", q.max_wait);
+  m.read_int("replicas", q.replicas, 1, 1'000);
 }
 
 void read_auth(MapReader& m, Config::Auth& a) {

@@ -185,6 +185,8 @@ void validate_config(const Config& config) {
   };
   for (const auto& [value, path] : durations) require_positive(value, path);
 
+  if (config.queue.replicas == 0) throw ConfigError("queue.replicas", "must be at least 1");
+
   if (config.limits.max_body_bytes == 0) {
     throw ConfigError("limits.max_body_bytes", "must be greater than 0");
   }

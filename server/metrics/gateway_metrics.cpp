@@ -52,6 +52,16 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
           "Connection limits at work: idle connections closed to make room (shed), newcomers "
           "answered 503 at the cap (over_capacity), accept() failures such as EMFILE "
           "(accept_failed).",
-          {"event"})) {}
+          {"event"})),
+      rate_budget_shared(
+          r.gauge("gateway_rate_budget_shared",
+                  "1 while admission uses the rate budget shared through Redis, 0 while it "
+                  "uses this replica's own buckets (no Redis, or Redis unreachable).")),
+      rate_budget_fallbacks(
+          r.counter("gateway_rate_budget_fallbacks_total",
+                    "Times the shared rate budget could not be reached and admission fell back to "
+                    "this replica's share of it (queue.replicas).")) {
+  rate_budget_shared.set({}, 0);
+}
 
 }  // namespace gw

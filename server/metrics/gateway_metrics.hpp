@@ -26,6 +26,8 @@ struct GatewayMetrics {
   MetricFamily& store_seconds;      // {op}
   MetricFamily& connections;        // open client connections
   MetricFamily& connection_events;  // {event}: shed, over_capacity, accept_failed
+  MetricFamily& rate_budget_shared;
+  MetricFamily& rate_budget_fallbacks;
 };
 
 }  // namespace gw

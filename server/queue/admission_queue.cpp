@@ -1,6 +1,8 @@
 #include "server/queue/admission_queue.hpp"
 
+#include "server/common/log.hpp"
 #include "server/metrics/gateway_metrics.hpp"
+#include "server/queue/local_rate_budget.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -36,17 +38,18 @@ ApiError cancelled_error() {
 }  // namespace
 
 AdmissionQueue::AdmissionQueue(const Config::Queue& config, const std::vector<ClientKey>& keys,
-                               GatewayMetrics* metrics, Millis max_pause, Now now)
+                               GatewayMetrics* metrics, Millis max_pause, Now now,
+                               std::unique_ptr<RateBudget> budget, Offload offload)
     : config_(config),
       metrics_(metrics),
       now_(std::move(now)),
       max_pause_(max_pause),
-      rpm_(config.requests_per_minute),
-      input_tpm_(config.input_tokens_per_minute),
-      output_tpm_(config.output_tokens_per_minute),
+      budget_(budget ? std::move(budget)
+                     : std::make_unique<LocalRateBudget>(config, keys, 1, now_())),
+      offload_(std::move(offload)),
       timer_work_(timer_ctx_.get_executor()),
       timer_(timer_ctx_) {
-  for (const auto& k : keys) key_limits_[k.name] = {k.requests_per_minute, k.max_concurrency};
+  for (const auto& k : keys) key_concurrency_[k.name] = k.max_concurrency;
   timer_thread_ = std::thread([this] { timer_ctx_.run(); });
 }
 
@@ -55,6 +58,12 @@ AdmissionQueue::~AdmissionQueue() {
 }
 
 void AdmissionQueue::stop() {
+  {
+    std::unique_lock lock(mutex_);
+    stopped_ = true;
+    // Offloaded calls hold `this`: they end before it may go.
+    offloaded_done_.wait(lock, [this] { return offloaded_ == 0; });
+  }
   timer_work_.reset();
   timer_ctx_.stop();
   if (timer_thread_.joinable()) timer_thread_.join();
@@ -64,44 +73,45 @@ AdmissionQueue::KeyState& AdmissionQueue::key_state(const std::string& key) {
   auto it = keys_.find(key);
   if (it != keys_.end()) return it->second;
   KeyState k;
-  if (auto l = key_limits_.find(key); l != key_limits_.end()) {
-    k.rpm = TokenBucket(l->second.first);
-    k.max_concurrency = l->second.second;
+  if (auto l = key_concurrency_.find(key); l != key_concurrency_.end()) {
+    k.max_concurrency = l->second;
   }
   return keys_.emplace(key, std::move(k)).first->second;
 }
 
-bool AdmissionQueue::fits_now(const AdmissionRequest& r, KeyState& k, Clock::time_point now,
-                              Clock::time_point& retry_at) {
-  retry_at = Clock::time_point::max();
-  if (now < paused_until_) {
-    retry_at = paused_until_;
-    return false;
-  }
+bool AdmissionQueue::slot_free(const KeyState& k) const {
   if (config_.max_concurrency && in_flight_ >= config_.max_concurrency) return false;
-  if (k.max_concurrency && k.in_flight >= k.max_concurrency) return false;
-  auto wait = std::max({k.rpm.time_until(1, now), rpm_.time_until(1, now),
-                        input_tpm_.time_until(static_cast<double>(r.input_tokens), now),
-                        output_tpm_.time_until(static_cast<double>(r.output_tokens), now)});
-  if (wait > Clock::duration::zero()) {
-    retry_at = now + wait;
-    return false;
-  }
+  return !(k.max_concurrency && k.in_flight >= k.max_concurrency);
+}
+
+// A request that finds nobody waiting, with a local budget: admitted on the spot.
+bool AdmissionQueue::try_now(const AdmissionRequest& r, KeyState& k, Clock::time_point now,
+                             AdmissionGrant& g) {
+  if (now < paused_until_ || now < k.not_before || !slot_free(k)) return false;
+  const auto v = budget_->try_take({r.key, r.input_tokens, r.output_tokens}, now);
+  note(v, k, now);
+  if (!v.taken) return false;
+  take_slot(r, k, g, now, v.shared);
   return true;
 }
 
-void AdmissionQueue::take(const AdmissionRequest& r, KeyState& k, AdmissionGrant& g,
-                          Clock::time_point now) {
-  k.rpm.take(1, now);
-  rpm_.take(1, now);
-  input_tpm_.take(static_cast<double>(r.input_tokens), now);
-  output_tpm_.take(static_cast<double>(r.output_tokens), now);
+void AdmissionQueue::note(const BudgetVerdict& v, KeyState& k, Clock::time_point now) {
+  // Another replica's cooldown: nobody here asks again before it ends.
+  if (v.cooldown > Clock::duration::zero()) {
+    paused_until_ = std::max(paused_until_, now + v.cooldown);
+  }
+  if (v.key_wait > Clock::duration::zero()) k.not_before = now + v.key_wait;
+}
+
+void AdmissionQueue::take_slot(const AdmissionRequest& r, KeyState& k, AdmissionGrant& g,
+                               Clock::time_point now, bool shared) {
   ++in_flight_;
   ++k.in_flight;
   g.key = r.key;
   g.input_estimate = r.input_tokens;
   g.output_reserved = r.output_tokens;
   g.since = now;
+  g.shared = shared;
   if (metrics_) metrics_->in_flight.set({}, static_cast<double>(in_flight_));
 }
 
@@ -128,12 +138,14 @@ asio::awaitable<std::optional<ApiError>> AdmissionQueue::admit(const AdmissionRe
     std::lock_guard lock(mutex_);
     const auto now = now_();
     auto& k = key_state(request.key);
-    Clock::time_point retry_at;
-    if (depth_ == 0 && fits_now(request, k, now, retry_at)) {
-      take(request, k, ticket.grant_, now);
+    // With a shared budget every request is asked about from the queue, so a lone one
+    // must find room there.
+    const std::size_t room =
+        offload_ ? std::max<std::size_t>(config_.max_depth, 1) : config_.max_depth;
+    if (!offload_ && depth_ == 0 && try_now(request, k, now, ticket.grant_)) {
       ticket.queue_ = this;
       admitted = true;
-    } else if (depth_ >= config_.max_depth) {
+    } else if (depth_ >= room) {
       refused = rate_limited("the gateway's queue is full", estimate_locked(now));
       if (metrics_) metrics_->queue_rejected.add({"full"});
     } else if (paused_until_ > now + config_.max_wait) {
@@ -185,47 +197,21 @@ void AdmissionQueue::remove_waiter(const std::shared_ptr<Waiter>& w) {
   if (found == list.end()) return;
   list.erase(found);
   --depth_;
+  budget_not_before_ = {};  // it may have been the head that did not fit
   if (list.empty()) {
     round_robin_.erase(std::remove(round_robin_.begin(), round_robin_.end(), w->request.key),
                        round_robin_.end());
   }
 }
 
-void AdmissionQueue::pump(Clock::time_point now) {
-  if (depth_ == 0) return;
-  if (now < paused_until_) {
-    arm(paused_until_);
-    return;
-  }
-  auto next = Clock::time_point::max();
-  std::size_t skipped = 0;
-  while (!round_robin_.empty() && skipped < round_robin_.size()) {
-    if (config_.max_concurrency && in_flight_ >= config_.max_concurrency) break;
-    const std::string key = round_robin_.front();
-    KeyState& k = keys_.find(key)->second;
-    const auto& w = k.waiters.front();
-    // A key at its own limit steps aside; the others keep going.
-    const bool key_busy = k.max_concurrency && k.in_flight >= k.max_concurrency;
-    const auto key_wait = k.rpm.time_until(1, now);
-    if (key_busy || key_wait > Clock::duration::zero()) {
-      if (!key_busy) next = std::min(next, now + key_wait);
-      round_robin_.pop_front();
-      round_robin_.push_back(key);
-      ++skipped;
-      continue;
-    }
-    // The gateway-wide budget is everyone's: the head waits rather than be overtaken by
-    // smaller requests forever.
-    auto wait =
-        std::max({rpm_.time_until(1, now),
-                  input_tpm_.time_until(static_cast<double>(w->request.input_tokens), now),
-                  output_tpm_.time_until(static_cast<double>(w->request.output_tokens), now)});
-    if (wait > Clock::duration::zero()) {
-      next = std::min(next, now + wait);
-      break;
-    }
-    auto granted = w;
-    take(granted->request, k, granted->grant, now);
+// What the budget said about the head of the round robin (`key`'s first waiter).
+AdmissionQueue::Step AdmissionQueue::apply(const BudgetVerdict& v, const std::string& key,
+                                           KeyState& k, Clock::time_point now,
+                                           Clock::time_point& next) {
+  note(v, k, now);
+  if (v.taken) {
+    auto granted = k.waiters.front();
+    take_slot(granted->request, k, granted->grant, now, v.shared);
     granted->granted = true;
     asio::post(granted->ex, [granted] {
       if (granted->timer) granted->timer->cancel();
@@ -234,10 +220,123 @@ void AdmissionQueue::pump(Clock::time_point now) {
     --depth_;
     round_robin_.pop_front();
     if (!k.waiters.empty()) round_robin_.push_back(key);
-    skipped = 0;
+    return Step::granted;
+  }
+  // The gateway-wide budget is everyone's: the head waits rather than be overtaken by
+  // smaller requests forever.
+  if (v.wait > Clock::duration::zero()) {
+    budget_not_before_ = now + v.wait;
+    next = std::min(next, budget_not_before_);
+    return Step::blocked;
+  }
+  // Only the key's own budget is short: it steps aside, the others keep going.
+  next = std::min(next, k.not_before);
+  round_robin_.pop_front();
+  round_robin_.push_back(key);
+  return Step::stepped_aside;
+}
+
+void AdmissionQueue::pump(Clock::time_point now) {
+  if (depth_ == 0 || asking_) return;
+  // Known to be short: asking again before then would only cost a round trip.
+  if (const auto until = std::max(paused_until_, budget_not_before_); now < until) {
+    arm(until);
+    return;
+  }
+  auto next = Clock::time_point::max();
+  std::size_t skipped = 0;
+  while (!round_robin_.empty() && skipped < round_robin_.size()) {
+    if (config_.max_concurrency && in_flight_ >= config_.max_concurrency) break;
+    const std::string key = round_robin_.front();
+    KeyState& k = keys_.find(key)->second;
+    // A key at its own limit steps aside without asking.
+    const bool key_busy = k.max_concurrency && k.in_flight >= k.max_concurrency;
+    if (key_busy || now < k.not_before) {
+      if (!key_busy) next = std::min(next, k.not_before);
+      round_robin_.pop_front();
+      round_robin_.push_back(key);
+      ++skipped;
+      continue;
+    }
+    if (offload_) {
+      if (!stopped_) ask_offloaded(k.waiters.front());
+      break;  // the answer goes on from here
+    }
+    const auto& r = k.waiters.front()->request;
+    const auto v = budget_->try_take({r.key, r.input_tokens, r.output_tokens}, now);
+    const auto step = apply(v, key, k, now, next);
+    if (step == Step::blocked) break;
+    skipped = step == Step::granted ? 0 : skipped + 1;
   }
   if (next != Clock::time_point::max()) arm(next);
   update_depth_gauge();
+}
+
+// Under mutex_: one candidate at a time, so that the local order decides who goes next
+// and the shared budget only whether it may.
+void AdmissionQueue::ask_offloaded(std::shared_ptr<Waiter> w) {
+  asking_ = w;
+  ++offloaded_;
+  offload_([this, w = std::move(w)] {
+    BudgetVerdict v;
+    const auto& r = w->request;
+    try {
+      v = budget_->try_take({r.key, r.input_tokens, r.output_tokens}, now_());
+    } catch (const std::exception& e) {
+      // A budget that cannot answer (it falls back by itself when it can): ask again soon.
+      log::error("rate budget failed", {{"error", e.what()}});
+      v.wait = std::chrono::seconds(1);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      asking_.reset();
+      on_answer(w, v);
+    }
+    done_offloaded();
+  });
+}
+
+void AdmissionQueue::on_answer(const std::shared_ptr<Waiter>& w, const BudgetVerdict& v) {
+  const auto now = now_();
+  auto it = keys_.find(w->request.key);
+  const bool waiting = it != keys_.end() && !it->second.waiters.empty() &&
+                       it->second.waiters.front() == w && !round_robin_.empty() &&
+                       round_robin_.front() == w->request.key;
+  if (!waiting) {
+    // It left (cancelled, timed out) while asked about: what was taken for it goes back.
+    if (v.taken) {
+      const auto& r = w->request;
+      tell_budget([back = BudgetReturn{r.key, 1, r.input_tokens, r.output_tokens, v.shared}](
+                      RateBudget& b, Clock::time_point t) { b.give_back(back, t); });
+    }
+  } else {
+    auto next = Clock::time_point::max();
+    apply(v, w->request.key, it->second, now, next);
+    if (next != Clock::time_point::max()) arm(next);
+  }
+  pump(now);
+}
+
+void AdmissionQueue::tell_budget(std::function<void(RateBudget&, Clock::time_point)> call) {
+  if (!offload_) {
+    call(*budget_, now_());
+    return;
+  }
+  if (stopped_) return;  // shutting down: the budget refills by itself
+  ++offloaded_;
+  offload_([this, call = std::move(call)] {
+    try {
+      call(*budget_, now_());
+    } catch (const std::exception& e) {
+      log::warn("rate budget update lost", {{"error", e.what()}});
+    }
+    done_offloaded();
+  });
+}
+
+void AdmissionQueue::done_offloaded() {
+  std::lock_guard lock(mutex_);
+  if (--offloaded_ == 0) offloaded_done_.notify_all();
 }
 
 void AdmissionQueue::arm(Clock::time_point at) {
@@ -263,9 +362,13 @@ void AdmissionQueue::release(AdmissionGrant& grant, std::optional<std::uint64_t>
   }
   double held = std::chrono::duration<double>(now - grant.since).count();
   avg_hold_seconds_ = 0.9 * avg_hold_seconds_ + 0.1 * held;
-  if (output_used) {
-    auto used = std::min(*output_used, grant.output_reserved);
-    output_tpm_.give_back(static_cast<double>(grant.output_reserved - used), now);
+  if (output_used && config_.output_tokens_per_minute) {
+    const auto unused = grant.output_reserved - std::min(*output_used, grant.output_reserved);
+    if (unused) {
+      budget_not_before_ = {};
+      tell_budget([back = BudgetReturn{grant.key, 0, 0, unused, grant.shared}](
+                      RateBudget& b, Clock::time_point t) { b.give_back(back, t); });
+    }
   }
   if (metrics_) metrics_->in_flight.set({}, static_cast<double>(in_flight_));
   pump(now);
@@ -315,10 +418,12 @@ void AdmissionTicket::settle(const TokenUsage& used) {
 
 void AdmissionQueue::pause_until(Clock::time_point until) {
   std::lock_guard lock(mutex_);
-  until = std::min(until, now_() + max_pause_);
+  const auto now = now_();
+  until = std::min(until, now + max_pause_);
   if (until <= paused_until_) return;
   paused_until_ = until;
   if (metrics_) metrics_->cooldowns.add({});
+  tell_budget([pause = until - now](RateBudget& b, Clock::time_point) { b.share_pause(pause); });
   if (depth_ > 0) arm(until);
 }
 
@@ -339,11 +444,21 @@ void AdmissionQueue::observe(const UpstreamLimits& limits,
        {&limits.requests, &limits.input_tokens, &limits.output_tokens, &limits.tokens}) {
     if (auto u = until(*b); u && (!pause || *u > *pause)) pause = u;
   }
-  {
+  // Only what can lower a configured budget is worth a call (with a shared budget, a
+  // round trip): a bucket never holds more than its minute anyway.
+  BudgetRemaining remaining;
+  bool lowers = false;
+  auto take = [&](const std::optional<double>& said, std::uint64_t per_minute, double& out) {
+    if (!said || !per_minute || *said >= static_cast<double>(per_minute)) return;
+    out = *said;
+    lowers = true;
+  };
+  take(limits.requests.remaining, config_.requests_per_minute, remaining.requests);
+  take(limits.input_tokens.remaining, config_.input_tokens_per_minute, remaining.input_tokens);
+  take(limits.output_tokens.remaining, config_.output_tokens_per_minute, remaining.output_tokens);
+  if (lowers) {
     std::lock_guard lock(mutex_);
-    if (limits.requests.remaining) rpm_.limit_to(*limits.requests.remaining, now);
-    if (limits.input_tokens.remaining) input_tpm_.limit_to(*limits.input_tokens.remaining, now);
-    if (limits.output_tokens.remaining) output_tpm_.limit_to(*limits.output_tokens.remaining, now);
+    tell_budget([remaining](RateBudget& b, Clock::time_point t) { b.limit_to(remaining, t); });
   }
   if (pause) pause_until(*pause);
 }
@@ -371,7 +486,9 @@ long long AdmissionQueue::estimate_locked(Clock::time_point now) const {
     seconds =
         std::max(seconds, ahead / static_cast<double>(config_.max_concurrency) * avg_hold_seconds_);
   }
-  if (!rpm_.unlimited()) seconds = std::max(seconds, ahead / rpm_.per_second());
+  if (config_.requests_per_minute) {
+    seconds = std::max(seconds, ahead * 60.0 / static_cast<double>(config_.requests_per_minute));
+  }
   return std::max(1LL, static_cast<long long>(std::ceil(seconds)));
 }
 

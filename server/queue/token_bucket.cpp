@@ -5,11 +5,8 @@
 
 namespace gw {
 
-TokenBucket::TokenBucket(std::uint64_t per_minute, Clock::time_point now)
-    : capacity_(static_cast<double>(per_minute)),
-      rate_(static_cast<double>(per_minute) / 60.0),
-      level_(capacity_),
-      last_(now) {}
+TokenBucket::TokenBucket(double per_minute, Clock::time_point now)
+    : capacity_(per_minute), rate_(per_minute / 60.0), level_(capacity_), last_(now) {}
 
 void TokenBucket::refill(Clock::time_point now) {
   if (now <= last_) return;

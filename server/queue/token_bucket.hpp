@@ -13,8 +13,9 @@ class TokenBucket {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // per_minute 0: unlimited (everything fits, always).
-  explicit TokenBucket(std::uint64_t per_minute = 0, Clock::time_point now = Clock::now());
+  // per_minute 0: unlimited (everything fits, always). A fraction is a budget's share
+  // among replicas.
+  explicit TokenBucket(double per_minute = 0, Clock::time_point now = Clock::now());
 
   bool unlimited() const { return capacity_ <= 0; }
   // Whether `amount` can be taken now. An amount above the capacity fits a full bucket,

@@ -63,11 +63,14 @@ RetryState::Now now() {
 
 }  // namespace
 
-UpstreamDispatcher::UpstreamDispatcher(const Config& config, GatewayMetrics& metrics)
+UpstreamDispatcher::UpstreamDispatcher(const Config& config, GatewayMetrics& metrics,
+                                       std::unique_ptr<RateBudget> budget,
+                                       AdmissionQueue::Offload offload)
     : retry_(config.retry),
       hooks_{unit_random, {}},
       metrics_(metrics),
-      queue_(config.queue, config.auth.keys, &metrics, config.retry.max_retry_after) {}
+      queue_(config.queue, config.auth.keys, &metrics, config.retry.max_retry_after,
+             AdmissionQueue::Clock::now, std::move(budget), std::move(offload)) {}
 
 void UpstreamDispatcher::set_retry_hooks(RetryHooks hooks) {
   if (!hooks.jitter) hooks.jitter = unit_random;

@@ -57,7 +57,10 @@ struct Dispatched {
 // sit here, so pass-through and session turns obey the same limits.
 class UpstreamDispatcher {
  public:
-  UpstreamDispatcher(const Config& config, GatewayMetrics& metrics);
+  // `budget` and `offload`: see AdmissionQueue (null: local buckets).
+  UpstreamDispatcher(const Config& config, GatewayMetrics& metrics,
+                     std::unique_ptr<RateBudget> budget = nullptr,
+                     AdmissionQueue::Offload offload = nullptr);
 
   // Waits for admission, then sends `request` on `call`, retrying what the policy says
   // (before anything reached the client). On success `call` holds a response head: a 2xx

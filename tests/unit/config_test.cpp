@@ -111,6 +111,7 @@ queue:
   output_tokens_per_minute: 2000
   max_depth: 50
   max_wait: 3s
+  replicas: 3
 limits:
   max_body_bytes: 1MiB
   max_header_bytes: 8192
@@ -184,6 +185,7 @@ models:
   EXPECT_EQ(c.queue.output_tokens_per_minute, 2000u);
   EXPECT_EQ(c.queue.max_depth, 50u);
   EXPECT_EQ(c.queue.max_wait, 3s);
+  EXPECT_EQ(c.queue.replicas, 3u);
   EXPECT_EQ(c.streaming.heartbeat, 500ms);
   EXPECT_EQ(c.streaming.replay_ttl, 90s);
   EXPECT_EQ(c.streaming.replay_max_bytes_per_turn, 128u * 1024);
@@ -650,6 +652,7 @@ TEST(Config, ShippedExampleFileLoads) {
   EXPECT_EQ(c.queue.output_tokens_per_minute, d.queue.output_tokens_per_minute);
   EXPECT_EQ(c.queue.max_depth, d.queue.max_depth);
   EXPECT_EQ(c.queue.max_wait, d.queue.max_wait);
+  EXPECT_EQ(c.queue.replicas, d.queue.replicas);
   EXPECT_EQ(c.auth.keys[0].requests_per_minute, 0u);
   EXPECT_EQ(c.auth.keys[0].max_concurrency, 0u);
 }
@@ -668,6 +671,13 @@ TEST(Config, RetryAndQueueRules) {
             "queue.max_wait: must be greater than 0");
   EXPECT_EQ(error_of(with_key("queue:\n  max_depth: -1\n")),
             "queue.max_depth: expected an integer from 0 to 10000000, got \"-1\"");
+  EXPECT_EQ(error_of(with_key("queue:\n  replicas: 0\n")),
+            "queue.replicas: expected an integer from 1 to 1000, got \"0\"");
+  EXPECT_EQ(error_of(with_key("queue:\n  replicas: 2\n")), "no error");
+  Config c;
+  c.upstream.api_key = "k";
+  c.queue.replicas = 0;
+  EXPECT_THROW(validate_config(c), ConfigError);
 }
 
 TEST(Loopback, Hosts) {
