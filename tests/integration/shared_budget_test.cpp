@@ -90,7 +90,11 @@ TEST_F(SharedBudgetTest, BothGatewaysTogetherStayWithinRequestsPerMinute) {
 }
 
 TEST_F(SharedBudgetTest, AnUpstream429OnOneGatewayPausesTheOther) {
-  start_both([](Config& c) { c.queue.max_wait = 30s; });
+  // A budget far above this load: the cooldown is shared where a budget is.
+  start_both([](Config& c) {
+    c.queue.max_wait = 30s;
+    c.queue.requests_per_minute = 100'000;
+  });
   Fault limited;
   limited.status = 429;
   limited.retry_after = 2;

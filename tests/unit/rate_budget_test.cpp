@@ -4,6 +4,7 @@
 #include "server/metrics/gateway_metrics.hpp"
 #include "server/queue/failover_rate_budget.hpp"
 #include "server/queue/local_rate_budget.hpp"
+#include "server/queue/open_rate_budget.hpp"
 #include "server/redis/redis_errors.hpp"
 
 #include <gtest/gtest.h>
@@ -152,6 +153,18 @@ TEST(FailoverRateBudget, GivesBackWhereItWasTaken) {
   EXPECT_TRUE(b.try_take(ask("A", 0, 50), t0).taken);
   b.give_back({"A", 0, 0, 10, true}, t0);  // Redis is down: lost, never thrown
   EXPECT_EQ(s->given, std::vector<std::uint64_t>{40});
+}
+
+TEST(OpenRateBudget, SharedOnlyWhereABudgetIsSet) {
+  auto redis = std::make_shared<RedisClient>(RedisOptions{});  // connects on first use only
+  Config c;
+  EXPECT_EQ(open_rate_budget(c, redis, nullptr), nullptr);  // nothing to spend together
+  EXPECT_EQ(open_rate_budget(c, nullptr, nullptr), nullptr);
+  c.auth.keys = {ClientKey{"alpha", "key-alpha-0123456789", {}, 30, 0}};
+  EXPECT_NE(open_rate_budget(c, redis, nullptr), nullptr);
+  c.auth.keys.clear();
+  c.queue.output_tokens_per_minute = 1000;
+  EXPECT_NE(open_rate_budget(c, redis, nullptr), nullptr);
 }
 
 }  // namespace
