@@ -4,6 +4,7 @@
 
 #include "server/queue/admission_queue.hpp"
 #include "server/queue/local_rate_budget.hpp"
+#include "support/admission_turns.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -110,25 +111,8 @@ struct SharedQueue {
   std::unique_ptr<AdmissionQueue> queue;
 };
 
-AdmissionRequest from(std::string key) {
-  AdmissionRequest r;
-  r.key = std::move(key);
-  return r;
-}
-
-asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
-                                std::vector<std::string>& order) {
-  AdmissionTicket g;
-  auto err = co_await q.admit(from(key), g);
-  if (err) {
-    order.push_back("refused:" + key);
-    co_return;
-  }
-  order.push_back(key);
-  asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
-  co_await t.async_wait(asio::use_awaitable);
-  g.release(std::nullopt);
-}
+using test::from;
+using test::take_turn;
 
 TEST(AdmissionQueueShared, OneCandidateAtATimeInRoundRobinOrder) {
   Config::Queue c;

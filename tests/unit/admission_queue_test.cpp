@@ -1,4 +1,5 @@
 #include "server/queue/admission_queue.hpp"
+#include "support/admission_turns.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -33,27 +34,8 @@ Config::Queue one_at_a_time() {
   return q;
 }
 
-AdmissionRequest from(std::string key) {
-  AdmissionRequest r;
-  r.key = std::move(key);
-  return r;
-}
-
-// Admitted in turn; each holds its slot until the next loop iteration so that the
-// order of admission is the queue's, not the order the coroutines happen to run in.
-asio::awaitable<void> take_turn(AdmissionQueue& q, std::string key,
-                                std::vector<std::string>& order) {
-  AdmissionTicket g;
-  auto err = co_await q.admit(from(key), g);
-  if (err) {
-    order.push_back("refused:" + key);
-    co_return;
-  }
-  order.push_back(key);
-  asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
-  co_await t.async_wait(asio::use_awaitable);
-  g.release(std::nullopt);
-}
+using test::from;
+using test::take_turn;
 
 // The queue on a frozen clock the test moves by hand, and admissions run on a thread of
 // their own, each noting the clock's reading when it got in. Time-based wake-ups still
