@@ -163,12 +163,17 @@ def chart(pt, ss, run_dir, out):
                 return "-" if x is None else f"{x:g}"
             f.write(f'"{name}" ' + " ".join(v(k, "rps") for k in keys) + " "
                     + " ".join(v(k, "p99_ms") for k in keys) + "\n")
+    if all(v == "-" for line in open(data, encoding="utf-8") if not line.startswith("#")
+           for v in line.rsplit('"', 1)[1].split()):
+        return False   # nothing measured: no chart
     terms = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True)
     term = "pngcairo" if "pngcairo" in terms.stdout + terms.stderr else "png"
     r = subprocess.run(["gnuplot", "-e", f"datafile='{data}'; outfile='{out}.png'; term='{term}'",
                         os.path.join(HERE, "chart.gp")], capture_output=True, text=True)
     if r.returncode != 0:
         print(f"[bench/report] gnuplot failed: {r.stderr.strip()}", file=sys.stderr)
+        if os.path.exists(out + ".png"):
+            os.remove(out + ".png")   # a half-drawn chart would pass for a report's
         return False
     return True
 
