@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench scripts: the machine-readable twin of each human report.
 #
 # With RESULTS_FILE set, `result KEY VALUE` appends one KEY=VALUE line to it, so bench/run
