@@ -4,14 +4,16 @@
 #include "server/http/buffer_room.hpp"
 #include "server/http/client_body.hpp"
 #include "server/http/error_response.hpp"
+#include "server/http/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
 
 namespace gw {
 
@@ -50,8 +52,10 @@ std::string_view Exchange::param(std::string_view name) const {
   return it == params_.end() ? std::string_view{} : std::string_view{it->second};
 }
 
-void Exchange::finish_head(http::fields& head, unsigned status) {
-  if (head.find("request-id") == head.end()) head.set("request-id", log_.request_id);
+void Exchange::finish_head(http::fields& head, unsigned status, const RelayedHead* relayed) {
+  if ((!relayed || !relayed->has_request_id) && head.find("request-id") == head.end()) {
+    head.set("request-id", log_.request_id);
+  }
   for (const auto& [name, value] : response_headers_) {
     const auto vary = head.find(http::field::vary);
     if (beast::iequals(name, "vary") && vary != head.end()) {
@@ -65,22 +69,24 @@ void Exchange::finish_head(http::fields& head, unsigned status) {
   responded_ = true;
 }
 
-template <class Message>
-asio::awaitable<beast::error_code> Exchange::write_message(Message& message) {
+template <class Buffers, class Token>
+asio::awaitable<beast::error_code> Exchange::write_bytes(const Buffers& buffers, Token token) {
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write(stream_, message, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, token);
   stream_.expires_never();
   if (ec) reusable_ = false;
   co_return ec;
 }
 
-asio::awaitable<void> Exchange::respond(StringResponse response) {
-  finish_head(response.base(), response.result_int());
+asio::awaitable<void> Exchange::respond(StringResponse response, const RelayedHead* relayed) {
+  finish_head(response.base(), response.result_int(), relayed);
   bool keep = request_.keep_alive() && !close_ && reusable_;
   response.keep_alive(keep);
   if (!keep) reusable_ = false;
   response.prepare_payload();
-  co_await write_message(response);
+  const std::string head = wire_head(response.base(), relayed ? relayed->lines : std::string_view{});
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(response.body())};
+  co_await write_bytes(message, kTuple);
 }
 
 asio::awaitable<void> Exchange::respond_json(http::status status, std::string body) {
@@ -95,37 +101,29 @@ asio::awaitable<void> Exchange::respond_error(const ApiError& error) {
   co_await respond(error_response(error, log_.request_id, request_.version()));
 }
 
-asio::awaitable<beast::error_code> Exchange::begin_stream(http::response<http::empty_body> head) {
-  finish_head(head.base(), head.result_int());
+asio::awaitable<beast::error_code> Exchange::begin_stream(http::response<http::empty_body> head,
+                                                          const RelayedHead* relayed) {
+  finish_head(head.base(), head.result_int(), relayed);
   streaming_ = true;
   bool keep = request_.keep_alive() && !close_;
   head.keep_alive(keep);
   if (!keep) reusable_ = false;
   head.chunked(true);
-  http::response_serializer<http::empty_body> sr{head};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write_header(stream_, sr, kTuple);
-  stream_.expires_never();
-  if (ec) reusable_ = false;
-  co_return ec;
+  const std::string bytes = wire_head(head.base(), relayed ? relayed->lines : std::string_view{});
+  const auto buffer = asio::buffer(bytes);
+  co_return co_await write_bytes(buffer, kTuple);
 }
 
 asio::awaitable<beast::error_code> Exchange::write_chunk(std::string_view data) {
   if (data.empty()) co_return beast::error_code{};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] =
-      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), uncancellable());
-  stream_.expires_never();
-  if (ec) reusable_ = false;
-  co_return ec;
+  const ChunkFrame frame(data.size());
+  const auto buffers = frame.around(data);
+  co_return co_await write_bytes(buffers, uncancellable());
 }
 
 asio::awaitable<beast::error_code> Exchange::end_stream() {
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
-  stream_.expires_never();
-  if (ec) reusable_ = false;
-  co_return ec;
+  const auto buffer = asio::buffer(kLastChunk);
+  co_return co_await write_bytes(buffer, kTuple);
 }
 
 asio::awaitable<void> Exchange::client_gone() {

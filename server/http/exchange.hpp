@@ -4,6 +4,7 @@
 #include "server/http/caller.hpp"
 #include "server/http/http_types.hpp"
 #include "server/http/request_log.hpp"
+#include "server/http/relayed_head.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -48,12 +49,14 @@ class Exchange {
   std::string_view param(std::string_view name) const;
 
   // Whole responses. A request-id header is added when absent.
-  asio::awaitable<void> respond(StringResponse response);
+  // `relayed`: upstream's fields to add as they are (pass-through).
+  asio::awaitable<void> respond(StringResponse response, const RelayedHead* relayed = nullptr);
   asio::awaitable<void> respond_json(http::status status, std::string body);
   asio::awaitable<void> respond_error(const ApiError& error);
 
   // Chunked responses, written as the data arrives.
-  asio::awaitable<beast::error_code> begin_stream(http::response<http::empty_body> head);
+  asio::awaitable<beast::error_code> begin_stream(http::response<http::empty_body> head,
+                                                  const RelayedHead* relayed = nullptr);
   asio::awaitable<beast::error_code> write_chunk(std::string_view data);
   asio::awaitable<beast::error_code> end_stream();
 
@@ -75,9 +78,10 @@ class Exchange {
   }
 
  private:
-  template <class Message>
-  asio::awaitable<beast::error_code> write_message(Message& message);
-  void finish_head(http::fields& head, unsigned status);
+  // Bytes of the response, under the write timeout.
+  template <class Buffers, class Token>
+  asio::awaitable<beast::error_code> write_bytes(const Buffers& buffers, Token token);
+  void finish_head(http::fields& head, unsigned status, const RelayedHead* relayed);
 
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;

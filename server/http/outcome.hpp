@@ -2,6 +2,7 @@
 
 #include "server/common/api_error.hpp"
 #include "server/http/http_types.hpp"
+#include "server/http/relayed_head.hpp"
 
 #include <string>
 #include <variant>
@@ -18,10 +19,16 @@ class Outcome {
     std::string body;
   };
   struct Answered {};
+  // Upstream's answer as it is, its relayed fields as ready head lines.
+  struct Relayed {
+    StringResponse response;
+    RelayedHead head;
+  };
 
   Outcome(ApiError error) : v_(std::move(error)) {}              // NOLINT: implicit on purpose
   Outcome(StringResponse response) : v_(std::move(response)) {}  // NOLINT
   Outcome(Json json) : v_(std::move(json)) {}                    // NOLINT
+  Outcome(Relayed relayed) : v_(std::move(relayed)) {}           // NOLINT
   static Outcome json(http::status status, std::string body) {
     return Outcome(Json{status, std::move(body)});
   }
@@ -30,11 +37,12 @@ class Outcome {
   const ApiError* error() const { return std::get_if<ApiError>(&v_); }
   StringResponse* response() { return std::get_if<StringResponse>(&v_); }
   Json* json_body() { return std::get_if<Json>(&v_); }
+  Relayed* relayed() { return std::get_if<Relayed>(&v_); }
   bool was_answered() const { return std::holds_alternative<Answered>(v_); }
 
  private:
   explicit Outcome(Answered a) : v_(a) {}
-  std::variant<Answered, ApiError, StringResponse, Json> v_;
+  std::variant<Answered, ApiError, StringResponse, Json, Relayed> v_;
 };
 
 }  // namespace gw

@@ -51,6 +51,11 @@ asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
       ex.log().error_type = std::string(error_type_for_status(res->result_int()));
     }
     co_await ex.respond(std::move(*res));
+  } else if (auto* relayed = outcome.relayed()) {
+    if (relayed->response.result_int() >= 400 && ex.log().error_type.empty()) {
+      ex.log().error_type = std::string(error_type_for_status(relayed->response.result_int()));
+    }
+    co_await ex.respond(std::move(relayed->response), &relayed->head);
   } else if (auto* json = outcome.json_body()) {
     co_await ex.respond_json(json->status, std::move(json->body));
   }

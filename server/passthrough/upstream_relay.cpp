@@ -61,8 +61,8 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, UpstreamEve
                                    MetricFamily& active, TokenUsage& usage) {
   ActiveStream counted(active);
   http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
-  copy_relayed_headers(call.headers(), head.base());
-  if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
+  const RelayedHead relayed = relayed_head(call.headers(), call.status());
+  if (auto ec = co_await ex.begin_stream(std::move(head), &relayed)) co_return;
   PassthroughSink sink(ex, usage);
   auto end = co_await relay_events(call, events, sink);
   if (end.how == RelayEnd::How::consumer_gone || ex.client_left()) co_return;
@@ -80,9 +80,9 @@ asio::awaitable<void> relay_stream(Exchange& ex, UpstreamCall& call, UpstreamEve
 // A body of any size (a file download) passed on piece by piece as it arrives.
 asio::awaitable<void> relay_body(Exchange& ex, UpstreamCall& call) {
   http::response<http::empty_body> head{static_cast<http::status>(call.status()), 11};
-  copy_relayed_headers(call.headers(), head.base());
+  const RelayedHead relayed = relayed_head(call.headers(), call.status());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
-  if (auto ec = co_await ex.begin_stream(std::move(head))) co_return;
+  if (auto ec = co_await ex.begin_stream(std::move(head), &relayed)) co_return;
   std::string piece;
   for (;;) {
     auto ec = co_await call.read_some(piece);
@@ -119,13 +119,13 @@ asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatc
   }
   std::string body = std::move(*sent.body);
   StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
-  copy_relayed_headers(call.headers(), res.base());
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
   if (const auto* reply = sent.body_json.if_object()) {
     read_usage(reply->if_contains("usage"), usage);
   }
   res.body() = std::move(body);
-  co_return res;
+  Outcome::Relayed relayed{std::move(res), relayed_head(call.headers(), call.status())};
+  co_return Outcome(std::move(relayed));
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
                   std::chrono::duration<double>(fraction));
 }
 
-UpstreamLimits parse_upstream_limits(const boost::beast::http::fields& headers) {
+UpstreamLimits parse_upstream_limits(const UpstreamHeaders& headers) {
   // One pass over the fields: eight lookups by name cost more than the whole answer's
   // other header handling.
   UpstreamLimits l;

@@ -4,7 +4,7 @@
 // every answer: what is left of each limit and when it resets. The queue uses it to slow
 // down before upstream starts answering 429.
 
-#include <boost/beast/http/fields.hpp>
+#include "server/upstream/upstream_headers.hpp"
 
 #include <chrono>
 #include <optional>
@@ -24,7 +24,7 @@ struct UpstreamLimits {
   UpstreamBudget tokens;
 };
 
-UpstreamLimits parse_upstream_limits(const boost::beast::http::fields& headers);
+UpstreamLimits parse_upstream_limits(const UpstreamHeaders& headers);
 
 // "2025-08-21T12:40:59Z" (fractional seconds and numeric offsets accepted).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);

@@ -62,13 +62,29 @@ http::fields upstream_request_headers(const http::fields& client,
   return out;
 }
 
-void copy_relayed_headers(const http::fields& upstream, http::response_header<>& out) {
-  for (const auto& f : upstream) {
-    if (relayed_downstream(f.name_string())) out.set(f.name_string(), f.value());
+void copy_relayed_headers(const UpstreamHeaders& upstream, http::response_header<>& out) {
+  for (const auto f : upstream) {
+    if (relayed_downstream(f.name_string())) out.insert(f.name(), f.name_string(), f.value());
   }
   // The gateway already retried what was worth retrying: an SDK on top must not multiply
   // the attempts.
   if (out.result_int() >= 400) out.set("x-should-retry", "false");
+}
+
+RelayedHead relayed_head(const UpstreamHeaders& upstream, unsigned status) {
+  RelayedHead out;
+  out.lines.reserve(1024);
+  for (const auto f : upstream) {
+    if (!relayed_downstream(f.name_string())) continue;
+    if (status >= 400 && iequals(f.name_string(), "x-should-retry")) continue;
+    out.has_request_id = out.has_request_id || iequals(f.name_string(), "request-id");
+    out.lines += f.name_string();
+    out.lines += ": ";
+    out.lines += f.value();
+    out.lines += "\r\n";
+  }
+  if (status >= 400) out.lines += "x-should-retry: false\r\n";
+  return out;
 }
 
 }  // namespace gw

@@ -1,8 +1,12 @@
 #pragma once
 
+#include "server/http/relayed_head.hpp"
+#include "server/upstream/upstream_headers.hpp"
+
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace gw {
@@ -21,7 +25,10 @@ boost::beast::http::fields upstream_request_headers(const boost::beast::http::fi
 // Response headers relayed from upstream to the client: content type, request-id,
 // rate-limit and retry hints. `out`'s status must be set first: an error answer gets
 // `x-should-retry: false` in place of upstream's.
-void copy_relayed_headers(const boost::beast::http::fields& upstream,
+void copy_relayed_headers(const UpstreamHeaders& upstream,
                           boost::beast::http::response_header<>& out);
+
+// The same fields as head lines, for pass-through.
+RelayedHead relayed_head(const UpstreamHeaders& upstream, unsigned status);
 
 }  // namespace gw

@@ -3,14 +3,14 @@
 #include "server/common/body_source.hpp"
 #include "server/config/config.hpp"
 #include "server/upstream/connection_pool.hpp"
+#include "server/upstream/upstream_parser.hpp"
 #include "server/upstream/upstream_target.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,8 +72,8 @@ class UpstreamCall {
   // header. A pooled connection that turns out stale is replaced once, transparently.
   boost::asio::awaitable<boost::system::error_code> send(const UpstreamRequest& request);
 
-  unsigned status() const { return parser_->get().result_int(); }
-  const boost::beast::http::fields& headers() const { return parser_->get().base(); }
+  unsigned status() const { return parser_->status(); }
+  const UpstreamHeaders& headers() const { return parser_->headers(); }
   bool event_stream() const;
 
   // The whole body, up to `limit` bytes.
@@ -84,6 +84,10 @@ class UpstreamCall {
   // socket is not read again, where a second wait would last the whole idle timeout.
   boost::asio::awaitable<boost::system::error_code> read_some(std::string& out);
   bool done() const { return parser_ && parser_->is_done(); }
+
+  // From now on, the time spent in send() and read_some() is added to `sink`: the
+  // request's wait on upstream, which its overhead figure leaves out.
+  void count_waits_in(std::chrono::steady_clock::duration& sink) { wait_sink_ = &sink; }
 
   // Closes the connection now: a pending read or write fails at once. For a client that
   // left, and for shutdown.
@@ -97,10 +101,11 @@ class UpstreamCall {
 
   UpstreamClient& client_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  std::optional<UpstreamParser> parser_;
   boost::system::error_code body_error_;  // the read that failed, for the next ones
   std::unique_ptr<char[]> read_buffer_;   // read_some's landing place, made on first use
   bool aborted_ = false;
+  std::chrono::steady_clock::duration* wait_sink_ = nullptr;
 };
 
 }  // namespace gw

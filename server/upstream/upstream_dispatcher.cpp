@@ -83,6 +83,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
   using Action = RetryDecision::Action;
   Dispatched out;
   RetryState retry(retry_, Clock::now(), hooks_.jitter, info.replay);
+  call.count_waits_in(log.upstream_wait);
   const AdmissionRequest admission{info.client_key, info.input_tokens, info.max_output_tokens};
   for (;;) {
     if (info.admit) {
@@ -166,7 +167,9 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
                                             {"outcome", d.outcome},
                                             {"delay_ms", std::to_string(d.delay.count())}});
     asio::steady_timer sleep(co_await asio::this_coro::executor, d.delay);
+    const auto slept_from = Clock::now();
     auto [ec] = co_await sleep.async_wait(asio::as_tuple(asio::use_awaitable));
+    log.upstream_wait += Clock::now() - slept_from;
     if (ec) {
       out.error = upstream_transport_error(ec);
       co_return out;

@@ -77,6 +77,21 @@ TEST_F(PassthroughTest, JsonResponseIsWhatUpstreamSent) {
   EXPECT_EQ(rate_limit_headers, 12u);  // requests, tokens, input and output tokens
 }
 
+// The request goes upstream as one write of head and body: written as two buffers through
+// the TLS stream, a body past 16 KB never finished (issue 17's rewrite of the request
+// head; it hung until the response timeout).
+TEST_F(PassthroughTest, BodiesPastATlsRecordReachUpstreamWhole) {
+  for (std::size_t size : {16u * 1024, 16u * 1024 + 1, 100u * 1024}) {
+    const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":16,"messages":[)"
+                             R"({"role":"user","content":")" +
+                             std::string(size, 'x') + R"("}]})";
+    auto r = http_request("POST", url("/v1/messages"), client_headers(), body);
+    ASSERT_FALSE(r.error) << size << ": " << r.error.message();
+    ASSERT_EQ(r.status, 200u) << size << ": " << r.body;
+    EXPECT_EQ(fake().recorded().back().body, body) << size;
+  }
+}
+
 TEST_F(PassthroughTest, StreamIsRelayedByteForByte) {
   auto r = http_request("POST", url("/v1/messages"), client_headers(), kStream);
   ASSERT_FALSE(r.error) << r.error.message();

@@ -49,20 +49,20 @@ TEST(UpstreamRequestHeaders, DefaultVersionOnlyWhenAbsent) {
 }
 
 TEST(RelayedHeaders, RateLimitRetryAndRequestIdOnly) {
-  http::fields upstream;
-  upstream.set("request-id", "req_abc");
-  upstream.set("anthropic-ratelimit-requests-remaining", "999");
-  upstream.set("anthropic-ratelimit-tokens-reset", "2025-08-21T12:40:59Z");
-  upstream.set("retry-after", "2");
-  upstream.set("retry-after-ms", "1500");
-  upstream.set("x-should-retry", "true");
-  upstream.set("content-type", "text/event-stream; charset=utf-8");
-  upstream.set("cache-control", "no-cache");
-  upstream.set("set-cookie", "__cf_bm=x");
-  upstream.set("server", "cloudflare");
-  upstream.set("cf-ray", "972a");
-  upstream.set(http::field::transfer_encoding, "chunked");
-  upstream.set(http::field::content_length, "10");
+  UpstreamHeaders upstream;
+  upstream.add("request-id", "req_abc");
+  upstream.add("anthropic-ratelimit-requests-remaining", "999");
+  upstream.add("anthropic-ratelimit-tokens-reset", "2025-08-21T12:40:59Z");
+  upstream.add("retry-after", "2");
+  upstream.add("retry-after-ms", "1500");
+  upstream.add("x-should-retry", "true");
+  upstream.add("content-type", "text/event-stream; charset=utf-8");
+  upstream.add("cache-control", "no-cache");
+  upstream.add("set-cookie", "__cf_bm=x");
+  upstream.add("server", "cloudflare");
+  upstream.add("cf-ray", "972a");
+  upstream.add("transfer-encoding", "chunked");
+  upstream.add("content-length", "10");
 
   http::response_header<> out;
   out.result(200);
@@ -87,9 +87,9 @@ TEST(RelayedHeaders, RateLimitRetryAndRequestIdOnly) {
 TEST(RelayedHeaders, AnErrorAlwaysSaysShouldRetryFalse) {
   for (const char* upstream_says : {"true", "false", ""}) {
     for (unsigned status : {400u, 429u, 500u, 529u}) {
-      http::fields upstream;
-      if (*upstream_says) upstream.set("x-should-retry", upstream_says);
-      upstream.set("retry-after", "7");
+      UpstreamHeaders upstream;
+      if (*upstream_says) upstream.add("x-should-retry", upstream_says);
+      upstream.add("retry-after", "7");
       http::response_header<> out;
       out.result(status);
       copy_relayed_headers(upstream, out);

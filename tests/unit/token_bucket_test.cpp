@@ -84,10 +84,10 @@ TEST(TokenEstimate, ImagesCountByPixelSize) {
 }
 
 TEST(UpstreamLimits, HeadersAndResetTimes) {
-  boost::beast::http::fields h;
-  h.set("anthropic-ratelimit-requests-remaining", "0");
-  h.set("anthropic-ratelimit-requests-reset", "2025-08-21T12:40:59Z");
-  h.set("anthropic-ratelimit-input-tokens-remaining", "80000");
+  UpstreamHeaders h;
+  h.add("anthropic-ratelimit-requests-remaining", "0");
+  h.add("anthropic-ratelimit-requests-reset", "2025-08-21T12:40:59Z");
+  h.add("anthropic-ratelimit-input-tokens-remaining", "80000");
   auto l = parse_upstream_limits(h);
   EXPECT_EQ(l.requests.remaining, 0);
   ASSERT_TRUE(l.requests.reset);
@@ -118,15 +118,15 @@ TEST(UpstreamLimits, AbsurdResetTimesDoNotOverflow) {
 // The fields are read in one pass over the answer's headers: names in any case, each of
 // the four limits, the first of a repeated field.
 TEST(UpstreamLimits, EveryLimitInOnePassAnyCase) {
-  boost::beast::http::fields h;
-  h.insert("Anthropic-RateLimit-Tokens-Remaining", "7");
-  h.insert("anthropic-ratelimit-output-tokens-remaining", "1.5");
-  h.insert("anthropic-ratelimit-output-tokens-remaining", "99");
-  h.insert("ANTHROPIC-RATELIMIT-INPUT-TOKENS-RESET", "2025-08-21t12:40:59z");
-  h.insert("anthropic-ratelimit-requests-remaining", "12abc");  // not a number: ignored
-  h.insert("anthropic-ratelimit-requests-limit", "50");         // not read
-  h.insert("anthropic-ratelimit-", "1");
-  h.insert("anthropic-ratelimit-widgets-remaining", "1");
+  UpstreamHeaders h;
+  h.add("Anthropic-RateLimit-Tokens-Remaining", "7");
+  h.add("anthropic-ratelimit-output-tokens-remaining", "1.5");
+  h.add("anthropic-ratelimit-output-tokens-remaining", "99");
+  h.add("ANTHROPIC-RATELIMIT-INPUT-TOKENS-RESET", "2025-08-21t12:40:59z");
+  h.add("anthropic-ratelimit-requests-remaining", "12abc");  // not a number: ignored
+  h.add("anthropic-ratelimit-requests-limit", "50");         // not read
+  h.add("anthropic-ratelimit-", "1");
+  h.add("anthropic-ratelimit-widgets-remaining", "1");
   auto l = parse_upstream_limits(h);
   EXPECT_EQ(l.tokens.remaining, 7);
   EXPECT_EQ(l.output_tokens.remaining, 1.5);

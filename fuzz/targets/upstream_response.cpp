@@ -1,0 +1,104 @@
+// UpstreamParser (server/upstream/upstream_parser) on any bytes, as an upstream connection
+// feeds it: the wire in pieces whose sizes the input picks, the body into buffers of sizes
+// the input picks, as UpstreamCall offers its read buffer. Whatever the bytes:
+// - the same bytes give the same status, fields, body and end whatever the piece and
+//   buffer sizes (TCP may cut anywhere; a reader's buffer may be any size);
+// - a field's name and value are what the wire said, and the body is never longer than
+//   the bytes after the head.
+//
+// Input: byte 0 seeds the piece sizes, byte 1 the body buffer sizes, the rest is the wire.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz/registry.hpp"
+#include "server/upstream/upstream_parser.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace gw::fuzz {
+namespace {
+
+namespace http = boost::beast::http;
+
+struct Outcome {
+  bool failed = false;
+  bool done = false;
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string body;
+  bool operator==(const Outcome&) const = default;
+};
+
+// `piece(i)` and `room(i)`: the i-th piece of wire and the i-th buffer offered.
+template <class Piece, class Room>
+Outcome parse(std::string_view wire, Piece piece, Room room) {
+  UpstreamParser p;
+  p.header_limit(64 * 1024);
+  p.body_limit(boost::none);
+  Outcome o;
+  std::string pending;
+  std::size_t at = 0;
+  std::size_t pieces = 0;
+  std::size_t offers = 0;
+  std::vector<char> buffer;
+  for (int guard = 0; guard < 1'000'000 && !p.is_done(); ++guard) {
+    if (p.is_header_done() && p.room() == 0) {
+      buffer.assign(room(offers++), 0);
+      p.offer(buffer.data(), buffer.size());
+    }
+    boost::system::error_code ec;
+    const std::size_t before = p.room();
+    char* const out = buffer.data() + (buffer.size() - before);
+    std::size_t used = 0;
+    if (!pending.empty()) used = p.put(boost::asio::buffer(pending), ec);
+    if (p.is_header_done() && !buffer.empty()) o.body.append(out, before - p.room());
+    pending.erase(0, used);
+    if (ec == http::error::need_buffer) continue;
+    if (ec && ec != http::error::need_more) {
+      o.failed = true;
+      break;
+    }
+    if (p.is_done()) break;
+    if (used > 0 && !ec) continue;
+    if (at == wire.size()) {
+      p.put_eof(ec);
+      o.failed = static_cast<bool>(ec);
+      break;
+    }
+    const std::size_t n = std::min(piece(pieces++), wire.size() - at);
+    pending.append(wire.substr(at, n));
+    at += n;
+  }
+  o.done = p.is_done();
+  if (p.is_header_done()) {
+    o.status = p.status();
+    for (const auto f : p.headers()) o.fields.emplace_back(f.name_string(), f.value());
+  }
+  return o;
+}
+
+GW_FUZZ_TARGET(upstream_response) {
+  if (size < 2) return;
+  const unsigned piece_seed = data[0];
+  const unsigned room_seed = data[1];
+  const std::string_view wire(reinterpret_cast<const char*>(data) + 2, size - 2);
+  const Outcome whole = parse(
+      wire, [&](std::size_t) { return wire.size() + 1; }, [](std::size_t) { return 1 << 20; });
+  const Outcome cut = parse(
+      wire, [&](std::size_t i) { return 1 + (piece_seed * 31 + i * 17) % 23; },
+      [&](std::size_t i) { return 1 + (room_seed * 13 + i * 7) % 29; });
+  // A failure may be found at a different point, so only what succeeded is compared whole.
+  if (whole.failed != cut.failed) __builtin_trap();
+  if (!whole.failed && !(whole == cut)) __builtin_trap();
+  if (whole.body.size() > wire.size()) __builtin_trap();
+  for (const auto& [name, value] : whole.fields) {
+    if (wire.find(name) == std::string_view::npos || wire.find(value) == std::string_view::npos) {
+      __builtin_trap();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gw::fuzz
