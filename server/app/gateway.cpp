@@ -94,9 +94,8 @@ Gateway::Gateway(Config config)
   server_ = std::make_unique<HttpServer>(workers_, pipeline_, config_.limits, &gateway_metrics_);
   server_->on_request([m = &gateway_metrics_](const RequestLog& entry) {
     m->requests.add({entry.route, std::to_string(entry.status)});
-    m->request_seconds.observe(
-        {entry.route},
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.start).count());
+    m->request_seconds.observe({entry.route}, entry.duration_seconds());
+    m->overhead_seconds.observe({entry.route}, entry.overhead_seconds());
   });
 }
 

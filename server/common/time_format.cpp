@@ -1,6 +1,6 @@
 #include "server/common/time_format.hpp"
 
-#include <cstdio>
+#include <cstdint>
 #include <ctime>
 
 namespace gw {
@@ -23,13 +23,26 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 std::string rfc3339_millis(std::chrono::system_clock::time_point t) {
-  std::tm tm = utc_tm(t);
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
-  return buf;
+  using namespace std::chrono;
+  // One log line after another falls in the same second: its text is made once a second
+  // per thread, not with gmtime and strftime for each line.
+  thread_local std::int64_t cached_second = -1;
+  thread_local char cached[24];
+  const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  const std::int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (second != cached_second) {
+    std::tm tm = utc_tm(t);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_second = second;
+  }
+  const auto milli = static_cast<int>(ms - second * 1000);
+  std::string out(cached);
+  out += '.';
+  out += static_cast<char>('0' + milli / 100);
+  out += static_cast<char>('0' + milli / 10 % 10);
+  out += static_cast<char>('0' + milli % 10);
+  out += 'Z';
+  return out;
 }
 
 }  // namespace gw

@@ -228,6 +228,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
       ex.set_streamed_body(&*body);
     }
     co_await pipeline_.run(ex, std::move(match));
+    log.end = std::chrono::steady_clock::now();
     write_access_log(log);
     if (observer_) observer_(log);
     if (body && !body->complete()) {
@@ -295,6 +296,7 @@ asio::awaitable<bool> HttpServer::read_request(Exchange& ex, RequestReader& read
 asio::awaitable<void> HttpServer::refuse(Exchange& ex, const ApiError& error) {
   ex.set_close();
   co_await ex.respond_error(error);
+  ex.log().end = std::chrono::steady_clock::now();
   write_access_log(ex.log());
   if (observer_) observer_(ex.log());
   co_await linger(ex.stream());

@@ -11,6 +11,9 @@ const std::vector<double> kRequestBuckets = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 
 // A store call is a fraction of a millisecond unless the disk stalls.
 const std::vector<double> kStoreBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                            0.01,   0.025,   0.05,   0.1,   0.5,    1};
+// The gateway's own share of a request: tens of microseconds unless something stalls.
+const std::vector<double> kOverheadBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                              0.005,   0.01,   0.025,   0.05,   0.1,   1};
 }  // namespace
 
 GatewayMetrics::GatewayMetrics(Metrics& r)
@@ -46,6 +49,16 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
                                 "Time a conversation store call took on the blocking pool, by "
                                 "operation.",
                                 kStoreBuckets, {"op"})),
+      store_max_seconds(r.gauge("gateway_store_duration_max_seconds",
+                                "The longest store call since the gateway started, by operation: "
+                                "a commit stall that the histogram's buckets round up.",
+                                {"op"})),
+      overhead_seconds(r.histogram(
+          "gateway_overhead_seconds",
+          "What the gateway itself took of a request, by route: its duration less the time "
+          "waiting for admission and on upstream (connecting, sending, reading its answer, "
+          "pausing between attempts).",
+          kOverheadBuckets, {"route"})),
       connections(r.gauge("gateway_connections", "Client connections open now.")),
       connection_events(r.counter(
           "gateway_connection_events_total",

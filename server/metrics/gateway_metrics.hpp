@@ -24,6 +24,8 @@ struct GatewayMetrics {
   MetricFamily& cooldowns;
   MetricFamily& retry_after_capped;
   MetricFamily& store_seconds;      // {op}
+  MetricFamily& store_max_seconds;  // {op}
+  MetricFamily& overhead_seconds;   // {route}
   MetricFamily& connections;        // open client connections
   MetricFamily& connection_events;  // {event}: shed, over_capacity, accept_failed
   MetricFamily& rate_budget_shared;

@@ -79,6 +79,12 @@ void MetricFamily::set(const LabelValues& labels, double value) {
   series(labels).value = value;
 }
 
+void MetricFamily::raise_to(const LabelValues& labels, double value) {
+  std::lock_guard lock(mutex_);
+  Series& s = series(labels);
+  if (value > s.value) s.value = value;
+}
+
 void MetricFamily::observe(const LabelValues& labels, double value) {
   std::lock_guard lock(mutex_);
   Series& s = series(labels);

@@ -30,6 +30,8 @@ class MetricFamily {
   // Gauges.
   void set(const LabelValues& labels, double value);
   // Histograms.
+  // Gauge: the value, if above the current one (a high-water mark).
+  void raise_to(const LabelValues& labels, double value);
   void observe(const LabelValues& labels, double value);
 
   // Tests: a counter's or gauge's current value (0 when the series does not exist).

@@ -35,8 +35,10 @@ struct SessionServices {
     return blocking.run([this, op, f = std::move(f)]() mutable -> T {
       const auto start = std::chrono::steady_clock::now();
       T result = f();
-      metrics.store_seconds.observe(
-          {op}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics.store_seconds.observe({op}, took);
+      metrics.store_max_seconds.raise_to({op}, took);
       return result;
     });
   }

@@ -16,6 +16,7 @@ void log_outcome(Exchange& ex, const TurnRecord& record) {
   if (!outcome) return;
   ex.log().upstream_attempts = outcome->upstream_attempts;
   ex.log().queue_wait_ms = outcome->queue_wait_ms;
+  ex.log().upstream_wait = outcome->upstream_wait;
   ex.log().upstream_request_id = outcome->upstream_request_id;
   if (!outcome->error_type.empty()) ex.log().error_type = outcome->error_type;
 }

@@ -134,6 +134,7 @@ class Turn {
     if (!outcome_) fail(internal_error("the turn ended without an outcome"));
     outcome_->upstream_attempts = log_.upstream_attempts;
     outcome_->queue_wait_ms = log_.queue_wait_ms;
+    outcome_->upstream_wait = log_.upstream_wait;
     outcome_->upstream_request_id = log_.upstream_request_id;
     outcome_->error_type = log_.error_type;
     if (record_->background()) {

@@ -23,6 +23,7 @@ struct TurnOutcome {
   // For the access log of whoever answers with it.
   int upstream_attempts = 0;
   double queue_wait_ms = 0;
+  std::chrono::steady_clock::duration upstream_wait{};
   std::string upstream_request_id;
   std::string error_type;
 };

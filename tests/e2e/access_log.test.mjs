@@ -18,7 +18,7 @@ const KEY = `sk-e2e-access-log-${randomBytes(12).toString('hex')}`;
 const WRONG_KEY = `sk-e2e-wrong-key-${randomBytes(12).toString('hex')}`;
 const MARKER = `PROMPT-MARKER-${randomBytes(8).toString('hex')}`;
 const FIELDS = ['time', 'request_id', 'method', 'route', 'status', 'duration_ms', 'client_key',
-  'upstream_attempts', 'queue_wait_ms'];
+  'upstream_attempts', 'queue_wait_ms', 'upstream_wait_ms', 'overhead_ms'];
 
 describe('access log', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-access-log-'));
@@ -115,6 +115,10 @@ describe('access log', () => {
         assert.equal(typeof e.duration_ms, 'number');
         assert.equal(typeof e.queue_wait_ms, 'number');
         assert.equal(typeof e.upstream_attempts, 'number');
+        // What the gateway itself took: the whole request less its two waits.
+        assert.ok(Math.abs(e.overhead_ms - Math.max(0,
+          e.duration_ms - e.queue_wait_ms - e.upstream_wait_ms)) <= 0.002, JSON.stringify(e));
+        if (e.upstream_attempts === 0) assert.equal(e.upstream_wait_ms, 0, JSON.stringify(e));
       }
       const byIndex = (i) => entries.find((e) => e.request_id === sent[i].rid
         || e.upstream_request_id === sent[i].rid);

@@ -485,5 +485,29 @@ TEST_F(QueueRetryTest, MetricsEndpointShowsRequestsQueueAndTokens) {
   }
 }
 
+// Issue 17: gateway_overhead_seconds is what the gateway itself took of a request, its
+// duration less its waits on the queue and on upstream. Upstream takes a second here (the
+// fake's `slow` fault), and a 529 first adds a retry pause: the request lasts over a
+// second, its overhead is small (the bound is loose: no timing is judged, only which
+// waits are left out).
+TEST_F(QueueRetryTest, OverheadLeavesOutTheWaitOnUpstreamAndItsRetryPause) {
+  start([](Config& c) { c.retry.initial_backoff = 300ms; });
+  fake().faults().add(status_fault(529));
+  Fault slow;
+  slow.kind = FaultKind::slow;
+  slow.delay = 1000ms;
+  fake().faults().add(slow);
+  ASSERT_EQ(post(message("hello")).status, 200u);
+  const std::string done = "gateway_requests_total{route=\"messages\",status=\"200\"} 1";
+  ASSERT_TRUE(eventually([&] { return metrics().find(done) != std::string::npos; }));
+  const auto m = metrics();
+  for (std::string_view want :
+       {std::string_view("gateway_request_duration_seconds_bucket{route=\"messages\",le=\"1\"} 0\n"),
+        std::string_view("gateway_overhead_seconds_bucket{route=\"messages\",le=\"0.1\"} 1\n"),
+        std::string_view("gateway_overhead_seconds_count{route=\"messages\"} 1\n")}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  }
+}
+
 }  // namespace
 }  // namespace gw::test
