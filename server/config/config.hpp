@@ -96,6 +96,9 @@ struct Config {
     // Blocking store calls run on this many threads; 0: 2, or with Redis (whose calls wait
     // on the network, not the CPU) one per pooled connection.
     int threads = 0;
+    // backend "sqlite": bytes of messages kept in memory, so that a turn's context is not
+    // read back from the file; 0: none.
+    std::size_t context_cache = 8 * 1024 * 1024;
     // backend "redis": several gateways share sessions, turn locks, turn event logs and
     // the rate budget through one Redis.
     struct Redis {
@@ -129,6 +132,7 @@ struct Config {
     Millis replay_ttl{300'000};  // a finished turn's events are kept this long for resumes
     std::size_t replay_max_bytes_per_turn = 4 * 1024 * 1024;  // one turn's event log
     std::size_t replay_max_bytes = 256 * 1024 * 1024;         // all turns' event logs
+    std::size_t outcome_max_bytes = 64 * 1024 * 1024;         // finished turns' results
     // Signs events_url capability tokens (HMAC-SHA256). Empty: a random secret made at
     // start (tokens then die with the process).
     std::string token_secret;

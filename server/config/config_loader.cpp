@@ -105,6 +105,7 @@ void read_store(MapReader& m, Config::Store& s) {
   m.read_string("data_dir", s.data_dir);
   m.read_string("synchronous", s.synchronous);
   m.read_int("threads", s.threads, 0, 64);
+  m.read_size("context_cache", s.context_cache);
   m.read_section("redis", [&](MapReader& r) {
     r.read_string("url", s.redis.url);
     r.read_string("password", s.redis.password);
@@ -131,6 +132,7 @@ void read_streaming(MapReader& m, Config::Streaming& s) {
   m.read_duration("replay_ttl", s.replay_ttl);
   m.read_size("replay_max_bytes_per_turn", s.replay_max_bytes_per_turn);
   m.read_size("replay_max_bytes", s.replay_max_bytes);
+  m.read_size("outcome_max_bytes", s.outcome_max_bytes);
   m.read_string("token_secret", s.token_secret);
   m.read_duration("token_ttl", s.token_ttl);
   m.read_duration("retry_hint", s.retry_hint);

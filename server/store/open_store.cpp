@@ -34,7 +34,8 @@ std::unique_ptr<ConversationStore> open_store(const Config& config,
   if (ec) throw StoreError("cannot create store.data_dir " + store.data_dir + ": " + ec.message());
   const auto path = std::filesystem::path(store.data_dir) / "gateway.db";
   return std::make_unique<SqliteStore>(path.string(), store.synchronous == "full",
-                                       static_cast<std::size_t>(store.effective_threads()));
+                                       static_cast<std::size_t>(store.effective_threads()),
+                                       store.context_cache);
 }
 
 }  // namespace gw

@@ -240,6 +240,7 @@ class SqliteStore::Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   Connection* operator->() { return conn_; }
+  Connection& connection() { return *conn_; }
 
  private:
   SqliteStore& store_;
@@ -261,8 +262,9 @@ int on_wal_commit(void* store_condition, sqlite3*, const char*, int pages) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers)
-    : path_(path) {
+SqliteStore::SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers,
+                         std::size_t cache_bytes)
+    : path_(path), cache_(cache_bytes) {
   writer_ = std::make_unique<Connection>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                          synchronous_full, true);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, readers); ++i) {
@@ -411,6 +413,7 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
 
 bool SqliteStore::delete_session(const std::string& id) {
   std::lock_guard lock(write_mutex_);
+  if (auto found = writer_->find(id)) cache_.erase(found->first);
   StatementUse q(writer_->st->remove);
   q->bind(1, id).step();
   return sqlite3_changes(writer_->db.get()) > 0;
@@ -438,9 +441,19 @@ std::optional<ConversationStore::Context> SqliteStore::context(const std::string
   const auto count = to_i64(s.message_count);
   std::int64_t first = pinned;
   if (recent > 0 && count - pinned > to_i64(recent)) first = count - to_i64(recent);
-  ctx.pinned = r->read_messages(seq, 0, pinned);
-  ctx.recent = r->read_messages(seq, first, count);
+  ctx.pinned = cached_messages(r.connection(), seq, 0, pinned);
+  ctx.recent = cached_messages(r.connection(), seq, first, count);
+  // Trimmed out of the window for good: the window only moves on.
+  cache_.forget(seq, pinned, first);
   return ctx;
+}
+
+std::vector<StoredMessage> SqliteStore::cached_messages(Connection& c, std::int64_t seq,
+                                                        std::int64_t from, std::int64_t to) {
+  if (auto hit = cache_.get(seq, from, to)) return std::move(*hit);
+  auto read = c.read_messages(seq, from, to);
+  cache_.put(seq, from, read);
+  return read;
 }
 
 CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
@@ -462,6 +475,7 @@ CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
     q->bind(7, to_i64(turn.usage.cache_read_input_tokens)).step();
   }
   tx.commit();
+  cache_.put(seq, to_i64(turn.expected_message_count), turn.messages);
   return CommitResult::kCommitted;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/store/conversation_store.hpp"
+#include "server/store/message_cache.hpp"
 #include "server/store/sqlite_statement.hpp"
 
 #include <condition_variable>
@@ -23,7 +24,10 @@ class SqliteStore final : public ConversationStore {
  public:
   // Opens or creates `path` and migrates its schema. `synchronous_full`: fsync on every
   // commit, so a committed turn also survives power loss (otherwise only a process crash).
-  SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers = 2);
+  // `cache_bytes`: messages kept in memory for the next turns' contexts (MessageCache).
+  SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers = 2,
+              std::size_t cache_bytes = kDefaultCacheBytes);
+  static constexpr std::size_t kDefaultCacheBytes = 8 * 1024 * 1024;
   ~SqliteStore() override;
 
   void create_session(const SessionRecord& session,
@@ -47,8 +51,11 @@ class SqliteStore final : public ConversationStore {
   class Reader;
 
   void checkpoint_loop();
+  std::vector<StoredMessage> cached_messages(Connection& c, std::int64_t seq, std::int64_t from,
+                                             std::int64_t to);
 
   std::string path_;
+  MessageCache cache_;
   std::mutex write_mutex_;
   std::unique_ptr<Connection> writer_;
 

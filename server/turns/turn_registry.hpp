@@ -56,6 +56,7 @@ class TurnRegistry {
   std::size_t running() const;
   // Bytes held by finished turns' event logs (running ones are bounded each).
   std::size_t finished_log_bytes() const;
+  std::size_t outcome_bytes() const;
   // Asks every running turn to stop (shutdown after its grace).
   void cancel_all();
   // Blocks until no turn runs or `timeout` passed; true when none runs. Never on a worker.
@@ -70,7 +71,9 @@ class TurnRegistry {
   struct Ended {
     std::chrono::steady_clock::time_point at;
     std::shared_ptr<TurnRecord> record;
+    std::size_t bytes = 0;  // outcomes: what keeping it costs (outcome_bytes_)
   };
+  void drop_oldest(std::deque<Ended>& outcomes);  // mutex held
 
   const std::chrono::milliseconds replay_ttl_;
   // How long a finished turn's outcome is kept: for its Idempotency-Key's repeats, else
@@ -91,6 +94,8 @@ class TurnRegistry {
   std::deque<Ended> keyed_outcomes_;
   std::deque<Ended> plain_outcomes_;
   std::size_t finished_log_bytes_ = 0;
+  const std::size_t max_outcome_bytes_;
+  std::size_t outcome_bytes_ = 0;
   TurnMirror* mirror_ = nullptr;
 };
 

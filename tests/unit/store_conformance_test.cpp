@@ -322,6 +322,12 @@ INSTANTIATE_TEST_SUITE_P(
                                 [](const fs::path& dir) {
                                   return std::make_unique<SqliteStore>(
                                       (dir / "gateway.db").string(), false);
+                                }},
+                      // Every read from the file: the message cache must change no answer.
+                      StoreKind{"sqlite_uncached",
+                                [](const fs::path& dir) {
+                                  return std::make_unique<SqliteStore>(
+                                      (dir / "gateway.db").string(), false, 2, 0);
                                 }}),
     [](const auto& info) { return info.param.name; });
 
@@ -499,6 +505,41 @@ TEST(SqliteStore, RefusesAFileFromANewerGateway) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
+}
+
+// Two gateways on one file: each caches what it read or committed, and still sees the
+// other's turns, because a cached message is only ever one that cannot change.
+TEST(SqliteStore, ACachedContextStillHasTurnsCommittedThroughAnotherConnection) {
+  test::TempDir dir("gw-store-");
+  const auto path = (dir.path() / "gateway.db").string();
+  SqliteStore first(path, false);
+  SqliteStore second(path, false);
+  SessionRecord s;
+  s.id = "ses_shared";
+  s.owner = "alice";
+  s.model = "claude-sonnet-4-5";
+  first.create_session(s, {{"user", R"("pinned")", ""}, {"assistant", R"("ok")", ""}});
+  auto commit = [](SqliteStore& store, std::uint64_t expected, const std::string& turn_id) {
+    TurnCommit t;
+    t.session_id = "ses_shared";
+    t.expected_message_count = expected;
+    t.messages = {{"user", R"(")" + turn_id + R"(")", turn_id}, {"assistant", R"("re")", turn_id}};
+    return store.commit_turn(t);
+  };
+  ASSERT_EQ(commit(first, 2, "turn_a"), CommitResult::kCommitted);
+  ASSERT_TRUE(first.context("ses_shared", 4));  // cached by `first` now
+  ASSERT_EQ(commit(second, 4, "turn_b"), CommitResult::kCommitted);
+  auto ctx = first.context("ses_shared", 4);
+  ASSERT_TRUE(ctx);
+  ASSERT_EQ(ctx->recent.size(), 4u);
+  EXPECT_EQ(ctx->recent[0].turn_id, "turn_a");
+  EXPECT_EQ(ctx->recent[2].turn_id, "turn_b");
+  EXPECT_EQ(ctx->pinned[0].content_json, R"("pinned")");
+  // `first` deleted it: gone for both, whatever either had cached.
+  ASSERT_TRUE(second.context("ses_shared", 4));
+  EXPECT_TRUE(first.delete_session("ses_shared"));
+  EXPECT_FALSE(second.context("ses_shared", 4));
+  EXPECT_FALSE(first.context("ses_shared", 4));
 }
 
 TEST(SqliteStore, UnwritableDirectoryIsAStoreError) {

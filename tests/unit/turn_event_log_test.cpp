@@ -213,6 +213,33 @@ TEST_F(TurnRegistryTest, FinishedLogsOverTheTotalBoundAreDroppedOldestFirst) {
   EXPECT_FALSE(records[2]->log().read_after(0, 1 << 20).gap);
 }
 
+// Results are bounded too: past outcome_max_bytes the oldest are forgotten, those that no
+// Idempotency-Key can ask for again first.
+TEST_F(TurnRegistryTest, ResultsOverTheirBoundAreForgottenOldestFirstPlainBeforeKeyed) {
+  config_.streaming.outcome_max_bytes = 1500;  // two small turns' results, not three
+  auto turns = make();
+  auto keyed = turns.claim("turn_k", "ses_1", "alpha", false, "k1", "d").record;
+  turns.finish(keyed, done());
+  for (const char* id : {"turn_p1", "turn_p2"}) {
+    turns.finish(turns.claim(id, "ses_1", "alpha", false, "", "").record, done());
+  }
+  EXPECT_LE(turns.outcome_bytes(), 1500u);
+  EXPECT_EQ(turns.find("turn_p1"), nullptr);
+  EXPECT_NE(turns.find("turn_p2"), nullptr);
+  EXPECT_NE(turns.find("turn_k"), nullptr);
+  EXPECT_EQ(turns.claim("turn_x", "ses_1", "alpha", false, "k1", "d").kind,
+            TurnRegistry::Claim::Kind::repeat);
+  // Past the bound with only keyed results left, those go as well.
+  config_.streaming.outcome_max_bytes = 0;
+  auto none = make();
+  auto k = none.claim("turn_k2", "ses_1", "alpha", false, "k2", "d").record;
+  none.finish(k, done());
+  EXPECT_EQ(none.outcome_bytes(), 0u);
+  EXPECT_EQ(none.find("turn_k2"), nullptr);
+  EXPECT_EQ(none.claim("turn_y", "ses_1", "alpha", false, "k2", "d").kind,
+            TurnRegistry::Claim::Kind::created);
+}
+
 TEST_F(TurnRegistryTest, CancelAllReachesEveryRunningTurn) {
   auto turns = make();
   auto a = turns.claim("turn_a", "ses_1", "alpha", true, "", "").record;
