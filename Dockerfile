@@ -16,7 +16,7 @@ FROM ${BASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev libyaml-cpp-dev \
-      libsqlite3-dev libhiredis-dev \
+      libsqlite3-dev libhiredis-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -31,7 +31,7 @@ FROM ${BASE} AS runtime-base
 # openssl: the compose stack's init makes its CA and certificates with it (docker/bin/stack-init).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libyaml-cpp0.7 libsqlite3-0 libhiredis0.14 ca-certificates openssl \
+      libssl3 libyaml-cpp0.7 libsqlite3-0 libhiredis0.14 libjemalloc2 ca-certificates openssl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin gateway \
