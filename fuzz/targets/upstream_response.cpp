@@ -3,8 +3,7 @@
 // the input picks, as UpstreamCall offers its read buffer. Whatever the bytes:
 // - the same bytes give the same status, fields, body and end whatever the piece and
 //   buffer sizes (TCP may cut anywhere; a reader's buffer may be any size);
-// - a field's name and value are what the wire said, and the body is never longer than
-//   the bytes after the head.
+// - a field's name is what the wire said, and the body is never longer than the wire.
 //
 // Input: byte 0 seeds the piece sizes, byte 1 the body buffer sizes, the rest is the wire.
 #include <string>
@@ -43,17 +42,19 @@ Outcome parse(std::string_view wire, Piece piece, Room room) {
   std::size_t pieces = 0;
   std::size_t offers = 0;
   std::vector<char> buffer;
+  std::size_t offered = 0;
   for (int guard = 0; guard < 1'000'000 && !p.is_done(); ++guard) {
     if (p.is_header_done() && p.room() == 0) {
-      buffer.assign(room(offers++), 0);
-      p.offer(buffer.data(), buffer.size());
+      offered = room(offers++);
+      if (buffer.size() < offered) buffer.resize(offered);
+      p.offer(buffer.data(), offered);
     }
     boost::system::error_code ec;
     const std::size_t before = p.room();
-    char* const out = buffer.data() + (buffer.size() - before);
+    char* const out = buffer.data() + (offered - before);
     std::size_t used = 0;
     if (!pending.empty()) used = p.put(boost::asio::buffer(pending), ec);
-    if (p.is_header_done() && !buffer.empty()) o.body.append(out, before - p.room());
+    if (p.is_header_done() && offered > 0) o.body.append(out, before - p.room());
     pending.erase(0, used);
     if (ec == http::error::need_buffer) continue;
     if (ec && ec != http::error::need_more) {
@@ -63,8 +64,13 @@ Outcome parse(std::string_view wire, Piece piece, Room room) {
     if (p.is_done()) break;
     if (used > 0 && !ec) continue;
     if (at == wire.size()) {
-      p.put_eof(ec);
-      o.failed = static_cast<bool>(ec);
+      // As Beast's reads do at end of stream: put_eof only after some bytes.
+      if (p.got_some()) {
+        p.put_eof(ec);
+        o.failed = static_cast<bool>(ec);
+      } else {
+        o.failed = true;
+      }
       break;
     }
     const std::size_t n = std::min(piece(pieces++), wire.size() - at);
@@ -85,7 +91,7 @@ GW_FUZZ_TARGET(upstream_response) {
   const unsigned room_seed = data[1];
   const std::string_view wire(reinterpret_cast<const char*>(data) + 2, size - 2);
   const Outcome whole = parse(
-      wire, [&](std::size_t) { return wire.size() + 1; }, [](std::size_t) { return 1 << 20; });
+      wire, [&](std::size_t) { return wire.size() + 1; }, [&](std::size_t) { return wire.size() + 1; });
   const Outcome cut = parse(
       wire, [&](std::size_t i) { return 1 + (piece_seed * 31 + i * 17) % 23; },
       [&](std::size_t i) { return 1 + (room_seed * 13 + i * 7) % 29; });
@@ -93,10 +99,9 @@ GW_FUZZ_TARGET(upstream_response) {
   if (whole.failed != cut.failed) __builtin_trap();
   if (!whole.failed && !(whole == cut)) __builtin_trap();
   if (whole.body.size() > wire.size()) __builtin_trap();
+  // A name is what the wire said (a value may not be: a folded line is joined with a space).
   for (const auto& [name, value] : whole.fields) {
-    if (wire.find(name) == std::string_view::npos || wire.find(value) == std::string_view::npos) {
-      __builtin_trap();
-    }
+    if (wire.find(name) == std::string_view::npos || value.size() > wire.size()) __builtin_trap();
   }
 }
 
