@@ -91,7 +91,8 @@ GW_FUZZ_TARGET(upstream_response) {
   const unsigned room_seed = data[1];
   const std::string_view wire(reinterpret_cast<const char*>(data) + 2, size - 2);
   const Outcome whole = parse(
-      wire, [&](std::size_t) { return wire.size() + 1; }, [&](std::size_t) { return wire.size() + 1; });
+      wire, [&](std::size_t) { return wire.size() + 1; },
+      [&](std::size_t) { return wire.size() + 1; });
   const Outcome cut = parse(
       wire, [&](std::size_t i) { return 1 + (piece_seed * 31 + i * 17) % 23; },
       [&](std::size_t i) { return 1 + (room_seed * 13 + i * 7) % 29; });

@@ -24,13 +24,27 @@ void append_quoted(std::string& line, std::string_view value) {
     plain_from = i + 1;
     line += '\\';
     switch (c) {
-      case '"': line += '"'; break;
-      case '\\': line += '\\'; break;
-      case '\n': line += 'n'; break;
-      case '\r': line += 'r'; break;
-      case '\t': line += 't'; break;
-      case '\b': line += 'b'; break;
-      case '\f': line += 'f'; break;
+      case '"':
+        line += '"';
+        break;
+      case '\\':
+        line += '\\';
+        break;
+      case '\n':
+        line += 'n';
+        break;
+      case '\r':
+        line += 'r';
+        break;
+      case '\t':
+        line += 't';
+        break;
+      case '\b':
+        line += 'b';
+        break;
+      case '\f':
+        line += 'f';
+        break;
       default:
         line += "u00";
         line += kHex[c >> 4];

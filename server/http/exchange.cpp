@@ -10,8 +10,8 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <array>
 
@@ -84,8 +84,10 @@ asio::awaitable<void> Exchange::respond(StringResponse response, const RelayedHe
   response.keep_alive(keep);
   if (!keep) reusable_ = false;
   response.prepare_payload();
-  const std::string head = wire_head(response.base(), relayed ? relayed->lines : std::string_view{});
-  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(response.body())};
+  const std::string head =
+      wire_head(response.base(), relayed ? relayed->lines : std::string_view{});
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head),
+                                                  asio::buffer(response.body())};
   co_await write_bytes(message, kTuple);
 }
 

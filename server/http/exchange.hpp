@@ -3,8 +3,8 @@
 #include "server/common/api_error.hpp"
 #include "server/http/caller.hpp"
 #include "server/http/http_types.hpp"
-#include "server/http/request_log.hpp"
 #include "server/http/relayed_head.hpp"
+#include "server/http/request_log.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>

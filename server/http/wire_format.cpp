@@ -62,7 +62,8 @@ ChunkFrame::ChunkFrame(std::size_t size) {
 
 std::array<boost::asio::const_buffer, 3> ChunkFrame::around(std::string_view data) const {
   return {boost::asio::const_buffer(prefix_, prefix_size_),
-          boost::asio::const_buffer(data.data(), data.size()), boost::asio::const_buffer("\r\n", 2)};
+          boost::asio::const_buffer(data.data(), data.size()),
+          boost::asio::const_buffer("\r\n", 2)};
 }
 
 }  // namespace gw

@@ -25,7 +25,8 @@ std::optional<std::vector<StoredMessage>> MessageCache::get(std::int64_t key, st
                                                             std::int64_t to) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(key);
-  if (it == sessions_.end()) return from >= to ? std::optional(std::vector<StoredMessage>{}) : std::nullopt;
+  if (it == sessions_.end())
+    return from >= to ? std::optional(std::vector<StoredMessage>{}) : std::nullopt;
   auto& messages = it->second.messages;
   auto at = messages.find(from);
   std::vector<StoredMessage> out;

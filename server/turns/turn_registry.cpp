@@ -62,11 +62,11 @@ void TurnRegistry::withdraw(const std::shared_ptr<TurnRecord>& record, TurnOutco
 void TurnRegistry::finish(const std::shared_ptr<TurnRecord>& record, TurnOutcome outcome) {
   if (mirror_) mirror_->finished(*record, outcome.status);
   // The record, its ids and its answer's body and fields, roughly.
-  const std::size_t kept = 512 + record->id().size() + record->session_id().size() +
-                           record->idempotency_key.size() + record->body_digest.size() +
-                           outcome.response.body().size() +
-                           64 * static_cast<std::size_t>(std::distance(
-                                    outcome.response.base().begin(), outcome.response.base().end()));
+  const std::size_t kept =
+      512 + record->id().size() + record->session_id().size() + record->idempotency_key.size() +
+      record->body_digest.size() + outcome.response.body().size() +
+      64 * static_cast<std::size_t>(
+               std::distance(outcome.response.base().begin(), outcome.response.base().end()));
   record->finish(std::move(outcome));
   {
     std::lock_guard lock(mutex_);

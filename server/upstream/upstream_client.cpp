@@ -9,8 +9,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 
-#include <array>
-
 namespace gw {
 
 namespace asio = boost::asio;
@@ -26,7 +24,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 class WaitClock {
  public:
   explicit WaitClock(std::chrono::steady_clock::duration* sink)
-      : sink_(sink), start_(sink ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{}) {}
+      : sink_(sink),
+        start_(sink ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{}) {}
   ~WaitClock() {
     if (sink_) *sink_ += std::chrono::steady_clock::now() - start_;
   }

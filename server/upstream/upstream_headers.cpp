@@ -6,8 +6,7 @@ namespace gw {
 
 namespace http = boost::beast::http;
 
-void UpstreamHeaders::add(http::field name, std::string_view name_string,
-                          std::string_view value) {
+void UpstreamHeaders::add(http::field name, std::string_view name_string, std::string_view value) {
   entries_.push_back({name, static_cast<std::uint32_t>(text_.size()),
                       static_cast<std::uint32_t>(name_string.size()),
                       static_cast<std::uint32_t>(value.size())});

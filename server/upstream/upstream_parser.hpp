@@ -26,8 +26,8 @@ class UpstreamParser : public boost::beast::http::basic_parser<false> {
 
  private:
   using error_code = boost::system::error_code;
-  void on_request_impl(boost::beast::http::verb, boost::beast::string_view, boost::beast::string_view, int,
-                       error_code&) override {}
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view,
+                       boost::beast::string_view, int, error_code&) override {}
   void on_response_impl(int code, boost::beast::string_view, int, error_code&) override {
     status_ = static_cast<unsigned>(code);
   }
@@ -39,7 +39,8 @@ class UpstreamParser : public boost::beast::http::basic_parser<false> {
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(boost::beast::string_view body, error_code& ec) override;
   void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code& ec) override {
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                 error_code& ec) override {
     return on_body_impl(body, ec);
   }
   void on_finish_impl(error_code&) override {}

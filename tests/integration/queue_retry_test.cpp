@@ -502,7 +502,8 @@ TEST_F(QueueRetryTest, OverheadLeavesOutTheWaitOnUpstreamAndItsRetryPause) {
   ASSERT_TRUE(eventually([&] { return metrics().find(done) != std::string::npos; }));
   const auto m = metrics();
   for (std::string_view want :
-       {std::string_view("gateway_request_duration_seconds_bucket{route=\"messages\",le=\"1\"} 0\n"),
+       {std::string_view(
+            "gateway_request_duration_seconds_bucket{route=\"messages\",le=\"1\"} 0\n"),
         std::string_view("gateway_overhead_seconds_bucket{route=\"messages\",le=\"0.1\"} 1\n"),
         std::string_view("gateway_overhead_seconds_count{route=\"messages\"} 1\n")}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
