@@ -102,7 +102,7 @@ void TurnRegistry::sweep(std::chrono::steady_clock::time_point now) {
   }
   // Then the oldest results while they pass their bound, those no Idempotency-Key can ask
   // for again first: kept for the hour a token lasts and bounded by nothing else, they
-  // grew the process by a few KB a turn (bench: 185 MB after 30,000 turns).
+  // grew the process by a kilobyte or more a turn for as long as turns kept coming.
   for (auto* outcomes : {&plain_outcomes_, &keyed_outcomes_}) {
     while (!outcomes->empty() && outcome_bytes_ > max_outcome_bytes_) drop_oldest(*outcomes);
   }
