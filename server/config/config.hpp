@@ -132,7 +132,7 @@ struct Config {
     Millis replay_ttl{300'000};  // a finished turn's events are kept this long for resumes
     std::size_t replay_max_bytes_per_turn = 4 * 1024 * 1024;  // one turn's event log
     std::size_t replay_max_bytes = 256 * 1024 * 1024;         // all turns' event logs
-    std::size_t outcome_max_bytes = 64 * 1024 * 1024;         // finished turns' results
+    std::size_t outcome_max_bytes = 32 * 1024 * 1024;         // finished turns' results
     // Signs events_url capability tokens (HMAC-SHA256). Empty: a random secret made at
     // start (tokens then die with the process).
     std::string token_secret;

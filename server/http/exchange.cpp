@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace gw {
@@ -141,7 +142,12 @@ asio::awaitable<void> Exchange::client_gone() {
     co_await forever.async_wait(kTuple);
     co_return;
   }
-  auto [ec, n] = co_await stream_.socket().async_read_some(buffer_.prepare(room), kTuple);
+  // A request waits here for as long as upstream takes, and a thousand waiting ones kept
+  // a thousand read buffers of 16 KB: an empty one is given back, and this read, which
+  // only has to notice a close or the start of a pipelined request, takes a small one.
+  if (buffer_.size() == 0) buffer_.shrink_to_fit();
+  auto [ec, n] = co_await stream_.socket().async_read_some(
+      buffer_.prepare(std::min<std::size_t>(room, 512)), kTuple);
   if (!ec) {
     // A pipelining client sent its next request early: keep it for the connection loop
     // and wait until cancelled.

@@ -216,19 +216,24 @@ TEST_F(TurnRegistryTest, FinishedLogsOverTheTotalBoundAreDroppedOldestFirst) {
 // Results are bounded too: past outcome_max_bytes the oldest are forgotten, those that no
 // Idempotency-Key can ask for again first.
 TEST_F(TurnRegistryTest, ResultsOverTheirBoundAreForgottenOldestFirstPlainBeforeKeyed) {
-  config_.streaming.outcome_max_bytes = 1500;  // two small turns' results, not three
+  config_.streaming.outcome_max_bytes = 6000;  // two small turns' results, not three
   auto turns = make();
   auto keyed = turns.claim("turn_k", "ses_1", "alpha", false, "k1", "d").record;
   turns.finish(keyed, done());
   for (const char* id : {"turn_p1", "turn_p2"}) {
     turns.finish(turns.claim(id, "ses_1", "alpha", false, "", "").record, done());
   }
-  EXPECT_LE(turns.outcome_bytes(), 1500u);
+  EXPECT_LE(turns.outcome_bytes(), 6000u);
   EXPECT_EQ(turns.find("turn_p1"), nullptr);
   EXPECT_NE(turns.find("turn_p2"), nullptr);
   EXPECT_NE(turns.find("turn_k"), nullptr);
   EXPECT_EQ(turns.claim("turn_x", "ses_1", "alpha", false, "k1", "d").kind,
             TurnRegistry::Claim::Kind::repeat);
+  // Forgotten means freed: nothing else holds a finished turn without events.
+  std::weak_ptr<TurnRecord> gone = turns.claim("turn_p3", "ses_1", "alpha", false, "", "").record;
+  turns.finish(gone.lock(), done());
+  turns.finish(turns.claim("turn_p4", "ses_1", "alpha", false, "", "").record, done());
+  EXPECT_TRUE(gone.expired());
   // Past the bound with only keyed results left, those go as well.
   config_.streaming.outcome_max_bytes = 0;
   auto none = make();
