@@ -39,6 +39,14 @@ Outcome no_route(const Exchange& ex, const Router::Match& match, std::string_vie
   return res;
 }
 
+// A whole response that is an error names its type in the access log, unless the handler
+// already did.
+void log_error_status(Exchange& ex, const StringResponse& res) {
+  if (res.result_int() >= 400 && ex.log().error_type.empty()) {
+    ex.log().error_type = std::string(error_type_for_status(res.result_int()));
+  }
+}
+
 asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
   if (ex.responded() || ex.client_left()) co_return;
   if (outcome.was_answered()) {
@@ -47,14 +55,10 @@ asio::awaitable<void> render(Exchange& ex, Outcome& outcome) {
   } else if (const auto* e = outcome.error()) {
     co_await ex.respond_error(*e);
   } else if (auto* res = outcome.response()) {
-    if (res->result_int() >= 400 && ex.log().error_type.empty()) {
-      ex.log().error_type = std::string(error_type_for_status(res->result_int()));
-    }
+    log_error_status(ex, *res);
     co_await ex.respond(std::move(*res));
   } else if (auto* relayed = outcome.relayed()) {
-    if (relayed->response.result_int() >= 400 && ex.log().error_type.empty()) {
-      ex.log().error_type = std::string(error_type_for_status(relayed->response.result_int()));
-    }
+    log_error_status(ex, relayed->response);
     co_await ex.respond(std::move(relayed->response), &relayed->head);
   } else if (auto* json = outcome.json_body()) {
     co_await ex.respond_json(json->status, std::move(json->body));

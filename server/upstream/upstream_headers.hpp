@@ -74,7 +74,6 @@ class UpstreamHeaders {
 
   const_iterator begin() const { return {&text_, entries_.begin()}; }
   const_iterator end() const { return {&text_, entries_.end()}; }
-  std::size_t size() const { return entries_.size(); }
 
  private:
   std::string text_;
