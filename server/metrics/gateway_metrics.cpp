@@ -53,6 +53,16 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
                                 "The longest store call since the gateway started, by operation: "
                                 "a commit stall that the histogram's buckets round up.",
                                 {"op"})),
+      store_lock_wait_seconds(r.histogram(
+          "gateway_store_lock_wait_seconds",
+          "Time a store call waited for the store's write lock (other writes holding it), by "
+          "operation; part of gateway_store_duration_seconds.",
+          kStoreBuckets, {"op"})),
+      store_own_max_seconds(r.gauge(
+          "gateway_store_own_duration_max_seconds",
+          "The longest store call since the gateway started less its wait for the write lock, "
+          "by operation: what one call itself took.",
+          {"op"})),
       overhead_seconds(r.histogram(
           "gateway_overhead_seconds",
           "What the gateway itself took of a request, by route: its duration less the time "

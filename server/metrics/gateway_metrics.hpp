@@ -23,11 +23,13 @@ struct GatewayMetrics {
   MetricFamily& tokens;  // {direction}
   MetricFamily& cooldowns;
   MetricFamily& retry_after_capped;
-  MetricFamily& store_seconds;      // {op}
-  MetricFamily& store_max_seconds;  // {op}
-  MetricFamily& overhead_seconds;   // {route}
-  MetricFamily& connections;        // open client connections
-  MetricFamily& connection_events;  // {event}: shed, over_capacity, accept_failed
+  MetricFamily& store_seconds;            // {op}
+  MetricFamily& store_max_seconds;        // {op}
+  MetricFamily& store_lock_wait_seconds;  // {op}
+  MetricFamily& store_own_max_seconds;    // {op}
+  MetricFamily& overhead_seconds;         // {route}
+  MetricFamily& connections;              // open client connections
+  MetricFamily& connection_events;        // {event}: shed, over_capacity, accept_failed
   MetricFamily& rate_budget_shared;
   MetricFamily& rate_budget_fallbacks;
 };

@@ -2,6 +2,7 @@
 
 #include "server/store/image_refs.hpp"
 #include "server/store/sqlite_schema.hpp"
+#include "server/store/store_lock_wait.hpp"
 
 namespace gw {
 
@@ -84,7 +85,9 @@ struct SqliteStore::Statements {
                  "input_tokens = input_tokens + ?3, output_tokens = output_tokens + ?4, "
                  "updated_at = ?5, cache_creation_tokens = cache_creation_tokens + ?6, "
                  "cache_read_tokens = cache_read_tokens + ?7 WHERE seq = ?1"),
-        purge(db, "DELETE FROM sessions WHERE updated_at < ?1"),
+        turn_target(db, "SELECT seq, message_count FROM sessions WHERE id = ?1"),
+        last_seq(db, "SELECT coalesce(max(seq), 0) FROM sessions"),
+        purge(db, "DELETE FROM sessions WHERE seq > ?1 AND seq <= ?2 AND updated_at < ?3"),
         insert_image(db, "INSERT OR IGNORE INTO images (hash, data) VALUES (?1, ?2)"),
         insert_message_image(db,
                              "INSERT OR IGNORE INTO message_images (session_seq, position, hash) "
@@ -97,7 +100,8 @@ struct SqliteStore::Statements {
 
   SqliteStatement begin, begin_read, commit, rollback;
   SqliteStatement insert_session, insert_message, by_id, page_first, page_after, update, remove;
-  SqliteStatement messages_range, add_turn, purge, insert_image, insert_message_image;
+  SqliteStatement messages_range, add_turn, turn_target, last_seq, purge, insert_image;
+  SqliteStatement insert_message_image;
   SqliteStatement images_range, ping;
 };
 
@@ -256,6 +260,8 @@ namespace {
 constexpr int kCheckpointPages = 4000;
 // At most this many frames are left for the last checkpoint pass, which holds writes back.
 constexpr int kHeldCheckpointFrames = 16;
+// Sessions (by seq) one purge statement scans: about a millisecond of the write lock.
+constexpr std::int64_t kPurgeSpan = 2048;
 
 int on_wal_commit(void* store_condition, sqlite3*, const char*, int pages) {
   if (pages >= kCheckpointPages) static_cast<std::function<void()>*>(store_condition)->operator()();
@@ -336,7 +342,7 @@ void SqliteStore::checkpoint_loop() {
 }
 
 void SqliteStore::create_session(const SessionRecord& s, const std::vector<StoredMessage>& seed) {
-  std::lock_guard lock(write_mutex_);
+  TimedWriteLock lock(write_mutex_);
   Statements& st = *writer_->st;
   Transaction tx(st);
   {
@@ -396,7 +402,7 @@ SessionPage SqliteStore::list_sessions(const std::string& owner, std::size_t lim
 std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
                                                          const SessionPatch& patch,
                                                          EpochMillis at) {
-  std::lock_guard lock(write_mutex_);
+  TimedWriteLock lock(write_mutex_);
   Statements& st = *writer_->st;
   Transaction tx(st);
   auto found = writer_->find(id);
@@ -422,7 +428,7 @@ std::optional<SessionRecord> SqliteStore::update_session(const std::string& id,
 }
 
 bool SqliteStore::delete_session(const std::string& id) {
-  std::lock_guard lock(write_mutex_);
+  TimedWriteLock lock(write_mutex_);
   if (auto found = writer_->find(id)) cache_.erase(found->first);
   StatementUse q(writer_->st->remove);
   q->bind(1, id).step();
@@ -467,13 +473,20 @@ std::vector<StoredMessage> SqliteStore::cached_messages(Connection& c, std::int6
 }
 
 CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
-  std::lock_guard lock(write_mutex_);
+  TimedWriteLock lock(write_mutex_);
   Statements& st = *writer_->st;
   Transaction tx(st);
-  auto found = writer_->find(turn.session_id);
-  if (!found) return CommitResult::kNotFound;
-  if (found->second.message_count != turn.expected_message_count) return CommitResult::kConflict;
-  const std::int64_t seq = found->first;
+  std::int64_t seq = 0;
+  {
+    // Two columns, not the whole session: a commit runs under the write lock.
+    StatementUse q(st.turn_target);
+    q->bind(1, turn.session_id);
+    if (!q->step()) return CommitResult::kNotFound;
+    if (st.turn_target.int_at(1) != to_i64(turn.expected_message_count)) {
+      return CommitResult::kConflict;
+    }
+    seq = st.turn_target.int_at(0);
+  }
   auto position = to_i64(turn.expected_message_count);
   for (const auto& m : turn.messages) writer_->insert_message(seq, position++, m);
   {
@@ -490,10 +503,24 @@ CommitResult SqliteStore::commit_turn(const TurnCommit& turn) {
 }
 
 std::size_t SqliteStore::purge_idle(EpochMillis idle_before) {
-  std::lock_guard lock(write_mutex_);
-  StatementUse q(writer_->st->purge);
-  q->bind(1, idle_before).step();
-  return static_cast<std::size_t>(sqlite3_changes(writer_->db.get()));
+  // No index on updated_at: every turn moved a session's entry in it, two more pages to
+  // write and checksum per commit (schema 5). The purge scans the sessions instead, once
+  // a minute, a span of them at a time, so that the write lock, which turns' commits wait
+  // for, is held for the few milliseconds of one span, not for a whole table's purge.
+  std::int64_t last = 0;
+  {
+    TimedWriteLock lock(write_mutex_);
+    StatementUse q(writer_->st->last_seq);
+    if (q->step()) last = writer_->st->last_seq.int_at(0);
+  }
+  std::size_t purged = 0;
+  for (std::int64_t after = 0; after < last; after += kPurgeSpan) {
+    TimedWriteLock lock(write_mutex_);
+    StatementUse q(writer_->st->purge);
+    q->bind(1, after).bind(2, after + kPurgeSpan).bind(3, idle_before).step();
+    purged += static_cast<std::size_t>(sqlite3_changes(writer_->db.get()));
+  }
+  return purged;
 }
 
 void SqliteStore::ping() {

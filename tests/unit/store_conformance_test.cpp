@@ -492,6 +492,47 @@ TEST(SqliteStore, AnImageIsStoredOnceAndGoesWithTheLastSessionUsingIt) {
   EXPECT_EQ(count_rows(path, "message_images"), 0);
 }
 
+// The purge scans sessions a span of seqs at a time (there is no index on updated_at):
+// an idle session far past the first span goes too, and one used since stays.
+TEST(SqliteStore, PurgeReachesSessionsPastTheFirstSpanAndKeepsUsedOnes) {
+  test::TempDir dir("gw-store-");
+  const auto path = (dir.path() / "gateway.db").string();
+  SqliteStore store(path, false);
+  auto create = [&](const char* id, EpochMillis at) {
+    SessionRecord s;
+    s.id = id;
+    s.owner = "alice";
+    s.model = "m";
+    s.max_tokens = 1;
+    s.created_at = s.updated_at = at;
+    store.create_session(s, {});
+  };
+  create("ses_first", 100);
+  {
+    SqliteDb db(path, SQLITE_OPEN_READWRITE);
+    db.exec("UPDATE sqlite_sequence SET seq = 1000000 WHERE name = 'sessions'");
+  }
+  create("ses_far", 100);
+  create("ses_used", 100);
+  TurnCommit t;
+  t.session_id = "ses_used";
+  t.messages = {{"user", R"("hi")", "t"}, {"assistant", R"("hello")", "t"}};
+  t.at = 900;
+  ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
+  EXPECT_EQ(store.purge_idle(500), 2u);
+  EXPECT_FALSE(store.get_session("ses_first"));
+  EXPECT_FALSE(store.get_session("ses_far"));
+  ASSERT_TRUE(store.get_session("ses_used"));
+  EXPECT_EQ(store.messages("ses_used").size(), 2u);
+  EXPECT_EQ(count_rows(path, "messages"), 2);
+  // A commit writes no index entry for when a session was last used.
+  SqliteDb db(path, SQLITE_OPEN_READONLY);
+  SqliteStatement idle(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sessions_by_idle'");
+  StatementUse use(idle);
+  ASSERT_TRUE(use->step());
+  EXPECT_EQ(idle.int_at(0), 0);
+}
+
 TEST(SqliteStore, RefusesAFileFromANewerGateway) {
   test::TempDir dir("gw-store-");
   auto path = (dir.path() / "gateway.db").string();
