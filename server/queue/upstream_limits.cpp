@@ -1,5 +1,7 @@
 #include "server/queue/upstream_limits.hpp"
 
+#include "server/common/field_name.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -11,12 +13,6 @@ namespace gw {
 namespace {
 
 constexpr std::string_view kPrefix = "anthropic-ratelimit-";
-
-bool iequal_ascii(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);  // letters, digits and '-' only on one side
-         });
-}
 
 // Reads exactly `n` digits at `at` into `out`.
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
@@ -99,31 +95,42 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
 }
 
 UpstreamLimits parse_upstream_limits(const UpstreamHeaders& headers) {
-  // One pass over the fields: eight lookups by name cost more than the whole answer's
-  // other header handling.
+  // One pass over the fields, most of them turned away by their first letter: this runs
+  // on every answer.
   UpstreamLimits l;
   for (const auto& f : headers) {
     const std::string_view name = f.name_string();
-    if (name.size() <= kPrefix.size() || !iequal_ascii(name.substr(0, kPrefix.size()), kPrefix)) {
+    if (name.size() <= kPrefix.size() || (name[0] | 0x20) != 'a' ||
+        !field_name_starts_with(name, kPrefix)) {
       continue;
     }
     std::string_view rest = name.substr(kPrefix.size());
+    std::string_view limit;
     UpstreamBudget* b = nullptr;
-    for (auto [limit, budget] : {std::pair{std::string_view("requests-"), &l.requests},
-                                 std::pair{std::string_view("input-tokens-"), &l.input_tokens},
-                                 std::pair{std::string_view("output-tokens-"), &l.output_tokens},
-                                 std::pair{std::string_view("tokens-"), &l.tokens}}) {
-      if (rest.size() > limit.size() && iequal_ascii(rest.substr(0, limit.size()), limit)) {
-        b = budget;
-        rest.remove_prefix(limit.size());
+    switch (rest[0] | 0x20) {
+      case 'r':
+        limit = "requests-", b = &l.requests;
         break;
-      }
+      case 'i':
+        limit = "input-tokens-", b = &l.input_tokens;
+        break;
+      case 'o':
+        limit = "output-tokens-", b = &l.output_tokens;
+        break;
+      case 't':
+        limit = "tokens-", b = &l.tokens;
+        break;
+      default:
+        continue;
     }
-    if (!b) continue;
+    if (rest.size() <= limit.size() || !field_name_starts_with(rest, limit)) {
+      continue;
+    }
+    rest.remove_prefix(limit.size());
     // The first of repeated fields counts, as find() gave before.
-    if (iequal_ascii(rest, "remaining") && !b->remaining) {
+    if (field_name_is(rest, "remaining") && !b->remaining) {
       read_remaining(f.value(), *b);
-    } else if (iequal_ascii(rest, "reset") && !b->reset) {
+    } else if (field_name_is(rest, "reset") && !b->reset) {
       b->reset = parse_rfc3339(f.value());
     }
   }

@@ -1,42 +1,37 @@
 #include "server/upstream/header_rules.hpp"
 
+#include "server/common/field_name.hpp"
 #include "server/upstream/loop_guard.hpp"
-
-#include <boost/beast/core/string.hpp>
-
-#include <array>
 
 namespace gw {
 
 namespace http = boost::beast::http;
-using boost::beast::iequals;
 
 namespace {
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 bool forwarded_upstream(std::string_view name) {
-  static constexpr std::array<std::string_view, 3> exact = {"content-type", "accept", "user-agent"};
-  for (auto e : exact) {
-    if (iequals(name, e)) return true;
-  }
   // anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, ... and
   // the SDKs' x-stainless-* telemetry (retry count, timeouts) which upstream may use.
-  return starts_with_ci(name, "anthropic-") || starts_with_ci(name, "x-stainless-");
+  return field_name_is(name, "content-type") || field_name_is(name, "accept") ||
+         field_name_is(name, "user-agent") || field_name_starts_with(name, "anthropic-") ||
+         field_name_starts_with(name, "x-stainless-");
 }
 
 bool relayed_downstream(std::string_view name) {
   // Not x-should-retry: the gateway sets its own (copy_relayed_headers).
-  static constexpr std::array<std::string_view, 6> exact = {
-      "content-type",   "request-id",    "retry-after",
-      "retry-after-ms", "cache-control", "anthropic-organization-id"};
-  for (auto e : exact) {
-    if (iequals(name, e)) return true;
+  switch (name.empty() ? 0 : name[0] | 0x20) {
+    case 'a':
+      return field_name_starts_with(name, "anthropic-ratelimit-") ||
+             field_name_starts_with(name, "anthropic-priority-") ||
+             field_name_is(name, "anthropic-organization-id");
+    case 'c':
+      return field_name_is(name, "content-type") || field_name_is(name, "cache-control");
+    case 'r':
+      return field_name_is(name, "request-id") || field_name_is(name, "retry-after") ||
+             field_name_is(name, "retry-after-ms");
+    default:
+      return false;
   }
-  return starts_with_ci(name, "anthropic-ratelimit-") ||
-         starts_with_ci(name, "anthropic-priority-");
 }
 
 }  // namespace
@@ -76,8 +71,7 @@ RelayedHead relayed_head(const UpstreamHeaders& upstream, unsigned status) {
   out.lines.reserve(1024);
   for (const auto f : upstream) {
     if (!relayed_downstream(f.name_string())) continue;
-    if (status >= 400 && iequals(f.name_string(), "x-should-retry")) continue;
-    out.has_request_id = out.has_request_id || iequals(f.name_string(), "request-id");
+    out.has_request_id = out.has_request_id || field_name_is(f.name_string(), "request-id");
     out.lines += f.name_string();
     out.lines += ": ";
     out.lines += f.value();
