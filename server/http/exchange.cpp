@@ -15,6 +15,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+
+#include <sys/socket.h>
 
 namespace gw {
 
@@ -40,13 +43,19 @@ bool list_has(std::string_view list, std::string_view item) {
 }  // namespace
 
 Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request,
-                   RequestLog& log, std::size_t worker, std::chrono::milliseconds write_timeout)
+                   RequestLog& log, std::size_t worker, std::chrono::milliseconds write_timeout,
+                   asio::cancellation_signal* cancel)
     : stream_(stream),
       buffer_(buffer),
       request_(request),
       log_(log),
       worker_(worker),
-      write_timeout_(write_timeout) {}
+      write_timeout_(write_timeout),
+      cancel_(cancel) {}
+
+Exchange::~Exchange() {
+  stop_watching();
+}
 
 std::string_view Exchange::param(std::string_view name) const {
   auto it = params_.find(name);
@@ -129,36 +138,74 @@ asio::awaitable<beast::error_code> Exchange::end_stream() {
   co_return co_await write_bytes(buffer, kTuple);
 }
 
-asio::awaitable<void> Exchange::client_gone() {
-  // Read the raw socket: plain socket reads honour cancellation slots, so `||` can stop
-  // this wait when the work finishes first.
-  // With the buffer full of a pipelined request, nothing more can be read: a client that
-  // leaves then goes unnoticed until the work ends, as without this wait.
-  // While a streamed body is still coming, its reader owns the socket: a second read
-  // would take the body's bytes (and a client that leaves fails that reader instead).
-  auto room = buffer_room(buffer_);
-  asio::steady_timer forever(stream_.get_executor(), asio::steady_timer::time_point::max());
-  if (room == 0 || (streamed_body_ && !streamed_body_->complete())) {
-    co_await forever.async_wait(kTuple);
-    co_return;
-  }
+// The watch outlives the exchange when its wait is still queued: the wait's handler holds
+// it, and finds `ex` null once the watch was stopped.
+struct Exchange::Watch {
+  explicit Watch(Exchange* e) : ex(e) {}
+  Exchange* ex;
+  asio::cancellation_signal stop;  // cancels the wait, not the work
+};
+
+void Exchange::watch_client() {
+  // While a streamed body is still coming its reader owns the socket, and notices a
+  // client that leaves.
+  if (client_left_ || (streamed_body_ && !streamed_body_->complete())) return;
   // A request waits here for as long as upstream takes, and a thousand waiting ones kept
-  // a thousand read buffers of 16 KB: an empty one is given back, and this read, which
-  // only has to notice a close or the start of a pipelined request, takes a small one.
+  // a thousand read buffers of 16 KB: an empty one is given back.
   if (buffer_.size() == 0) buffer_.shrink_to_fit();
-  auto [ec, n] = co_await stream_.socket().async_read_some(
-      buffer_.prepare(std::min<std::size_t>(room, 512)), kTuple);
+  if (!watch_) watch_ = std::make_shared<Watch>(this);
+  auto& watch = watch_;
+  stream_.socket().async_wait(
+      asio::socket_base::wait_read,
+      asio::bind_cancellation_slot(watch->stop.slot(), [w = watch](beast::error_code ec) {
+        if (w->ex) w->ex->on_readable(w, ec);
+      }));
+}
+
+void Exchange::on_readable(const std::shared_ptr<Watch>& watch, beast::error_code ec) {
+  if (ec == asio::error::operation_aborted) return;
   if (!ec) {
-    // A pipelining client sent its next request early: keep it for the connection loop
-    // and wait until cancelled.
-    buffer_.commit(n);
-    co_await forever.async_wait(kTuple);
-    co_return;
+    // Readable: the end of the connection, or the start of a pipelined request, which
+    // stays in the socket for the connection loop (and ends the watch: nothing more
+    // can be learnt without reading it).
+    char byte = 0;
+    const auto n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      watch_client();
+      return;
+    }
   }
-  if (ec == asio::error::operation_aborted) co_return;
+  watch->ex = nullptr;
   client_left_ = true;
   reusable_ = false;
   if (gone_hook_) gone_hook_();
+  if (cancel_) cancel_->emit(asio::cancellation_type::terminal);
+}
+
+bool Exchange::stop_watching() {
+  if (watch_) {
+    watch_->ex = nullptr;
+    watch_->stop.emit(asio::cancellation_type::terminal);
+    watch_.reset();
+  }
+  return client_left_;
+}
+
+asio::awaitable<bool> Exchange::unless_client_leaves(asio::awaitable<void> work) {
+  std::exception_ptr failed;
+  watch_client();
+  try {
+    co_await std::move(work);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (stop_watching()) {
+    co_await asio::this_coro::reset_cancellation_state();
+    co_return false;
+  }
+  if (failed) std::rethrow_exception(failed);
+  co_return true;
 }
 
 }  // namespace gw

@@ -11,6 +11,7 @@
 #include "server/metrics/gateway_metrics.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -61,6 +62,9 @@ struct HttpServer::Connection {
   std::atomic<bool> idle{true};
   std::atomic<bool> shed{false};  // asked to close to make room for a new connection
   bool closed = false;
+  // Bound to the connection coroutine's cancellation slot: an exchange cancels the work
+  // of a client that left through it.
+  asio::cancellation_signal cancel;
 };
 
 HttpServer::HttpServer(IoWorkers& workers, const RequestPipeline& pipeline,
@@ -131,23 +135,24 @@ asio::awaitable<void> HttpServer::accept_loop() {
       connections_.push_back(conn);
       if (metrics_) metrics_->connections.set({}, static_cast<double>(connections_.size()));
     }
-    asio::co_spawn(workers_.context(worker), serve(conn, worker, over_capacity),
-                   [this, conn](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         log::error("connection failed", {{"error", ex.what()}});
-                       }
-                     }
-                     std::lock_guard lock(mutex_);
-                     if (conn->shed) --shedding_;
-                     connections_.remove(conn);
-                     if (metrics_) {
-                       metrics_->connections.set({}, static_cast<double>(connections_.size()));
-                     }
-                     if (connections_.empty()) all_closed_.notify_all();
-                   });
+    asio::co_spawn(
+        workers_.context(worker), serve(conn, worker, over_capacity),
+        asio::bind_cancellation_slot(conn->cancel.slot(), [this, conn](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              log::error("connection failed", {{"error", ex.what()}});
+            }
+          }
+          std::lock_guard lock(mutex_);
+          if (conn->shed) --shedding_;
+          connections_.remove(conn);
+          if (metrics_) {
+            metrics_->connections.set({}, static_cast<double>(connections_.size()));
+          }
+          if (connections_.empty()) all_closed_.notify_all();
+        }));
   }
 }
 
@@ -202,7 +207,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn, std::s
     RequestReader reader(limits);
     RequestLog log;
     log.request_id = make_id("req_");
-    Exchange ex(stream, buffer, reader.request(), log, worker, limits_.idle_timeout);
+    Exchange ex(stream, buffer, reader.request(), log, worker, limits_.idle_timeout, &conn->cancel);
     if (draining_) ex.set_close();
     Router::Match match;
     if (!co_await read_request(ex, reader, buffer, match)) break;

@@ -7,15 +7,12 @@
 #include "server/upstream/header_rules.hpp"
 #include "server/upstream/message_usage.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/json.hpp>
 
 namespace gw {
 
 namespace {
-
-using namespace boost::asio::experimental::awaitable_operators;
 
 // Counts a stream as active for as long as it is relayed.
 struct ActiveStream {
@@ -138,10 +135,10 @@ asio::awaitable<Outcome> relay_upstream(Exchange& ex, UpstreamClient& client,
   TokenUsage usage;
   AdmissionTicket ticket;  // outlives relay(), which a client that left cuts short
   auto done =
-      co_await (relay(ex, call, dispatcher, request, info, ticket, usage) || ex.client_gone());
+      co_await ex.unless_client_leaves(relay(ex, call, dispatcher, request, info, ticket, usage));
   ticket.settle(usage);
   ex.on_client_gone(nullptr);
-  if (auto* outcome = std::get_if<0>(&done)) co_return std::move(*outcome);
+  if (done) co_return std::move(*done);
   log::info("client left; upstream call cancelled", {{"request_id", ex.request_id()}});
   co_return Outcome::answered();
 }

@@ -4,8 +4,6 @@
 #include "server/turns/turn_json.hpp"
 #include "server/turns/turn_stream.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
 namespace gw {
 
 namespace {
@@ -36,7 +34,6 @@ void cancel_if_abandoned(Exchange& ex, TurnRecord& record) {
 asio::awaitable<Outcome> answer_turn(SessionServices& s, Exchange& ex,
                                      std::shared_ptr<TurnRecord> record, TurnAnswer how,
                                      std::uint64_t after) {
-  using namespace boost::asio::experimental::awaitable_operators;
   switch (how) {
     case TurnAnswer::background: {
       const auto url = events_url(s.tokens, *record, s.config.streaming.token_ttl);
@@ -52,8 +49,7 @@ asio::awaitable<Outcome> answer_turn(SessionServices& s, Exchange& ex,
     case TurnAnswer::json:
       break;
   }
-  co_await (wait_turn_end(*record) || ex.client_gone());
-  if (ex.client_left()) {
+  if (!co_await ex.unless_client_leaves(wait_turn_end(*record))) {
     cancel_if_abandoned(ex, *record);
     co_return Outcome::answered();
   }

@@ -6,8 +6,6 @@
 #include "server/turns/turn_replay.hpp"
 #include "server/turns/turn_stream.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
 namespace gw {
 
 void TurnRoutes::add_to(Router& router) {
@@ -37,15 +35,13 @@ asio::awaitable<Outcome> TurnRoutes::get(Exchange& ex) {
 }
 
 asio::awaitable<Outcome> TurnRoutes::cancel(Exchange& ex) {
-  using namespace boost::asio::experimental::awaitable_operators;
   auto found = find(ex);
   if (auto* e = std::get_if<ApiError>(&found)) co_return *e;
   auto record = std::get<std::shared_ptr<TurnRecord>>(found);
   record->request_cancel();
   // The answer shows where the cancel left the turn: cancelled, or completed when the
   // commit had already begun. The turn's own coroutine ends it promptly.
-  co_await (wait_turn_end(*record) || ex.client_gone());
-  if (ex.client_left()) co_return Outcome::answered();
+  if (!co_await ex.unless_client_leaves(wait_turn_end(*record))) co_return Outcome::answered();
   co_return Outcome::json(http::status::ok, turn_status_json(*record));
 }
 

@@ -57,7 +57,7 @@ asio::awaitable<void> serve_events(Exchange& ex, const TurnStreamOptions& option
     }
   }
   if (options.active_streams) options.active_streams->add({}, 1);
-  co_await (relay(events) || ex.client_gone() || events.heartbeats());
+  co_await ex.unless_client_leaves(relay(events) || events.heartbeats());
   if (options.active_streams) options.active_streams->add({}, -1);
   co_await events.close();
 }

@@ -8,6 +8,7 @@
 #include "support/gateway_fixture.hpp"
 #include "support/http_test_client.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_client.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -508,6 +509,50 @@ TEST_F(QueueRetryTest, OverheadLeavesOutTheWaitOnUpstreamAndItsRetryPause) {
         std::string_view("gateway_overhead_seconds_count{route=\"messages\"} 1\n")}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
   }
+}
+
+// A client that leaves while its request waits for admission cancels that wait: its place
+// in the queue is given back at once, and it never goes upstream.
+TEST_F(QueueRetryTest, AClientThatLeavesWhileQueuedGivesUpItsPlaceAndNothingGoesUpstream) {
+  start([](Config& c) {
+    c.queue.max_concurrency = 1;
+    c.queue.max_depth = 4;
+  });
+  Fault hold;
+  hold.kind = FaultKind::hold;
+  fake().faults().add(hold);
+  auto first = std::async(std::launch::async, [&] { return post(message("one")).status; });
+  ASSERT_TRUE(eventually([&] { return fake().stats().holding == 1; }));
+  RawClient leaving(gateway().port());
+  leaving.post("/v1/messages", client_headers(), message("two"));
+  ASSERT_TRUE(eventually([&] { return queue().depth() == 1; }));
+  leaving.close();
+  EXPECT_TRUE(eventually([&] { return queue().depth() == 0; }));
+  EXPECT_EQ(fake().release(), 1u);
+  EXPECT_EQ(first.get(), 200u);
+  const auto sent = fake().recorded();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(sent[0].body.find("one"), std::string::npos);
+}
+
+// A client that leaves while the gateway pauses before a retry ends the request then,
+// not after the pause, and the retry is never sent.
+TEST_F(QueueRetryTest, AClientThatLeavesDuringARetryPauseIsNotRetried) {
+  start([](Config& c) {
+    c.retry.initial_backoff = 60s;  // within retry.deadline: the retry is decided
+    c.retry.max_backoff = 60s;
+  });
+  fake().faults().add(status_fault(529));
+  RawClient leaving(gateway().port());
+  leaving.post("/v1/messages", client_headers(), message("hello"));
+  ASSERT_TRUE(eventually([&] { return decisions().size() == 1; }));
+  ASSERT_EQ(decisions()[0].action, RetryDecision::Action::retry);  // the pause began
+  leaving.close();
+  EXPECT_TRUE(eventually([&] {
+    return metrics().find("gateway_requests_total{route=\"messages\"") != std::string::npos;
+  }));
+  EXPECT_EQ(fake().stats().messages, 1u);
+  EXPECT_EQ(decisions().size(), 1u);
 }
 
 }  // namespace
