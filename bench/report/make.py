@@ -166,8 +166,8 @@ def chart(pt, ss, run_dir, out):
                          f"direct.{kind}.{c}", pt))
     conns = ss.get("conns", "32")
     for key, name in (("small.turn1", "turn, 1 conn"), ("small.turn", f"turn, {conns} conn"),
-                      ("turnrate.turn", "turn, 1/2 turn cap. rate"),
-                      ("rate.turn", "turn, 1/2 pass cap. rate")):
+                      ("turnrate.turn", "turn @ turn cap/2"),
+                      ("rate.turn", "turn @ pass cap/2")):
         rows.append((name, key, key.replace(".turn", ".pass"), None, ss))
     data = os.path.join(run_dir, "chart.dat")
     with open(data, "w", encoding="utf-8") as f:
@@ -232,7 +232,8 @@ def main():
         md += [f"![throughput and p99: gateway vs baselines]({name})", "",
                f"[{name}]({name}): requests/s (top) and p99 (bottom, log scale) of each figure above"
                " that has them; baselines: nginx and the fake called directly for pass-through,"
-               " pass-through with the same body for session turns.", ""]
+               " pass-through with the same body for session turns; \"@ turn cap/2\" and \"@ pass cap/2\":"
+               " both offered a fixed rate of half the turns' or the pass-through's capacity.", ""]
     for b in BENCHES:
         md += [f"## {b}", ""]
         report = kv[b].get("report")
