@@ -2,6 +2,7 @@
 // development, the end-to-end tests and benchmarks.
 
 #include "fake/fake_server.hpp"
+#include "server/common/build_info.hpp"
 
 #include <boost/asio.hpp>
 
@@ -35,6 +36,7 @@ constexpr std::string_view kUsage =
   --image-max-bytes N     per-image base64 limit (default 5242880)
   --close-after-stream    close the connection after each streamed answer
   --port-file PATH        write the bound port to PATH once listening
+  --version               the commit this binary was built from
   --help                  this text
 
 Test control (no auth): POST/DELETE /_fake/faults, GET /_fake/stats,
@@ -86,6 +88,9 @@ int main(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
+      return 0;
+    } else if (a == "--version") {
+      std::cout << "fake-messages-api " << gw::build_version() << "\n";
       return 0;
     } else if (a == "--close-after-stream") {
       options.close_after_stream = true;

@@ -1,5 +1,6 @@
 // claude-gateway: argument parsing, config load, start, signal handling; nothing else.
 #include "server/app/gateway.hpp"
+#include "server/common/build_info.hpp"
 #include "server/common/log.hpp"
 #include "server/config/config_error.hpp"
 #include "server/config/config_loader.hpp"
@@ -16,9 +17,10 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: claude-gateway [--config PATH] [--check-config PATH] [--help]\n"
+    "usage: claude-gateway [--config PATH] [--check-config PATH] [--version] [--help]\n"
     "  --config PATH        configuration file (default config/gateway.yaml)\n"
     "  --check-config PATH  validate the file, print the problem if any, and exit\n"
+    "  --version            print the commit this binary was built from, and exit\n"
     "Environment: see config/gateway.yaml (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,\n"
     "GATEWAY_LISTEN, GATEWAY_DATA_DIR).\n";
 
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::string version(gw::build_version());
+      std::printf("claude-gateway %s\n", version.c_str());
       return 0;
     } else {
       std::fprintf(stderr, "claude-gateway: unknown argument %s\n%s", arg.c_str(), kUsage);

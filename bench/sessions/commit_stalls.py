@@ -68,7 +68,7 @@ def main():
             for b in bounds] if len(bounds) > 1 else ["all"]
     print('store commits per measured turn run (gateway_store_duration_seconds{op="commit"},'
           " each run's own: /metrics after - before)")
-    header = f"{'run':<28} {'commits':>8} | " + " ".join(f"{h:>8}" for h in head)
+    header = f"{'run':<30} {'commits':>8} | " + " ".join(f"{h:>8}" for h in head)
     header += f" | {'>5ms':>5} | {'max':>10}" + (f" | {'exact max':>9}" if any_exact else "")
     print(header)
     print("-" * len(header))
@@ -91,7 +91,7 @@ def main():
             max_le, max_text = math.inf, "> " + ms(bounds[-2]) + " ms"
         else:
             max_le, max_text = nonempty[-1], "<= " + ms(nonempty[-1]) + " ms"
-        line = f"{label:<28} {commits:>8} | " + " ".join(f"{c:>8}" for c in counts)
+        line = f"{label:<30} {commits:>8} | " + " ".join(f"{c:>8}" for c in counts)
         line += f" | {over:>5} | {max_text:>10}"
         if any_exact:
             line += f" | {ms(exact) + ' ms' if exact is not None else '-':>9}"

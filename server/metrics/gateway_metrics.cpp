@@ -1,5 +1,7 @@
 #include "server/metrics/gateway_metrics.hpp"
 
+#include "server/common/build_info.hpp"
+
 namespace gw {
 
 namespace {
@@ -18,6 +20,10 @@ const std::vector<double> kOverheadBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 
 
 GatewayMetrics::GatewayMetrics(Metrics& r)
     : registry(r),
+      build_info(r.gauge("gateway_build_info",
+                         "Always 1; its label names the commit the binary was built from "
+                         "(git describe; unknown where the build had no git).",
+                         {"version"})),
       requests(r.counter("gateway_requests_total", "Requests answered, by route and status.",
                          {"route", "status"})),
       request_seconds(r.histogram("gateway_request_duration_seconds",
@@ -84,6 +90,7 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
           r.counter("gateway_rate_budget_fallbacks_total",
                     "Times the shared rate budget could not be reached and admission fell back to "
                     "this replica's share of it (queue.replicas).")) {
+  build_info.set({std::string(build_version())}, 1);
   rate_budget_shared.set({}, 0);
 }
 

@@ -11,6 +11,7 @@ struct GatewayMetrics {
   explicit GatewayMetrics(Metrics& registry);
 
   Metrics& registry;
+  MetricFamily& build_info;         // {version}: always 1
   MetricFamily& requests;           // {route, status}
   MetricFamily& request_seconds;    // {route}
   MetricFamily& upstream_attempts;  // {outcome}
