@@ -128,6 +128,10 @@ def targets(pt, ss, ins, q):
                                         else f"{over:.0f} (no commit seen)")
     if exact:
         shown += f" (exact max {exact} ms)"
+    own = ss.get("commit.own_max_ms", "")
+    if own:
+        shown += (f"; {ss.get('commit.waited_over_5ms', '?')} waited > 5 ms for the write lock;"
+                  f" longest less its lock wait {own} ms")
     t.add("2", "store commits longer than 5 ms (every measured turn run)", shown, "-", "-",
           "0", None if over is None or not max_le else over == 0)
     # 3. instructions (no threshold: tracked so a change can be judged on a noisy machine)

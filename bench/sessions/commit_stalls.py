@@ -11,6 +11,12 @@ maximum). If the gateway also exports the exact maximum, gateway_store_duration_
 {op="commit"}, its value after the run is printed beside it (its window is the gateway's,
 so it is not necessarily the run's own).
 
+Where the gateway exports them, the split of a commit's time is printed too: how many of the
+run's commits waited more than 5 ms for the store's write lock (other commits, a checkpoint
+pass; gateway_store_lock_wait_seconds) and the longest commit less its lock wait
+(gateway_store_own_duration_max_seconds, gateway-lifetime like the exact max): a commit's
+own work against the queue in front of the one writer.
+
 With RESULTS_FILE set, appends NAME.commits, NAME.over_5ms, NAME.max_le_ms and (when the
 gauge exists) NAME.max_ms as "commit." KEY=VALUE lines, and commit.over_5ms / commit.max_le_ms
 / commit.max_ms over all the runs given.
@@ -22,30 +28,44 @@ import sys
 
 HIST = "gateway_store_duration_seconds_bucket"
 MAX = "gateway_store_duration_max_seconds"
+WAIT = "gateway_store_lock_wait_seconds_bucket"
+OWN = "gateway_store_own_duration_max_seconds"
 LIMIT_S = 0.005
 LINE = re.compile(r"^(\w+)\{([^}]*)\}\s+(\S+)")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def scrape(path):
-    """(cumulative count by upper bound, exact max or None) of op="commit"."""
-    buckets, exact = {}, None
+    """op="commit": (cumulative count by upper bound, exact max or None, cumulative lock-wait
+    count by upper bound, own-work max or None)."""
+    buckets, exact, waits, own = {}, None, {}, None
     try:
         text = open(path, encoding="utf-8").read()
     except FileNotFoundError:
-        return buckets, exact
+        return buckets, exact, waits, own
     for line in text.splitlines():
         m = LINE.match(line)
-        if not m or m.group(1) not in (HIST, MAX):
+        if not m or m.group(1) not in (HIST, MAX, WAIT, OWN):
             continue
         labels = dict(LABEL.findall(m.group(2)))
         if labels.get("op") != "commit":
             continue
         if m.group(1) == MAX:
             exact = float(m.group(3))
+        elif m.group(1) == OWN:
+            own = float(m.group(3))
+        elif m.group(1) == WAIT:
+            waits[float(labels["le"])] = float(m.group(3))
         else:
             buckets[float(labels["le"])] = float(m.group(3))   # "+Inf" parses as inf
-    return buckets, exact
+    return buckets, exact, waits, own
+
+
+def over_limit(cumulative):
+    """Of a run's cumulative histogram, the count above 5 ms."""
+    total = cumulative.get(math.inf, 0)
+    under = max((c for b, c in cumulative.items() if b <= LIMIT_S + 1e-12), default=0)
+    return int(total - under)
 
 
 def ms(seconds):
@@ -55,13 +75,16 @@ def ms(seconds):
 def main():
     folder, runs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
     rows, bounds, any_exact = [], set(), False
+    any_split = False
     for name, label in runs:
-        before, _ = scrape(os.path.join(folder, name + ".before"))
-        after, exact = scrape(os.path.join(folder, name + ".after"))
+        before, _, waits_before, _ = scrape(os.path.join(folder, name + ".before"))
+        after, exact, waits_after, own = scrape(os.path.join(folder, name + ".after"))
         cumulative = {le: after[le] - before.get(le, 0) for le in after}
+        waits = {le: waits_after[le] - waits_before.get(le, 0) for le in waits_after}
         bounds.update(cumulative)
         any_exact = any_exact or exact is not None
-        rows.append((name, label, cumulative, exact))
+        any_split = any_split or own is not None
+        rows.append((name, label, cumulative, exact, waits, own))
     bounds = sorted(bounds) or [math.inf]
 
     head = ["<=" + ms(b) + "ms" if not math.isinf(b) else ">" + ms(bounds[-2]) + "ms"
@@ -70,12 +93,13 @@ def main():
           " each run's own: /metrics after - before)")
     header = f"{'run':<30} {'commits':>8} | " + " ".join(f"{h:>8}" for h in head)
     header += f" | {'>5ms':>5} | {'max':>10}" + (f" | {'exact max':>9}" if any_exact else "")
+    header += f" | {'waited>5ms':>10} | {'own max':>9}" if any_split else ""
     print(header)
     print("-" * len(header))
 
     out = []
-    total_over, total_max_le, total_exact = 0, None, None
-    for name, label, cumulative, exact in rows:
+    total_over, total_max_le, total_exact, total_waited, total_own = 0, None, None, 0, None
+    for name, label, cumulative, exact, waits, own in rows:
         counts, previous = [], 0
         for b in bounds:
             c = cumulative.get(b, previous)
@@ -95,6 +119,15 @@ def main():
         line += f" | {over:>5} | {max_text:>10}"
         if any_exact:
             line += f" | {ms(exact) + ' ms' if exact is not None else '-':>9}"
+        if any_split:
+            waited = over_limit(waits) if waits else None
+            line += f" | {'-' if waited is None else waited:>10}"
+            line += f" | {ms(own) + ' ms' if own is not None else '-':>9}"
+            if waited is not None:
+                total_waited += waited
+                out.append((f"commit.{name}.waited_over_5ms", waited))
+            if own is not None:
+                total_own = own if total_own is None else max(total_own, own)
         print(line)
         total_over += over
         if max_le is not None:
@@ -108,6 +141,8 @@ def main():
     out += [("commit.over_5ms", total_over), ("commit.max_le_ms", "" if total_max_le is None else ms(total_max_le))]
     if total_exact is not None:
         out.append(("commit.max_ms", ms(total_exact)))
+    if total_own is not None:
+        out += [("commit.waited_over_5ms", total_waited), ("commit.own_max_ms", ms(total_own))]
 
     if os.environ.get("RESULTS_FILE"):
         with open(os.environ["RESULTS_FILE"], "a", encoding="utf-8") as f:
