@@ -117,9 +117,7 @@ asio::awaitable<Outcome> relay(Exchange& ex, UpstreamCall& call, UpstreamDispatc
   std::string body = std::move(*sent.body);
   StringResponse res{static_cast<http::status>(call.status()), ex.request().version()};
   if (call.status() >= 400) ex.log().error_type = "upstream_" + std::to_string(call.status());
-  if (const auto* reply = sent.body_json.if_object()) {
-    read_usage(reply->if_contains("usage"), usage);
-  }
+  usage = sent.usage;
   res.body() = std::move(body);
   Outcome::Relayed relayed{std::move(res), relayed_head(call.headers(), call.status())};
   co_return Outcome(std::move(relayed));

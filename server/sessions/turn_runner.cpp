@@ -185,6 +185,7 @@ class Turn {
     // A JSON answer is read inside send(), so a cut-off body or a 2xx that is not JSON
     // is retried like any other failed attempt.
     info_.read_body = !stream_;
+    info_.reply_document = true;
     info_.max_output_tokens =
         static_cast<std::uint64_t>(input_.max_tokens.value_or(ctx_.session.max_tokens));
     return up;

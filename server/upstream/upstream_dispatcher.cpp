@@ -2,6 +2,8 @@
 
 #include "server/common/json_input.hpp"
 #include "server/common/log.hpp"
+#include "server/upstream/message_usage.hpp"
+#include "server/upstream/reply_usage.hpp"
 #include "server/upstream/upstream_errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -42,7 +44,8 @@ asio::awaitable<void> check_stream_start(UpstreamEvents& events, AttemptOutcome&
 
 // Reads a non-streaming answer whole, so that a body cut off or a success that is not
 // JSON is an attempt that failed (RetryState decides what comes of it).
-asio::awaitable<void> read_whole_body(UpstreamCall& call, AttemptOutcome& a, Dispatched& out) {
+asio::awaitable<void> read_whole_body(UpstreamCall& call, const DispatchInfo& info,
+                                      AttemptOutcome& a, Dispatched& out) {
   std::string body;
   if (auto ec = co_await call.read_body(body, kMaxUpstreamBody)) {
     a.body_error = ec;
@@ -50,7 +53,14 @@ asio::awaitable<void> read_whole_body(UpstreamCall& call, AttemptOutcome& a, Dis
   }
   if (a.status < 300) {
     boost::system::error_code jec;
-    out.body_json = parse_upstream_json(body, jec);
+    if (info.reply_document) {
+      out.body_json = parse_upstream_json(body, jec);
+      if (const auto* reply = out.body_json.if_object()) {
+        read_usage(reply->if_contains("usage"), out.usage);
+      }
+    } else {
+      out.usage = scan_reply_usage(body, jec);
+    }
     a.body_not_json = static_cast<bool>(jec);
     if (jec) co_return;
   }
@@ -102,6 +112,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
     log.upstream_attempts = out.attempts;
     out.body.reset();
     out.body_json = nullptr;
+    out.usage = {};
     out.events.reset();
     AttemptOutcome a;
     if (auto ec = co_await call.send(request)) {
@@ -121,7 +132,7 @@ asio::awaitable<Dispatched> UpstreamDispatcher::send(UpstreamCall& call,
           out.events = std::make_unique<UpstreamEvents>(call);
           co_await check_stream_start(*out.events, a);
         } else if (info.read_body) {
-          co_await read_whole_body(call, a, out);
+          co_await read_whole_body(call, info, a, out);
         }
       }
     }

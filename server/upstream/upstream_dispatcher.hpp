@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/common/api_error.hpp"
+#include "server/common/token_usage.hpp"
 #include "server/config/config.hpp"
 #include "server/http/request_log.hpp"
 #include "server/metrics/gateway_metrics.hpp"
@@ -30,6 +31,10 @@ struct DispatchInfo {
   // not JSON, or a body cut off, is retried like any failed attempt; the body comes back
   // in Dispatched::body and `call` has nothing left to read. Pass-through sets it.
   bool read_body = false;
+  // With read_body, a 2xx body is also parsed into Dispatched::body_json (sessions read
+  // the reply from it); without, it is only checked as JSON and its usage read
+  // (pass-through relays the bytes as they are).
+  bool reply_document = false;
   // Through the admission queue (its limits and fairness): the Messages API's calls. The
   // other /v1/* routes (files, batches) spend no model tokens and skip it.
   bool admit = true;
@@ -44,8 +49,10 @@ struct Dispatched {
   // out of next()). Reads from the `call` passed to send().
   std::unique_ptr<UpstreamEvents> events;
   // With DispatchInfo::read_body, the whole body of a non-streaming answer; for a 2xx also
-  // its parse, done once here to validate it (usage and the reply are read from it).
+  // its usage, and with DispatchInfo::reply_document its parse (the reply is read from it),
+  // both from the one check of it as JSON done here.
   std::optional<std::string> body;
+  TokenUsage usage;
   boost::json::value body_json;
   int attempts = 0;  // upstream attempts made (also in the request's log)
   // The admission the answer is relayed under; empty with `error`. The caller settles it
