@@ -5,6 +5,7 @@
 #include "server/store/redis_store.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store.hpp"
+#include "server/store/store_lock_wait.hpp"
 #include "support/running_redis.hpp"
 #include "support/temp_dir.hpp"
 
@@ -386,11 +387,47 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
     }
     EXPECT_GT(fs::file_size(db), 20'000'000u);  // pages were copied into the database
     // The WAL file keeps the largest size it ever had. Without starting over it reaches
-    // ~440 MB here; with it, the threshold plus what was written while a checkpoint ran
-    // (how much depends on the two threads' speeds: 20 to 65 MB seen).
+    // ~440 MB here; with it, the size at which writes are held for the last frames (64 MB:
+    // a loop like this one leaves no lull) plus what was written while the passes ran
+    // (72 to 87 MB seen).
     EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 150'000'000u);
     EXPECT_EQ(store.messages("ses_1").size(), count);
   }
+}
+
+// With pauses between bursts of writes, as real traffic has, the WAL starts over in a
+// lull without ever holding writes back: it stays near the checkpoint threshold (16 MB),
+// far from the 64 MB at which writes would be held.
+TEST(SqliteStore, TheWalStartsOverInALullWithoutHoldingWrites) {
+  test::TempDir dir("gw-store-");
+  const auto db = dir.path() / "gateway.db";
+  SqliteStore store(db.string(), false);
+  SessionRecord s;
+  s.id = "ses_1";
+  s.owner = "alice";
+  s.model = "m";
+  s.max_tokens = 1;
+  store.create_session(s, {});
+  const std::string big = "\"" + std::string(4000, 'x') + "\"";
+  std::uint64_t count = 0;
+  std::chrono::nanoseconds waited{0};
+  for (int burst = 0; burst < 30; ++burst) {
+    for (int i = 0; i < 200; ++i) {  // about 600 pages
+      TurnCommit t;
+      t.session_id = "ses_1";
+      t.expected_message_count = count;
+      t.messages = {{"user", big, "t"}, {"assistant", big, "t"}};
+      take_store_lock_wait();
+      ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
+      waited += take_store_lock_wait();
+      count += 2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  // ~18,000 pages (70 MB) written in all.
+  EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 40'000'000u);
+  EXPECT_EQ(waited.count(), 0) << "a commit waited for a checkpoint holding writes back";
+  EXPECT_EQ(store.messages("ses_1").size(), count);
 }
 
 // A database written by a gateway before tools (schema 1) opens, is upgraded, and keeps
