@@ -362,28 +362,40 @@ TEST(SqliteStore, ReopenKeepsEverythingAndSchemaVersionIsCurrent) {
   mode.reset();
 }
 
+// A session with only what the schema requires.
+void create_bare_session(SqliteStore& store, const char* id, EpochMillis at = 0) {
+  SessionRecord s;
+  s.id = id;
+  s.owner = "alice";
+  s.model = "m";
+  s.max_tokens = 1;
+  s.created_at = s.updated_at = at;
+  store.create_session(s, {});
+}
+
+// Appends a turn of two ~4 KB messages (about three WAL pages) to `id`, which holds
+// `count` messages.
+CommitResult commit_big_turn(SqliteStore& store, const char* id, std::uint64_t& count) {
+  static const std::string big = "\"" + std::string(4000, 'x') + "\"";
+  TurnCommit t;
+  t.session_id = id;
+  t.expected_message_count = count;
+  t.messages = {{"user", big, "t"}, {"assistant", big, "t"}};
+  count += 2;
+  return store.commit_turn(t);
+}
+
 TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
   test::TempDir dir("gw-store-");
   const auto db = dir.path() / "gateway.db";
   {
     SqliteStore store(db.string(), false);
-    SessionRecord s;
-    s.id = "ses_1";
-    s.owner = "alice";
-    s.model = "m";
-    s.max_tokens = 1;
-    store.create_session(s, {});
+    create_bare_session(store, "ses_1");
     // ~100 MB through the WAL with no pause in the writes: about six times what triggers
     // a checkpoint. A WAL that never starts over would hold all of it.
-    const std::string big = "\"" + std::string(4000, 'x') + "\"";
     std::uint64_t count = 0;
     for (int i = 0; i < 12000; ++i) {
-      TurnCommit t;
-      t.session_id = "ses_1";
-      t.expected_message_count = count;
-      t.messages = {{"user", big, "t"}, {"assistant", big, "t"}};
-      ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
-      count += 2;
+      ASSERT_EQ(commit_big_turn(store, "ses_1", count), CommitResult::kCommitted);
     }
     EXPECT_GT(fs::file_size(db), 20'000'000u);  // pages were copied into the database
     // The WAL file keeps the largest size it ever had. Without starting over it reaches
@@ -402,25 +414,14 @@ TEST(SqliteStore, TheWalStartsOverInALullWithoutHoldingWrites) {
   test::TempDir dir("gw-store-");
   const auto db = dir.path() / "gateway.db";
   SqliteStore store(db.string(), false);
-  SessionRecord s;
-  s.id = "ses_1";
-  s.owner = "alice";
-  s.model = "m";
-  s.max_tokens = 1;
-  store.create_session(s, {});
-  const std::string big = "\"" + std::string(4000, 'x') + "\"";
+  create_bare_session(store, "ses_1");
   std::uint64_t count = 0;
   std::chrono::nanoseconds waited{0};
   for (int burst = 0; burst < 30; ++burst) {
     for (int i = 0; i < 200; ++i) {  // about 600 pages
-      TurnCommit t;
-      t.session_id = "ses_1";
-      t.expected_message_count = count;
-      t.messages = {{"user", big, "t"}, {"assistant", big, "t"}};
       take_store_lock_wait();
-      ASSERT_EQ(store.commit_turn(t), CommitResult::kCommitted);
+      ASSERT_EQ(commit_big_turn(store, "ses_1", count), CommitResult::kCommitted);
       waited += take_store_lock_wait();
-      count += 2;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
   }
@@ -535,22 +536,13 @@ TEST(SqliteStore, PurgeReachesSessionsPastTheFirstSpanAndKeepsUsedOnes) {
   test::TempDir dir("gw-store-");
   const auto path = (dir.path() / "gateway.db").string();
   SqliteStore store(path, false);
-  auto create = [&](const char* id, EpochMillis at) {
-    SessionRecord s;
-    s.id = id;
-    s.owner = "alice";
-    s.model = "m";
-    s.max_tokens = 1;
-    s.created_at = s.updated_at = at;
-    store.create_session(s, {});
-  };
-  create("ses_first", 100);
+  create_bare_session(store, "ses_first", 100);
   {
     SqliteDb db(path, SQLITE_OPEN_READWRITE);
     db.exec("UPDATE sqlite_sequence SET seq = 1000000 WHERE name = 'sessions'");
   }
-  create("ses_far", 100);
-  create("ses_used", 100);
+  create_bare_session(store, "ses_far", 100);
+  create_bare_session(store, "ses_used", 100);
   TurnCommit t;
   t.session_id = "ses_used";
   t.messages = {{"user", R"("hi")", "t"}, {"assistant", R"("hello")", "t"}};
