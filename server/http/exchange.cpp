@@ -1,14 +1,12 @@
 #include "server/http/exchange.hpp"
 
 #include "server/common/trim.hpp"
-#include "server/http/buffer_room.hpp"
 #include "server/http/client_body.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
