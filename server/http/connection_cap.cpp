@@ -21,9 +21,12 @@ std::size_t raise_descriptor_limit() {
   return descriptor_limit();
 }
 
+std::size_t client_socket_budget(std::size_t descriptor_limit) {
+  return descriptor_limit > kReservedDescriptors + 1 ? descriptor_limit - kReservedDescriptors : 1;
+}
+
 std::size_t connection_cap(std::size_t configured, std::size_t descriptor_limit) {
-  std::size_t usable =
-      descriptor_limit > kReservedDescriptors + 1 ? descriptor_limit - kReservedDescriptors : 1;
+  const std::size_t usable = client_socket_budget(descriptor_limit);
   if (configured == 0) return std::max<std::size_t>(1, usable / 2);
   return std::min(configured, usable);
 }

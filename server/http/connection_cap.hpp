@@ -16,6 +16,10 @@ std::size_t descriptor_limit();
 // Returns the limit now in force.
 std::size_t raise_descriptor_limit();
 
+// Client sockets that may be open at once (the descriptor limit less the reserve),
+// counting the ones being refused or closed as well as those served.
+std::size_t client_socket_budget(std::size_t descriptor_limit);
+
 // The most client connections served at once. `configured` 0 means as many as the
 // descriptors allow, with each connection counted twice (a busy one holds an upstream
 // connection too); a configured cap is kept below the descriptor limit all the same,

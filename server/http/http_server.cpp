@@ -85,7 +85,9 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::system_error(ec, "listen on " + host + ":" + std::to_string(port));
   port_ = acceptor_->local_endpoint().port();
-  max_connections_ = connection_cap(limits_.max_connections, descriptor_limit());
+  const auto descriptors = descriptor_limit();
+  max_connections_ = connection_cap(limits_.max_connections, descriptors);
+  socket_budget_ = client_socket_budget(descriptors);
 }
 
 void HttpServer::start() {
@@ -95,7 +97,21 @@ void HttpServer::start() {
 asio::awaitable<void> HttpServer::accept_loop() {
   AcceptBackoff backoff;
   asio::steady_timer pause(acceptor_->get_executor());
+  asio::steady_timer room(acceptor_->get_executor());
+  room_ = &room;
   while (!draining_) {
+    // Refused and shed connections hold their descriptors until they have closed; accepting
+    // past the budget ran the process out of descriptors (EMFILE), for the store, upstream
+    // and the sanitizers too, whose checks then failed (a pipe() they need). An idle
+    // connection is asked to make room, unless one is closing already, and the next
+    // connection to close wakes the loop; the timeout is a safety net.
+    if (at_socket_budget()) {
+      count("at_socket_budget");
+      if (!closing_one()) shed_idle_connection();
+      room.expires_after(std::chrono::seconds(1));
+      co_await room.async_wait(kTuple);
+      continue;
+    }
     std::size_t worker = workers_.next();
     beast::error_code ec;
     tcp::socket socket(workers_.context(worker));
@@ -151,9 +167,27 @@ asio::awaitable<void> HttpServer::accept_loop() {
           if (metrics_) {
             metrics_->connections.set({}, static_cast<double>(connections_.size()));
           }
+          if (waiting_for_room_ && connections_.size() < socket_budget_) {
+            waiting_for_room_ = false;
+            asio::post(workers_.context(0), [this] {
+              if (room_) room_->cancel();
+            });
+          }
           if (connections_.empty()) all_closed_.notify_all();
         }));
   }
+  room_ = nullptr;
+}
+
+bool HttpServer::closing_one() const {
+  std::lock_guard lock(mutex_);
+  return shedding_ > 0;
+}
+
+bool HttpServer::at_socket_budget() {
+  std::lock_guard lock(mutex_);
+  waiting_for_room_ = connections_.size() >= socket_budget_;
+  return waiting_for_room_;
 }
 
 bool HttpServer::shed_idle_connection() {
@@ -313,6 +347,7 @@ void HttpServer::begin_drain() {
     asio::post(acceptor_->get_executor(), [this] {
       beast::error_code ec;
       acceptor_->close(ec);
+      if (room_) room_->cancel();
     });
   }
   std::lock_guard lock(mutex_);

@@ -6,6 +6,7 @@
 #include "server/http/request_reader.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -73,6 +74,11 @@ class HttpServer {
   void count(const char* event);
   // Connections open and not already asked to close.
   std::size_t connections_held() const;
+  // True when the client sockets open (refused and closing ones too) fill the descriptor
+  // budget: the accept loop then waits for one to close.
+  bool at_socket_budget();
+  // True while a connection asked to close has not yet gone.
+  bool closing_one() const;
 
   IoWorkers& workers_;
   const RequestPipeline& pipeline_;
@@ -80,6 +86,10 @@ class HttpServer {
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;
   std::size_t max_connections_ = 0;
+  std::size_t socket_budget_ = 0;
+  // The accept loop's wait for a socket to close; touched on its own thread only.
+  asio::steady_timer* room_ = nullptr;
+  bool waiting_for_room_ = false;  // under mutex_
   std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
   std::condition_variable all_closed_;

@@ -79,8 +79,9 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
       connection_events(r.counter(
           "gateway_connection_events_total",
           "Connection limits at work: idle connections closed to make room (shed), newcomers "
-          "answered 503 at the cap (over_capacity), accept() failures such as EMFILE "
-          "(accept_failed).",
+          "answered 503 at the cap (over_capacity), accepts held back while the open client "
+          "sockets fill the descriptor budget (at_socket_budget), accept() failures such as "
+          "EMFILE (accept_failed).",
           {"event"})),
       rate_budget_shared(
           r.gauge("gateway_rate_budget_shared",

@@ -30,7 +30,7 @@ struct GatewayMetrics {
   MetricFamily& store_own_max_seconds;    // {op}
   MetricFamily& overhead_seconds;         // {route}
   MetricFamily& connections;              // open client connections
-  MetricFamily& connection_events;        // {event}: shed, over_capacity, accept_failed
+  MetricFamily& connection_events;        // {event}: shed, over_capacity, at_socket_budget, accept_failed
   MetricFamily& rate_budget_shared;
   MetricFamily& rate_budget_fallbacks;
 };

@@ -155,8 +155,17 @@ export class Child {
 
   tail(lines = 40) {
     const pick = (s) => s.split('\n').slice(-lines).join('\n');
-    return `--- ${this.name} stderr (tail) ---\n${pick(this.stderr)}\n` +
+    return `${this.sanitizerReport()}--- ${this.name} stderr (tail) ---\n${pick(this.stderr)}\n` +
       `--- ${this.name} stdout (tail) ---\n${pick(this.stdout)}`;
+  }
+
+  // A sanitizer's report names the fault and its first frames at its head, which a tail of
+  // a long report cuts off.
+  sanitizerReport(lines = 24) {
+    const at = this.stderr.search(/==\d+==ERROR: |runtime error: |AddressSanitizer|terminate called/);
+    if (at < 0) return '';
+    const head = this.stderr.slice(at).split('\n').slice(0, lines).join('\n');
+    return `--- ${this.name} sanitizer report (head) ---\n${head}\n`;
   }
 }
 
