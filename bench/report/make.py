@@ -77,8 +77,12 @@ def fixed_rate(t, ss, key, base, offered):
     d = diff(tp, pp)
     kept = None if None in (offered, at, ap) else (at >= 0.95 * offered and ap >= 0.95 * offered)
     ok = None if d is None or kept is None else (d <= 2 and kept)
+    # How busy the machine was in each run: a tail of a run that keeps it near full is CPU
+    # queueing, which a turn's higher CPU cost per request brings on at a lower rate.
+    bt, bp = num(ss, f"{key}.turn.machine_busy_pct"), num(ss, f"{key}.pass.machine_busy_pct")
+    busy = "" if None in (bt, bp) else f"; machine busy: turns {bt:.0f}%, pass-through {bp:.0f}%"
     t.add("2", f"turn p99 at a fixed {fmt(offered, ' req/s', 0)} ({base};"
-          f" achieved: turns {fmt(at, '', 0)}, pass-through {fmt(ap, '', 0)})",
+          f" achieved: turns {fmt(at, '', 0)}, pass-through {fmt(ap, '', 0)}{busy})",
           fmt(tp, " ms"), f"pass-through {fmt(pp, ' ms')}",
           "n/a" if d is None else f"{d:+.3f} ms", "<= +2 ms, rate kept", ok)
 
