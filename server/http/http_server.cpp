@@ -102,14 +102,19 @@ asio::awaitable<void> HttpServer::accept_loop() {
   while (!draining_) {
     // Refused and shed connections hold their descriptors until they have closed; accepting
     // past the budget ran the process out of descriptors (EMFILE), for the store, upstream
-    // and the sanitizers too, whose checks then failed (a pipe() they need). An idle
-    // connection is asked to make room, unless one is closing already, and the next
-    // connection to close wakes the loop; the timeout is a safety net.
+    // and the sanitizers too, whose checks then failed (a pipe() they need). Once a newcomer
+    // waits (the listening socket turns readable), an idle connection is asked to make room,
+    // unless one is closing already, and the next connection to close wakes the loop; the
+    // timeout is a safety net.
     if (at_socket_budget()) {
       count("at_socket_budget");
-      if (!closing_one()) shed_idle_connection();
-      room.expires_after(std::chrono::seconds(1));
-      co_await room.async_wait(kTuple);
+      co_await acceptor_->async_wait(tcp::acceptor::wait_read, kTuple);
+      if (draining_) break;
+      if (at_socket_budget()) {
+        if (!closing_one()) shed_idle_connection();
+        room.expires_after(std::chrono::seconds(1));
+        co_await room.async_wait(kTuple);
+      }
       continue;
     }
     std::size_t worker = workers_.next();

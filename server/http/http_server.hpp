@@ -75,7 +75,7 @@ class HttpServer {
   // Connections open and not already asked to close.
   std::size_t connections_held() const;
   // True when the client sockets open (refused and closing ones too) fill the descriptor
-  // budget: the accept loop then waits for one to close.
+  // budget: the accept loop then waits for a newcomer, makes room and waits for it.
   bool at_socket_budget();
   // True while a connection asked to close has not yet gone.
   bool closing_one() const;
