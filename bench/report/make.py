@@ -136,6 +136,10 @@ def targets(pt, ss, ins, q):
     if own:
         shown += (f"; {ss.get('commit.waited_over_5ms', '?')} waited > 5 ms for the write lock;"
                   f" longest less its lock wait {own} ms")
+    holds = ss.get("commit.checkpoint_holds", "")
+    if holds:
+        shown += (f"; WAL checkpoints that held writes: {holds}, of them over 5 ms:"
+                  f" {ss.get('commit.checkpoint_holds_over_5ms', '?')}")
     t.add("2", "store commits longer than 5 ms (every measured turn run)", shown, "-", "-",
           "0", None if over is None or not max_le else over == 0)
     # 3. instructions (no threshold: tracked so a change can be judged on a noisy machine)

@@ -15,7 +15,9 @@ Where the gateway exports them, the split of a commit's time is printed too: how
 run's commits waited more than 5 ms for the store's write lock (other commits, a checkpoint
 pass; gateway_store_lock_wait_seconds) and the longest commit less its lock wait
 (gateway_store_own_duration_max_seconds, gateway-lifetime like the exact max): a commit's
-own work against the queue in front of the one writer.
+own work against the queue in front of the one writer. And the run's WAL checkpoint passes
+that held every write back (gateway_store_checkpoint_hold_seconds): how many, and how many
+of them over 5 ms, the likeliest thing a commit's long lock wait waited for.
 
 With RESULTS_FILE set, appends NAME.commits, NAME.over_5ms, NAME.max_le_ms and (when the
 gauge exists) NAME.max_ms as "commit." KEY=VALUE lines, and commit.over_5ms / commit.max_le_ms
@@ -30,6 +32,7 @@ HIST = "gateway_store_duration_seconds_bucket"
 MAX = "gateway_store_duration_max_seconds"
 WAIT = "gateway_store_lock_wait_seconds_bucket"
 OWN = "gateway_store_own_duration_max_seconds"
+HOLD = "gateway_store_checkpoint_hold_seconds_bucket"
 LIMIT_S = 0.005
 LINE = re.compile(r"^(\w+)\{([^}]*)\}\s+(\S+)")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -37,17 +40,20 @@ LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 def scrape(path):
     """op="commit": (cumulative count by upper bound, exact max or None, cumulative lock-wait
-    count by upper bound, own-work max or None)."""
-    buckets, exact, waits, own = {}, None, {}, None
+    count by upper bound, own-work max or None, cumulative checkpoint holds by upper bound)."""
+    buckets, exact, waits, own, holds = {}, None, {}, None, {}
     try:
         text = open(path, encoding="utf-8").read()
     except FileNotFoundError:
-        return buckets, exact, waits, own
+        return buckets, exact, waits, own, holds
     for line in text.splitlines():
         m = LINE.match(line)
-        if not m or m.group(1) not in (HIST, MAX, WAIT, OWN):
+        if not m or m.group(1) not in (HIST, MAX, WAIT, OWN, HOLD):
             continue
         labels = dict(LABEL.findall(m.group(2)))
+        if m.group(1) == HOLD:
+            holds[float(labels["le"])] = float(m.group(3))
+            continue
         if labels.get("op") != "commit":
             continue
         if m.group(1) == MAX:
@@ -58,7 +64,7 @@ def scrape(path):
             waits[float(labels["le"])] = float(m.group(3))
         else:
             buckets[float(labels["le"])] = float(m.group(3))   # "+Inf" parses as inf
-    return buckets, exact, waits, own
+    return buckets, exact, waits, own, holds
 
 
 def over_limit(cumulative):
@@ -75,16 +81,18 @@ def ms(seconds):
 def main():
     folder, runs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
     rows, bounds, any_exact = [], set(), False
-    any_split = False
+    any_split = any_holds = False
     for name, label in runs:
-        before, _, waits_before, _ = scrape(os.path.join(folder, name + ".before"))
-        after, exact, waits_after, own = scrape(os.path.join(folder, name + ".after"))
+        before, _, waits_before, _, holds_before = scrape(os.path.join(folder, name + ".before"))
+        after, exact, waits_after, own, holds_after = scrape(os.path.join(folder, name + ".after"))
         cumulative = {le: after[le] - before.get(le, 0) for le in after}
         waits = {le: waits_after[le] - waits_before.get(le, 0) for le in waits_after}
+        holds = {le: holds_after[le] - holds_before.get(le, 0) for le in holds_after}
         bounds.update(cumulative)
         any_exact = any_exact or exact is not None
         any_split = any_split or own is not None
-        rows.append((name, label, cumulative, exact, waits, own))
+        any_holds = any_holds or bool(holds_after)
+        rows.append((name, label, cumulative, exact, waits, own, holds))
     bounds = sorted(bounds) or [math.inf]
 
     head = ["<=" + ms(b) + "ms" if not math.isinf(b) else ">" + ms(bounds[-2]) + "ms"
@@ -94,12 +102,14 @@ def main():
     header = f"{'run':<30} {'commits':>8} | " + " ".join(f"{h:>8}" for h in head)
     header += f" | {'>5ms':>5} | {'max':>10}" + (f" | {'exact max':>9}" if any_exact else "")
     header += f" | {'waited>5ms':>10} | {'own max':>9}" if any_split else ""
+    header += f" | {'ckpt holds':>10} | {'>5ms':>5}" if any_holds else ""
     print(header)
     print("-" * len(header))
 
     out = []
     total_over, total_max_le, total_exact, total_waited, total_own = 0, None, None, 0, None
-    for name, label, cumulative, exact, waits, own in rows:
+    total_holds, total_holds_over = 0, 0
+    for name, label, cumulative, exact, waits, own, holds in rows:
         counts, previous = [], 0
         for b in bounds:
             c = cumulative.get(b, previous)
@@ -128,6 +138,13 @@ def main():
                 out.append((f"commit.{name}.waited_over_5ms", waited))
             if own is not None:
                 total_own = own if total_own is None else max(total_own, own)
+        if any_holds:
+            held, held_over = int(holds.get(math.inf, 0)), over_limit(holds) if holds else 0
+            line += f" | {held:>10} | {held_over:>5}"
+            total_holds += held
+            total_holds_over += held_over
+            out += [(f"commit.{name}.checkpoint_holds", held),
+                    (f"commit.{name}.checkpoint_holds_over_5ms", held_over)]
         print(line)
         total_over += over
         if max_le is not None:
@@ -143,6 +160,9 @@ def main():
         out.append(("commit.max_ms", ms(total_exact)))
     if total_own is not None:
         out += [("commit.waited_over_5ms", total_waited), ("commit.own_max_ms", ms(total_own))]
+    if any_holds:
+        out += [("commit.checkpoint_holds", total_holds),
+                ("commit.checkpoint_holds_over_5ms", total_holds_over)]
 
     if os.environ.get("RESULTS_FILE"):
         with open(os.environ["RESULTS_FILE"], "a", encoding="utf-8") as f:

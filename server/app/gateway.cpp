@@ -52,7 +52,9 @@ Gateway::Gateway(Config config)
   passthrough_->add_to(router_);
   pipeline_.add_check([](const Exchange& ex) { return check_request_loop(ex.request().base()); });
   pipeline_.decode_forms_with(&blocking_, {.max_data_bytes = config_.limits.max_body_bytes});
-  store_ = open_store(config_, redis_);
+  store_ = open_store(config_, redis_, [this](double seconds) {
+    gateway_metrics_.store_checkpoint_hold_seconds.observe({}, seconds);
+  });
   sessions_.reset(new SessionServices{
       config_,
       *store_,

@@ -69,6 +69,11 @@ GatewayMetrics::GatewayMetrics(Metrics& r)
           "The longest store call since the gateway started less its wait for the write lock, "
           "by operation: what one call itself took.",
           {"op"})),
+      store_checkpoint_hold_seconds(r.histogram(
+          "gateway_store_checkpoint_hold_seconds",
+          "Time a SQLite WAL checkpoint held every write back (the WAL reached ~64 MB without "
+          "a lull in the writes to start over in); commits meanwhile wait for the write lock.",
+          kStoreBuckets)),
       overhead_seconds(r.histogram(
           "gateway_overhead_seconds",
           "What the gateway itself took of a request, by route: its duration less the time "

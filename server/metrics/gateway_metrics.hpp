@@ -28,9 +28,10 @@ struct GatewayMetrics {
   MetricFamily& store_max_seconds;        // {op}
   MetricFamily& store_lock_wait_seconds;  // {op}
   MetricFamily& store_own_max_seconds;    // {op}
-  MetricFamily& overhead_seconds;         // {route}
-  MetricFamily& connections;              // open client connections
-  MetricFamily& connection_events;        // {event}: shed, over_capacity, at_socket_budget, accept_failed
+  MetricFamily& store_checkpoint_hold_seconds;
+  MetricFamily& overhead_seconds;   // {route}
+  MetricFamily& connections;        // open client connections
+  MetricFamily& connection_events;  // {event}: shed, over_capacity, at_socket_budget, accept_failed
   MetricFamily& rate_budget_shared;
   MetricFamily& rate_budget_fallbacks;
 };

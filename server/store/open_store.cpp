@@ -22,7 +22,8 @@ std::shared_ptr<RedisClient> open_redis(const Config::Store& config) {
 }
 
 std::unique_ptr<ConversationStore> open_store(const Config& config,
-                                              std::shared_ptr<RedisClient> redis) {
+                                              std::shared_ptr<RedisClient> redis,
+                                              std::function<void(double)> on_checkpoint_hold) {
   const auto& store = config.store;
   if (store.backend == "memory") return std::make_unique<MemoryStore>();
   if (store.backend == "redis") {
@@ -35,7 +36,7 @@ std::unique_ptr<ConversationStore> open_store(const Config& config,
   const auto path = std::filesystem::path(store.data_dir) / "gateway.db";
   return std::make_unique<SqliteStore>(path.string(), store.synchronous == "full",
                                        static_cast<std::size_t>(store.effective_threads()),
-                                       store.context_cache);
+                                       store.context_cache, std::move(on_checkpoint_hold));
 }
 
 }  // namespace gw

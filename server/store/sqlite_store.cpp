@@ -276,8 +276,8 @@ int on_wal_commit(void* store_condition, sqlite3*, const char*, int pages) {
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers,
-                         std::size_t cache_bytes)
-    : path_(path), cache_(cache_bytes) {
+                         std::size_t cache_bytes, std::function<void(double)> on_hold)
+    : path_(path), cache_(cache_bytes), on_hold_(std::move(on_hold)) {
   writer_ = std::make_unique<Connection>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                          synchronous_full, true);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, readers); ++i) {
@@ -354,10 +354,17 @@ void SqliteStore::checkpoint_loop() {
       checkpoint_requested_ = true;
       continue;
     }
+    // Every commit waits for this pass: how long it held them is what an operator needs to
+    // tell a slow commit's own work from this queue.
+    std::chrono::steady_clock::time_point held;
     {
       std::lock_guard write(write_mutex_);
+      held = std::chrono::steady_clock::now();
       sqlite3_wal_checkpoint_v2(writer_->db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                 nullptr);
+    }
+    if (on_hold_) {
+      on_hold_(std::chrono::duration<double>(std::chrono::steady_clock::now() - held).count());
     }
     lock.lock();
   }

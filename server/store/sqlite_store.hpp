@@ -25,8 +25,10 @@ class SqliteStore final : public ConversationStore {
   // Opens or creates `path` and migrates its schema. `synchronous_full`: fsync on every
   // commit, so a committed turn also survives power loss (otherwise only a process crash).
   // `cache_bytes`: messages kept in memory for the next turns' contexts (MessageCache).
+  // `on_hold`: told how long (seconds) each checkpoint held writes back, on its thread.
   SqliteStore(const std::string& path, bool synchronous_full, std::size_t readers = 2,
-              std::size_t cache_bytes = kDefaultCacheBytes);
+              std::size_t cache_bytes = kDefaultCacheBytes,
+              std::function<void(double)> on_hold = {});
   static constexpr std::size_t kDefaultCacheBytes = 8 * 1024 * 1024;
   ~SqliteStore() override;
 
@@ -70,6 +72,7 @@ class SqliteStore final : public ConversationStore {
   bool stopping_ = false;
   std::unique_ptr<SqliteDb> checkpoint_db_;
   std::function<void()> request_checkpoint_;
+  const std::function<void(double)> on_hold_;
   std::thread checkpointer_;
 };
 

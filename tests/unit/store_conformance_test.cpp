@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -388,8 +389,12 @@ CommitResult commit_big_turn(SqliteStore& store, const char* id, std::uint64_t& 
 TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
   test::TempDir dir("gw-store-");
   const auto db = dir.path() / "gateway.db";
+  std::atomic<int> holds{0};
   {
-    SqliteStore store(db.string(), false);
+    SqliteStore store(db.string(), false, 2, SqliteStore::kDefaultCacheBytes, [&](double seconds) {
+      EXPECT_GE(seconds, 0.0);
+      ++holds;
+    });
     create_bare_session(store, "ses_1");
     // ~100 MB through the WAL with no pause in the writes: about six times what triggers
     // a checkpoint. A WAL that never starts over would hold all of it.
@@ -405,6 +410,8 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
     EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 150'000'000u);
     EXPECT_EQ(store.messages("ses_1").size(), count);
   }
+  // With no lull the WAL started over only through passes that held writes, each reported.
+  EXPECT_GE(holds.load(), 1);
 }
 
 // With pauses between bursts of writes, as real traffic has, the WAL starts over in a
@@ -413,7 +420,9 @@ TEST(SqliteStore, CheckpointsInTheBackgroundKeepTheWalBounded) {
 TEST(SqliteStore, TheWalStartsOverInALullWithoutHoldingWrites) {
   test::TempDir dir("gw-store-");
   const auto db = dir.path() / "gateway.db";
-  SqliteStore store(db.string(), false);
+  std::atomic<int> holds{0};
+  SqliteStore store(db.string(), false, 2, SqliteStore::kDefaultCacheBytes,
+                    [&](double) { ++holds; });
   create_bare_session(store, "ses_1");
   std::uint64_t count = 0;
   std::chrono::nanoseconds waited{0};
@@ -428,6 +437,7 @@ TEST(SqliteStore, TheWalStartsOverInALullWithoutHoldingWrites) {
   // ~18,000 pages (70 MB) written in all.
   EXPECT_LT(fs::file_size(dir.path() / "gateway.db-wal"), 40'000'000u);
   EXPECT_EQ(waited.count(), 0) << "a commit waited for a checkpoint holding writes back";
+  EXPECT_EQ(holds.load(), 0);
   EXPECT_EQ(store.messages("ses_1").size(), count);
 }
 
