@@ -81,6 +81,9 @@ def fixed_rate(t, ss, key, base, offered):
     # queueing, which a turn's higher CPU cost per request brings on at a lower rate.
     bt, bp = num(ss, f"{key}.turn.machine_busy_pct"), num(ss, f"{key}.pass.machine_busy_pct")
     busy = "" if None in (bt, bp) else f"; machine busy: turns {bt:.0f}%, pass-through {bp:.0f}%"
+    qt, qp = num(ss, f"{key}.turn.runqueue_wait_ms"), num(ss, f"{key}.pass.runqueue_wait_ms")
+    if None not in (qt, qp):
+        busy += f"; gateway threads waiting for a CPU: turns {qt:.0f} ms, pass-through {qp:.0f} ms"
     t.add("2", f"turn p99 at a fixed {fmt(offered, ' req/s', 0)} ({base};"
           f" achieved: turns {fmt(at, '', 0)}, pass-through {fmt(ap, '', 0)}{busy})",
           fmt(tp, " ms"), f"pass-through {fmt(pp, ' ms')}",
